@@ -1,0 +1,18 @@
+// The zoomrt subcommands: one list drives registration and help text.
+// Adding a command is one line here plus one cmd_<name>.cpp that defines setup_<name>().
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace zoomrt::cli {
+
+// X(function suffix, command name, one-line help)
+#define ZOOMRT_COMMANDS(X)                                                              \
+  X(inspect, "inspect", "parameter counts, MACs per op type and memory plan of a model") \
+  X(eval, "eval", "run one component on tensors from a safetensors file")                \
+  X(make_model, "make-model", "write a diffusers model directory with random weights")
+
+#define X(fn, name, help) void setup_##fn(CLI::App& sub);
+ZOOMRT_COMMANDS(X)
+#undef X
+
+}  // namespace zoomrt::cli
