@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what zoomrt needs to build, test and benchmark, from Debian packages only.
+# Safe to rerun: it installs only what is missing.
+set -euo pipefail
+pkgs=(cmake ninja-build g++ libeigen3-dev libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
+      libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
