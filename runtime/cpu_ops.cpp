@@ -1,0 +1,129 @@
+// CPU dispatch: one case per op in graph/ops.h, calling the reference kernels.
+#include <functional>
+
+#include "kernels/ref/ops.h"
+#include "kernels/ref/pad_clamp.h"
+#include "runtime/executor.h"
+#include "weights/error.h"
+
+namespace zoomrt {
+namespace {
+
+int64_t prod(const Shape& s, size_t begin, size_t end) {
+  int64_t n = 1;
+  for (size_t i = begin; i < end; ++i) n *= s[i];
+  return n;
+}
+
+size_t axis_of(int axis, size_t rank) { return size_t(axis < 0 ? axis + int(rank) : axis); }
+
+}  // namespace
+
+void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool) {
+  auto in = [&](size_t i) { return static_cast<const float*>(ptr(n.inputs[i])); };
+  auto in_shape = [&](size_t i) -> const Shape& { return g.tensor(n.inputs[i]).shape; };
+  float* y = static_cast<float*>(ptr(n.output));
+  const Shape& ys = g.tensor(n.output).shape;
+  const Shape& xs = in_shape(0);
+  const int64_t numel = shape_numel(ys);
+  const Attrs& a = n.attrs;
+  switch (n.op) {
+    case Op::conv2d: {
+      const Shape& ws = in_shape(1);
+      ref::Conv2dShape sh{int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), int(ws[0]), int(ws[2]), int(ws[3]),
+                          a.stride,   a.pad,      a.groups};
+      ref::conv2d(sh, in(0), in(1), n.inputs.size() > 2 ? in(2) : nullptr, y, pool);
+      return;
+    }
+    case Op::pad2d:
+      ref::pad2d(prod(xs, 0, xs.size() - 2), int(xs[xs.size() - 2]), int(xs.back()), a.pads[0], a.pads[1],
+                 a.pads[2], a.pads[3], in(0), y);
+      return;
+    case Op::linear: {
+      const Shape& ws = in_shape(1);
+      ref::linear(int(shape_numel(xs) / ws[1]), int(ws[0]), int(ws[1]), in(0), in(1),
+                  n.inputs.size() > 2 ? in(2) : nullptr, y, pool);
+      return;
+    }
+    case Op::attention: {
+      const Shape& ks = in_shape(1);
+      ref::attention(int(xs[0]), int(xs[1]), int(ks[1]), a.heads, int(xs[2] / a.heads), a.scale, a.causal, in(0),
+                     in(1), in(2), y, pool);
+      return;
+    }
+    case Op::group_norm:
+      ref::group_norm(int(xs[0]), int(xs[1]), prod(xs, 2, xs.size()), a.groups, a.eps, in(0), in(1), in(2), y,
+                      pool);
+      return;
+    case Op::layer_norm:
+      ref::layer_norm(numel / xs.back(), int(xs.back()), a.eps, in(0), in(1), in(2), y, pool);
+      return;
+    case Op::softmax:
+      ref::softmax_rows(numel / xs.back(), int(xs.back()), in(0), y, pool);
+      return;
+    case Op::silu:
+      ref::silu(numel, in(0), y, pool);
+      return;
+    case Op::gelu:
+      ref::gelu(numel, in(0), y, pool);
+      return;
+    case Op::quick_gelu:
+      ref::quick_gelu(numel, in(0), y, pool);
+      return;
+    case Op::geglu:
+      ref::geglu(numel / ys.back(), int(ys.back()), in(0), y, pool);
+      return;
+    case Op::add:
+    case Op::mul:
+      ref::binary(n.op == Op::add ? ref::BinaryOp::add : ref::BinaryOp::mul, xs, in(0), in_shape(1), in(1), y,
+                  pool);
+      return;
+    case Op::scale_shift:
+      ref::scale_shift(numel, a.scale, a.shift, in(0), y);
+      return;
+    case Op::clamp:
+      ref::clamp(numel, a.lo, a.hi, in(0), y);
+      return;
+    case Op::upsample_nearest2x:
+      ref::upsample_nearest2x(int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), in(0), y, pool);
+      return;
+    case Op::concat: {
+      size_t ax = axis_of(a.axis, xs.size());
+      std::vector<const float*> parts;
+      std::vector<int64_t> sizes;
+      for (size_t i = 0; i < n.inputs.size(); ++i) {
+        parts.push_back(in(i));
+        sizes.push_back(in_shape(i)[ax]);
+      }
+      ref::concat(prod(xs, 0, ax), prod(xs, ax + 1, xs.size()), parts, sizes, y);
+      return;
+    }
+    case Op::slice: {
+      size_t ax = axis_of(a.axis, xs.size());
+      ref::slice(prod(xs, 0, ax), xs[ax], prod(xs, ax + 1, xs.size()), a.start, a.len, in(0), y);
+      return;
+    }
+    case Op::permute:
+      ref::permute(xs, a.perm, in(0), y);
+      return;
+    case Op::reshape:
+      if (y != in(0)) std::copy(in(0), in(0) + numel, y);
+      return;
+    case Op::timestep_embedding:
+      ref::timestep_embedding(int(xs[0]), a.dim, a.flip_sin_to_cos, a.freq_shift, in(0), y);
+      return;
+    case Op::embedding: {
+      const auto* ids = static_cast<const int64_t*>(ptr(n.inputs[0]));
+      const int64_t vocab = in_shape(1)[0];
+      const int64_t count = shape_numel(xs);
+      for (int64_t i = 0; i < count; ++i)
+        if (ids[i] < 0 || ids[i] >= vocab)
+          fail_input("{}: token id {} at position {} is outside the vocabulary [0, {})", g.tensor(n.inputs[0]).name,
+                     ids[i], i, vocab);
+      ref::embedding(count, int(in_shape(1)[1]), ids, in(1), y);
+      return;
+    }
+  }
+}
+
+}  // namespace zoomrt

@@ -1,0 +1,65 @@
+// zoomrt eval: run one component on named tensors from a safetensors file and write its
+// outputs; the parity/debug tool against diffusers.
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "runtime/executor.h"
+#include "runtime/model.h"
+#include "runtime/process_stats.h"
+#include "runtime/weight_names.h"
+#include "tools/zoomrt/commands.h"
+#include "weights/diffusers_dir.h"
+#include "weights/error.h"
+
+namespace zoomrt::cli {
+
+void setup_eval(CLI::App& sub) {
+  struct Opts {
+    std::string model, component, inputs, output, variant;
+    int threads = 0;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("--model", o->model, "diffusers model directory")->required();
+  sub.add_option("--component", o->component, "text_encoder | unet | vae_encoder | vae_decoder")->required();
+  sub.add_option("--inputs", o->inputs, "safetensors file with the input tensors")->required();
+  sub.add_option("--output", o->output, "safetensors file to write the outputs to")->required();
+  sub.add_option("--variant", o->variant, "weights variant: fp16 (default: plain, else fp16)");
+  sub.add_option("--threads", o->threads, "threads (default: all cores)");
+  sub.callback([o] {
+    const Component c = component_from_name(o->component);
+    if (o->threads < 0 || o->threads > 1024) fail_input("--threads: {} is out of range", o->threads);
+    if (!o->variant.empty() && o->variant != "fp16") fail_input("--variant: '{}' is not fp16", o->variant);
+    SafetensorsFile in = SafetensorsFile::open(o->inputs);
+    std::map<std::string, Shape> shapes;
+    for (const TensorView& t : in.tensors()) shapes[t.name] = Shape(t.shape.begin(), t.shape.end());
+    ModelConfigs m = load_model_configs(o->model);
+    if (m.builtin) fail_input("--model: eval needs a model directory with weights (try make-model first)");
+    Graph g = build_component(m, c, shapes);
+    std::map<std::string, HostTensor> inputs;
+    for (TensorId t : g.inputs()) inputs[g.tensor(t).name] = HostTensor::from_view(in.at(g.tensor(t).name));
+
+    DiffusersDir dir = DiffusersDir::open(o->model);
+    WeightSource ws = dir.weights(component_folder(c), o->variant);
+    ThreadPool pool(o->threads);
+    auto t0 = std::chrono::steady_clock::now();
+    Executor ex(std::move(g), with_name_alternatives([&ws](std::string_view n) { return ws.find(n); }),
+                ws.describe(), pool);
+    auto t1 = std::chrono::steady_clock::now();
+    auto out = ex.run(inputs);
+    auto t2 = std::chrono::steady_clock::now();
+
+    std::vector<TensorToWrite> tensors;
+    for (auto& [name, h] : out)
+      tensors.push_back({name, DType::F32, h.shape, [&h = h](uint8_t* dst) {
+                           std::memcpy(dst, h.f32.data(), h.f32.size() * sizeof(float));
+                         }});
+    write_safetensors(o->output, tensors);
+    fmt::print(stderr, "{}: load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
+               o->component, std::chrono::duration<double>(t1 - t0).count(),
+               std::chrono::duration<double>(t2 - t1).count(), pool.threads(),
+               double(ex.memory_plan().arena_bytes) / (1 << 20), double(peak_rss_bytes()) / (1 << 20));
+  });
+}
+
+}  // namespace zoomrt::cli

@@ -1,0 +1,98 @@
+// zoomrt inspect: per component, parameter count, MACs per op type with their share, and the
+// activation arena the memory planner gives at the pipeline's shapes for one image size.
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "graph/models.h"
+#include "runtime/memory_plan.h"
+#include "runtime/model.h"
+#include "tools/zoomrt/commands.h"
+#include "weights/error.h"
+
+namespace zoomrt::cli {
+namespace {
+
+struct ComponentReport {
+  std::string name;
+  Shape first_input;
+  int64_t params = 0;
+  std::map<std::string, int64_t> macs;  // by op name
+  int64_t macs_total = 0;
+  size_t peak_live_bytes = 0, arena_bytes = 0;
+};
+
+ComponentReport inspect_component(const ModelConfigs& m, Component c, int size) {
+  Graph g = build_component_for_image(m, c, size, size);
+  ComponentReport r;
+  r.name = std::string(component_name(c));
+  r.first_input = g.tensor(g.inputs()[0]).shape;
+  r.params = g.param_count();
+  for (const Node& n : g.nodes())
+    if (int64_t macs = node_macs(g, n)) {
+      r.macs[std::string(op_name(n.op))] += macs;
+      r.macs_total += macs;
+    }
+  MemoryPlan plan = plan_memory(g, topological_order(g));
+  r.peak_live_bytes = plan.peak_live_bytes;
+  r.arena_bytes = plan.arena_bytes;
+  return r;
+}
+
+std::string group_digits(int64_t v) {
+  std::string s = std::to_string(v), out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i && (s.size() - i) % 3 == 0) out += ',';
+    out += s[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+void setup_inspect(CLI::App& sub) {
+  struct Opts {
+    std::string model = "tiny";
+    int size = 512;
+    bool json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("--model", o->model, "diffusers directory or built-in name (sd2-inpainting, sd15-inpainting, tiny)");
+  sub.add_option("--size", o->size, "image height and width in pixels (default 512)");
+  sub.add_flag("--json", o->json, "print one JSON object");
+  sub.callback([o] {
+    ModelConfigs m = load_model_configs(o->model);
+    const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
+    if (o->size < f || o->size > 8192 || o->size % f)
+      fail_input("--size: {} must be a multiple of {} between {} and 8192", o->size, f, f);
+    std::vector<ComponentReport> reports;
+    for (Component c : kAllComponents) reports.push_back(inspect_component(m, c, o->size));
+    if (o->json) {
+      nlohmann::json j = {{"model", o->model}, {"size", o->size}, {"components", nlohmann::json::object()}};
+      for (const auto& r : reports) {
+        nlohmann::json share = nlohmann::json::object();
+        for (auto& [op, v] : r.macs) share[op] = r.macs_total ? double(v) / double(r.macs_total) : 0.0;
+        j["components"][r.name] = {{"params", r.params},           {"input_shape", r.first_input},
+                                   {"macs", r.macs},               {"macs_total", r.macs_total},
+                                   {"mac_share", share},           {"arena_peak_bytes", r.peak_live_bytes},
+                                   {"arena_bytes", r.arena_bytes}};
+      }
+      j["vae_params"] = reports[2].params + reports[3].params;
+      fmt::print("{}\n", j.dump(2));
+      return;
+    }
+    fmt::print("model {}  image {}x{}\n", o->model, o->size, o->size);
+    for (const auto& r : reports) {
+      fmt::print("\n{:<13} {:>14} parameters  input {}\n", r.name, group_digits(r.params), shape_str(r.first_input));
+      for (auto& [op, v] : r.macs)
+        fmt::print("  {:<11} {:>12.3f} GMAC  {:5.1f} %\n", op, double(v) * 1e-9, 100.0 * double(v) / double(r.macs_total));
+      fmt::print("  {:<11} {:>12.3f} GMAC\n", "total", double(r.macs_total) * 1e-9);
+      fmt::print("  arena: peak live {:.1f} MiB, planned {:.1f} MiB\n", double(r.peak_live_bytes) / (1 << 20),
+                 double(r.arena_bytes) / (1 << 20));
+    }
+    fmt::print("\nvae (encoder + decoder) {} parameters\n", group_digits(reports[2].params + reports[3].params));
+  });
+}
+
+}  // namespace zoomrt::cli
