@@ -3,6 +3,7 @@
 // fixed summation order, so results never depend on the thread count.
 #pragma once
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <mutex>
