@@ -29,19 +29,22 @@ struct Conv2dShape {
 };
 
 // x [n,c,h,w], w [k, c/groups, r, s], bias [k] or nullptr, y [n,k,p,q].
-// y[n,k,p,q] = bias[k] + sum over (c in group, then r, then s) of x * w; padding reads zero.
+// y[n,k,p,q] = (sum over c in group, then r, then s, of x * w) + bias[k]; padding reads zero.
 // Temporary memory: a zero-padded copy of x when pad > 0 (n*c*(h+2pad)*(w+2pad) floats).
 void conv2d(const Conv2dShape& sh, const float* x, const float* w, const float* bias, float* y,
             ThreadPool& pool);
 
 // x [m,k], w [n,k] (PyTorch Linear layout), bias [n] or nullptr, y [m,n] = x w^T + bias.
 // Each y[i,j] sums over k in ascending order, then adds the bias.
+// Temporary memory: a transposed copy of w (n*k floats).
 void linear(int m, int n, int k, const float* x, const float* w, const float* bias, float* y,
             ThreadPool& pool);
 
 // q [b,lq,heads*d], k/v [b,lk,heads*d], out [b,lq,heads*d]; head h uses columns [h*d, (h+1)*d).
 // out = softmax(q k^T * scale) v per batch and head. causal: key j > query i is masked
 // (top-left aligned, as torch's is_causal), so query i sees keys 0..i.
+// Each score sums over d ascending; out sums p_j * v_j over keys j ascending.
+// Temporary memory: a transposed copy of k (b*lk*heads*d floats).
 void attention(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q,
                const float* k, const float* v, float* out, ThreadPool& pool);
 

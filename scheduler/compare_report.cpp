@@ -1,0 +1,165 @@
+#include "scheduler/compare_report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include <stb/stb_image_write.h>
+#pragma GCC diagnostic pop
+
+namespace zoomrt::sched {
+
+namespace {
+
+constexpr unsigned char kColours[][3] = {{214, 39, 40},  {31, 119, 180}, {44, 160, 44},
+                                         {255, 127, 14}, {148, 103, 189}, {140, 86, 75},
+                                         {127, 127, 127}, {23, 190, 207}};
+constexpr const char* kColourNames[] = {"red", "blue", "green", "orange",
+                                        "purple", "brown", "grey", "cyan"};
+constexpr int kColourCount = 8;
+
+double mib(uint64_t b) { return double(b) / (1024.0 * 1024.0); }
+
+}  // namespace
+
+std::vector<std::string> chart_colour_names() {
+  return std::vector<std::string>(kColourNames, kColourNames + kColourCount);
+}
+
+std::string compare_table(const CompareResult& r) {
+  std::string out = fmt::format("NPU {} ({}), {} layers\n", r.npu_name, r.sram_budget, r.layers.size());
+  const char* hdr = "  {:<18} {:>9} {:>9} {:>11} {:>6} {:>10} {:>10}  {:<24} {}\n";
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    out += fmt::format("{}  [{}]\n", r.layers[i].name, r.layers[i].shape_string());
+    out += fmt::format(fmt::runtime(hdr), "strategy", "read MiB", "write MiB", "accesses", "hit%",
+                       "DRAM mJ", "lat ms", "tile", "order");
+    for (size_t s = 0; s < r.strategies.size(); ++s) {
+      const CompareCell& c = r.cells[s][i];
+      out += fmt::format("  {:<18} {:>9.3f} {:>9.3f} {:>11} {:>6.1f} {:>10.4f} {:>10.4f}  {:<24} {}\n",
+                         strategy_name(r.strategies[s]), mib(c.dram.bytes_read),
+                         mib(c.dram.bytes_written), c.dram.accesses, 100 * c.row_hit_rate(),
+                         1e3 * c.dram_energy_j, 1e3 * c.latency_s, c.plan.tile, c.plan.loop_order);
+    }
+  }
+  out += "\nTOTAL\n";
+  out += fmt::format("  {:<18} {:>10} {:>10} {:>12} {:>6} {:>10} {:>10} {:>10} {:>12}\n", "strategy",
+                     "read MiB", "write MiB", "accesses", "hit%", "DRAM mJ", "energy mJ", "lat ms",
+                     "DRAM vs 1st");
+  const double base = r.totals.empty() ? 0 : r.totals[0].dram_energy_j;
+  for (size_t s = 0; s < r.strategies.size(); ++s) {
+    const CompareTotals& t = r.totals[s];
+    out += fmt::format("  {:<18} {:>10.2f} {:>10.2f} {:>12} {:>6.1f} {:>10.3f} {:>10.3f} {:>10.3f} {:>+11.1f}%\n",
+                       strategy_name(r.strategies[s]), mib(t.bytes_read), mib(t.bytes_written),
+                       t.accesses, 100 * t.row_hit_rate(), 1e3 * t.dram_energy_j, 1e3 * t.energy_j,
+                       1e3 * t.latency_s, base > 0 ? 100 * (t.dram_energy_j / base - 1) : 0.0);
+  }
+  return out;
+}
+
+namespace {
+
+nlohmann::json cell_json(const CompareCell& c) {
+  return {{"tile", c.plan.tile},
+          {"loop_order", c.plan.loop_order},
+          {"layout", dram_layout_name(c.plan.layout)},
+          {"dram_bytes_read", c.dram.bytes_read},
+          {"dram_bytes_written", c.dram.bytes_written},
+          {"relayout_bytes", c.plan.relayout_read_bytes + c.plan.relayout_write_bytes},
+          {"dram_accesses", c.dram.accesses},
+          {"row_hits", c.dram.row_hits},
+          {"row_misses", c.dram.row_misses},
+          {"row_conflicts", c.dram.row_conflicts},
+          {"activations", c.dram.activations},
+          {"row_hit_rate", c.row_hit_rate()},
+          {"cycles", c.compute_cycles},
+          {"dram_energy_j", c.dram_energy_j},
+          {"energy_j", c.energy_j},
+          {"latency_s", c.latency_s}};
+}
+
+}  // namespace
+
+nlohmann::json compare_json(const CompareResult& r) {
+  nlohmann::json j;
+  j["npu"] = r.npu_name;
+  j["sram"] = r.sram_budget;
+  for (Strategy s : r.strategies) j["strategies"].push_back(strategy_name(s));
+  for (size_t i = 0; i < r.layers.size(); ++i) {
+    nlohmann::json l{{"name", r.layers[i].name}, {"op", layer_kind_name(r.layers[i].kind)},
+                     {"shape", r.layers[i].shape_string()}, {"macs", r.layers[i].macs()}};
+    for (size_t s = 0; s < r.strategies.size(); ++s)
+      l["results"][strategy_name(r.strategies[s])] = cell_json(r.cells[s][i]);
+    j["layers"].push_back(std::move(l));
+  }
+  for (size_t s = 0; s < r.strategies.size(); ++s) {
+    const CompareTotals& t = r.totals[s];
+    j["totals"][strategy_name(r.strategies[s])] = {
+        {"dram_bytes_read", t.bytes_read}, {"dram_bytes_written", t.bytes_written},
+        {"dram_accesses", t.accesses},     {"row_hits", t.row_hits},
+        {"activations", t.activations},    {"row_hit_rate", t.row_hit_rate()},
+        {"dram_energy_j", t.dram_energy_j}, {"energy_j", t.energy_j},
+        {"latency_s", t.latency_s}};
+  }
+  return j;
+}
+
+std::string compare_csv(const CompareResult& r) {
+  std::string out =
+      "layer,strategy,tile,loop_order,dram_bytes_read,dram_bytes_written,dram_accesses,row_hits,"
+      "row_hit_rate,dram_energy_j,energy_j,latency_s\n";
+  for (size_t i = 0; i < r.layers.size(); ++i)
+    for (size_t s = 0; s < r.strategies.size(); ++s) {
+      const CompareCell& c = r.cells[s][i];
+      out += fmt::format("{},{},{},{},{},{},{},{},{:.6f},{:.9g},{:.9g},{:.9g}\n", r.layers[i].name,
+                         strategy_name(r.strategies[s]), c.plan.tile, c.plan.loop_order,
+                         c.dram.bytes_read, c.dram.bytes_written, c.dram.accesses, c.dram.row_hits,
+                         c.row_hit_rate(), c.dram_energy_j, c.energy_j, c.latency_s);
+    }
+  for (size_t s = 0; s < r.strategies.size(); ++s) {
+    const CompareTotals& t = r.totals[s];
+    out += fmt::format("TOTAL,{},,,{},{},{},{},{:.6f},{:.9g},{:.9g},{:.9g}\n",
+                       strategy_name(r.strategies[s]), t.bytes_read, t.bytes_written, t.accesses,
+                       t.row_hits, t.row_hit_rate(), t.dram_energy_j, t.energy_j, t.latency_s);
+  }
+  return out;
+}
+
+std::vector<unsigned char> compare_chart_png(const CompareResult& r) {
+  const int bar_w = 6, gap = 10, margin = 20, height = 400;
+  const int ns = int(r.strategies.size()), nl = int(r.layers.size());
+  const int width = std::max(200, 2 * margin + nl * (ns * bar_w + gap));
+  std::vector<unsigned char> img(size_t(width * height * 3), 255);
+  double top = 0;
+  for (const auto& row : r.cells)
+    for (const CompareCell& c : row) top = std::max(top, c.dram_energy_j);
+  auto fill = [&](int x0, int y0, int x1, int y1, const unsigned char* rgb) {
+    for (int y = std::max(0, y0); y < std::min(height, y1); ++y)
+      for (int x = std::max(0, x0); x < std::min(width, x1); ++x)
+        std::copy(rgb, rgb + 3, &img[size_t((y * width + x) * 3)]);
+  };
+  const unsigned char axis[3] = {0, 0, 0};
+  fill(margin - 2, margin, margin, height - margin, axis);
+  fill(margin - 2, height - margin, width - margin, height - margin + 2, axis);
+  for (int i = 0; i < nl; ++i)
+    for (int s = 0; s < ns; ++s) {
+      const double v = top > 0 ? r.cells[size_t(s)][size_t(i)].dram_energy_j / top : 0;
+      const int h = int(v * (height - 2 * margin));
+      const int x = margin + gap / 2 + i * (ns * bar_w + gap) + s * bar_w;
+      fill(x, height - margin - h, x + bar_w, height - margin, kColours[s % kColourCount]);
+    }
+  std::vector<unsigned char> png;
+  stbi_write_png_to_func(
+      [](void* ctx, void* data, int size) {
+        auto* out = static_cast<std::vector<unsigned char>*>(ctx);
+        out->insert(out->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
+      },
+      &png, width, height, 3, img.data(), width * 3);
+  return png;
+}
+
+}  // namespace zoomrt::sched

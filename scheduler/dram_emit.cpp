@@ -1,0 +1,174 @@
+#include "scheduler/dram_emit.h"
+
+#include <vector>
+
+#include "scheduler/tile_walk.h"
+
+namespace zoomrt::sched {
+
+namespace {
+
+// One tensor region in DRAM with its element order.
+struct Region {
+  uint64_t base = 0;
+  int64_t bits_milli = 8000;
+  int axes = 0;
+  std::array<int64_t, 6> extent{}, block{};  // block == extent for row-major
+};
+
+uint64_t align_up(uint64_t v, uint64_t a) { return a ? (v + a - 1) / a * a : v; }
+
+class Emitter final : public TileWalkVisitor {
+ public:
+  Emitter(const LoopNest& n, const Plan& p, sim::DramModel& dram, const EmitOptions& o)
+      : n_(n), p_(p), dram_(dram), max_ranges_(o.max_ranges) {
+    uint64_t next = o.base_addr;
+    auto region = [&](const Operand& op, int64_t bits) {
+      Region r;
+      r.base = next;
+      r.bits_milli = bits;
+      r.axes = int(op.axes.size());
+      int64_t elems = 1;
+      for (int a = 0; a < r.axes; ++a) {
+        const Axis& ax = op.axes[a];
+        r.extent[a] = ax.extent;
+        r.block[a] = ax.extent;
+        if (p.layout == DramLayout::tiled && ax.kind != AxisKind::fixed) {
+          const int64_t t = p.tiling.tile[ax.dim];
+          r.block[a] = std::min(ax.extent, ax.kind == AxisKind::window ? t * ax.stride : t);
+        }
+        elems *= ax.extent;
+      }
+      next = align_up(next + uint64_t(bytes_of(elems, bits)), o.region_align_bytes);
+      return r;
+    };
+    for (const Operand& op : n.operands) main_.push_back(region(op, op.role == Role::output ? op.final_bits_milli : op.bits_milli));
+    for (const Operand& op : n.operands) psum_.push_back(region(op, op.bits_milli));
+  }
+
+  void fetch(int op, const TileIndex& t, Fetch kind) override {
+    if (kind == Fetch::init) return;
+    const Region& r = n_.operands[op].role == Role::input ? main_[op] : psum_[op];
+    transfer(r, tile_box(n_, p_.tiling, op, t), false);
+  }
+  void evict(int op, const TileIndex& t, Evict kind) override {
+    if (kind == Evict::drop) return;
+    const Region& r = kind == Evict::final_write ? main_[op] : psum_[op];
+    transfer(r, tile_box(n_, p_.tiling, op, t), true);
+  }
+
+  // The whole region read and written once (adaptive's re-layout of the input).
+  void relayout(int op) {
+    TileBox b;
+    b.axes = main_[op].axes;
+    for (int a = 0; a < b.axes; ++a) b.axis[a] = {0, main_[op].extent[a]};
+    transfer(main_[op], b, false);
+    transfer(main_[op], b, true);
+  }
+
+  EmitResult result;
+  uint64_t emitted_bytes = 0;
+
+ private:
+  void transfer(const Region& r, const TileBox& box, bool write) {
+    int64_t done = 0;  // elements of this tile emitted so far (cumulative byte rounding)
+    std::array<int64_t, 6> bi{}, blo{}, bhi{};
+    for (int a = 0; a < r.axes; ++a) {
+      if (box.axis[a].hi <= box.axis[a].lo) return;  // empty tile (all padding)
+      blo[a] = box.axis[a].lo / r.block[a];
+      bhi[a] = (box.axis[a].hi - 1) / r.block[a];
+      bi[a] = blo[a];
+    }
+    for (;;) {
+      block_runs(r, box, bi, write, done);
+      int a = r.axes - 1;
+      for (; a >= 0; --a) {
+        if (++bi[a] <= bhi[a]) break;
+        bi[a] = blo[a];
+      }
+      if (a < 0) break;
+    }
+  }
+
+  // Runs of the part of `box` inside block `bi`.
+  void block_runs(const Region& r, const TileBox& box, const std::array<int64_t, 6>& bi, bool write,
+                  int64_t& done) {
+    const int k = r.axes;
+    std::array<int64_t, 6> x{}, lo{}, hi{}, stride{};
+    int64_t block_offset = 0, outer = 1;
+    for (int a = 0; a < k; ++a) {
+      const int64_t start = bi[a] * r.block[a];
+      x[a] = std::min(r.block[a], r.extent[a] - start);
+      lo[a] = std::max(box.axis[a].lo, start) - start;
+      hi[a] = std::min(box.axis[a].hi, start + x[a]) - start;
+      int64_t inner = 1;
+      for (int b = a + 1; b < k; ++b) inner *= r.extent[b];
+      block_offset += outer * start * inner;
+      outer *= x[a];
+    }
+    for (int a = k - 1, s = 1; a >= 0; --a) {
+      stride[a] = s;
+      s *= x[a];
+    }
+    int m = k - 1;  // axes after m are covered whole: runs are contiguous over them
+    while (m > 0 && lo[m] == 0 && hi[m] == x[m]) --m;
+    const int64_t run = (hi[m] - lo[m]) * stride[m];
+    std::array<int64_t, 6> i = lo;
+    for (;;) {
+      int64_t off = block_offset;
+      for (int a = 0; a <= m; ++a) off += i[a] * stride[a];
+      const uint64_t bytes = uint64_t(bytes_of(done + run, r.bits_milli) - bytes_of(done, r.bits_milli));
+      const uint64_t addr = r.base + uint64_t(off) * uint64_t(r.bits_milli) / 8000;
+      done += run;
+      if (bytes) {
+        (write ? result.write_bytes : result.read_bytes) += bytes;
+        if (max_ranges_ == 0 || result.ranges < max_ranges_) {
+          dram_.access(addr, bytes, write);
+          ++result.ranges;
+          emitted_bytes += bytes;
+        }
+      }
+      int a = m - 1;
+      for (; a >= 0; --a) {
+        if (++i[a] < hi[a]) break;
+        i[a] = lo[a];
+      }
+      if (a < 0) break;
+    }
+  }
+
+  const LoopNest& n_;
+  const Plan& p_;
+  sim::DramModel& dram_;
+  std::vector<Region> main_, psum_;
+  uint64_t max_ranges_ = 0;
+};
+
+// Scale what the DRAM model saw from the emitted prefix to the whole layer.
+void extrapolate(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t emitted) {
+  const double f = emitted ? double(read + written) / double(emitted) : 1.0;
+  auto scale = [f](uint64_t v) { return uint64_t(double(v) * f + 0.5); };
+  d.accesses = scale(d.accesses), d.row_hits = scale(d.row_hits);
+  d.row_misses = scale(d.row_misses), d.row_conflicts = scale(d.row_conflicts);
+  d.activations = scale(d.activations);
+  d.busy_ns *= f, d.energy_pj *= f, d.act_pj *= f, d.rd_pj *= f, d.wr_pj *= f, d.bg_pj *= f;
+  d.bytes_read = read, d.bytes_written = written;
+}
+
+}  // namespace
+
+EmitResult emit_plan(const Layer& l, const Plan& p, sim::DramModel& dram, const EmitOptions& o) {
+  const LoopNest n = make_loop_nest(l);
+  dram.reset_stats();
+  Emitter e(n, p, dram, o);
+  if (p.relayout_read_bytes) e.relayout(n.input_operand);
+  walk_tiles(n, p.tiling, e);
+  e.result.dram = dram.stats();
+  if (e.emitted_bytes < e.result.read_bytes + e.result.write_bytes) {
+    e.result.extrapolated = true;
+    extrapolate(e.result.dram, e.result.read_bytes, e.result.write_bytes, e.emitted_bytes);
+  }
+  return e.result;
+}
+
+}  // namespace zoomrt::sched

@@ -1,0 +1,173 @@
+// DramModel: open-page row-buffer classification per (bank, row) segment, the throughput
+// time model and DRAMsim3-style energy (formulas in dram.h, rationale in docs/sim.md).
+#include "sim/dram.h"
+
+#include <algorithm>
+#include <ostream>
+
+#include <fmt/format.h>
+
+namespace zoomrt::sim {
+
+DramStats& DramStats::operator+=(const DramStats& o) {
+  bytes_read += o.bytes_read;
+  bytes_written += o.bytes_written;
+  accesses += o.accesses;
+  row_hits += o.row_hits;
+  row_misses += o.row_misses;
+  row_conflicts += o.row_conflicts;
+  activations += o.activations;
+  busy_ns += o.busy_ns;
+  energy_pj += o.energy_pj;
+  act_pj += o.act_pj;
+  rd_pj += o.rd_pj;
+  wr_pj += o.wr_pj;
+  bg_pj += o.bg_pj;
+  return *this;
+}
+
+DramEnergyModel dram_energy_model(const DramConfig& c) {
+  DramEnergyModel e;
+  if (!(c.idd0 > 0)) {
+    e.flat = true;
+    e.pj_per_bit = c.pj_per_bit;
+    return e;
+  }
+  // mA x V = mW; x ns = pJ. Currents are per device; a rank drives bus_bits / width devices.
+  const double devices = static_cast<double>(c.bus_bits) / c.device_width_bits;
+  const double burst_cycles = c.burst_bytes * 8.0 / c.bus_bits / 2.0;  // BL / 2 (double data rate)
+  e.act_pj = c.vdd * (c.idd0 * c.trc - (c.idd3n * c.tras + c.idd2n * c.trp)) * c.tck_ns * devices;
+  e.rd_pj = c.vdd * (c.idd4r - c.idd3n) * burst_cycles * c.tck_ns * devices;
+  e.wr_pj = c.vdd * (c.idd4w - c.idd3n) * burst_cycles * c.tck_ns * devices;
+  e.background_w = c.vdd * c.idd3n * 1e-3 * devices * c.ranks * c.channels;
+  return e;
+}
+
+DramModel::DramModel(const DramConfig& c) : cfg_(c), map_(c), energy_(dram_energy_model(c)) {
+  const double bl_half = c.burst_bytes * 8.0 / c.bus_bits / 2.0;
+  t_burst_cycles_ = std::max<double>(c.tccd, bl_half);
+  open_row_.assign(map_.total_banks(), -1);
+  trace_channel_cycle_.assign(static_cast<size_t>(c.channels), 0);
+  reset_stats();
+}
+
+void DramModel::reset_stats() {
+  stats_ = DramStats{};
+  bank_cycles_.assign(map_.total_banks(), 0.0);
+  bank_bursts_.assign(map_.total_banks(), 0);
+  bank_acts_.assign(map_.total_banks(), 0);
+  rank_acts_.assign(static_cast<size_t>(cfg_.channels) * cfg_.ranks, 0);
+  channel_bursts_.assign(static_cast<size_t>(cfg_.channels), 0);
+  read_bursts_ = write_bursts_ = 0;
+}
+
+void DramModel::close_all_rows() { std::fill(open_row_.begin(), open_row_.end(), -1); }
+
+void DramModel::set_trace(std::ostream* os, uint64_t start_cycle) {
+  trace_ = os;
+  trace_start_cycle_ = start_cycle;
+  std::fill(trace_channel_cycle_.begin(), trace_channel_cycle_.end(), 0);
+}
+
+// n_bursts consecutive bursts to one row of one bank: the first may open the row.
+void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write) {
+  const int64_t r = static_cast<int64_t>(row);
+  double cycles = n_bursts * t_burst_cycles_;
+  uint64_t hits = n_bursts;
+  if (open_row_[bank] != r) {
+    --hits;
+    if (open_row_[bank] < 0) {
+      ++stats_.row_misses;
+      cycles += cfg_.trcd;
+    } else {
+      ++stats_.row_conflicts;
+      cycles += cfg_.trp + cfg_.trcd;
+    }
+    ++stats_.activations;
+    ++bank_acts_[bank];
+    ++rank_acts_[bank / (map_.banks_per_channel() / cfg_.ranks)];
+    open_row_[bank] = r;
+  }
+  stats_.row_hits += hits;
+  stats_.accesses += n_bursts;
+  bank_cycles_[bank] += cycles;
+  bank_bursts_[bank] += n_bursts;
+  channel_bursts_[bank / map_.banks_per_channel()] += n_bursts;
+  (is_write ? write_bursts_ : read_bursts_) += n_bursts;
+}
+
+void DramModel::access_burst(uint64_t burst_addr, bool is_write) {
+  const DramLocation l = map_.decode(burst_addr);
+  touch_row(l.global_bank, l.row, 1, is_write);
+  if (trace_) {
+    *trace_ << fmt::format("0x{:08X} {} {}\n", burst_addr, is_write ? "WRITE" : "READ",
+                           trace_start_cycle_ + trace_channel_cycle_[l.channel]);
+    trace_channel_cycle_[l.channel] += static_cast<uint64_t>(t_burst_cycles_);
+  }
+}
+
+void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
+  if (bytes == 0) return;
+  (is_write ? stats_.bytes_written : stats_.bytes_read) += bytes;
+  const int bb = map_.burst_bits();
+  const uint64_t first = addr >> bb, last = (addr + bytes - 1) >> bb;  // burst indices, inclusive
+  if (trace_) {
+    for (uint64_t b = first; b <= last; ++b) access_burst(b << bb, is_write);
+    update_time_and_energy();
+    return;
+  }
+  // Chunk = an aligned block of bursts sharing every field above the column: within it each
+  // low-field value (fields below the column) is one bank, visited in one row.
+  const int low_bits = map_.field_shift(AddrField::co) - bb;
+  const int chunk_bits = low_bits + map_.field_bits(AddrField::co);
+  const uint64_t L = uint64_t{1} << low_bits;
+  for (uint64_t c0 = first; c0 <= last;) {
+    const uint64_t chunk = c0 >> chunk_bits;
+    const uint64_t chunk_first = chunk << chunk_bits;
+    const uint64_t c1 = std::min(last + 1, chunk_first + (uint64_t{1} << chunk_bits));
+    const uint64_t b0 = c0 - chunk_first, b1 = c1 - chunk_first;  // [b0, b1) within the chunk
+    if (b1 - b0 < L) {
+      for (uint64_t b = c0; b < c1; ++b) access_burst(b << bb, is_write);
+    } else {
+      for (uint64_t v = 0; v < L; ++v) {
+        // Bursts i in [b0, b1) with i % L == v.
+        auto count_below = [&](uint64_t x) { return x > v ? (x - v + L - 1) / L : 0; };
+        const uint64_t n = count_below(b1) - count_below(b0);
+        if (n == 0) continue;
+        const DramLocation l = map_.decode((chunk_first + v) << bb);
+        touch_row(l.global_bank, l.row, n, is_write);
+      }
+    }
+    c0 = c1;
+  }
+  update_time_and_energy();
+}
+
+void DramModel::update_time_and_energy() {
+  const uint32_t bpc = map_.banks_per_channel();
+  double worst_cycles = 0;
+  for (int ch = 0; ch < cfg_.channels; ++ch) {
+    double t = channel_bursts_[ch] * t_burst_cycles_;  // data bus
+    for (uint32_t b = ch * bpc; b < (ch + 1) * bpc; ++b)
+      t = std::max({t, bank_cycles_[b], static_cast<double>(bank_acts_[b]) * cfg_.trc});
+    for (int r = 0; r < cfg_.ranks; ++r)
+      t = std::max(t, rank_acts_[ch * cfg_.ranks + r] * cfg_.tfaw / 4.0);
+    worst_cycles = std::max(worst_cycles, t);
+  }
+  stats_.busy_ns = worst_cycles * cfg_.tck_ns;
+  if (energy_.flat) {
+    const double bits_per_burst = cfg_.burst_bytes * 8.0;
+    stats_.act_pj = 0;
+    stats_.rd_pj = read_bursts_ * bits_per_burst * energy_.pj_per_bit;
+    stats_.wr_pj = write_bursts_ * bits_per_burst * energy_.pj_per_bit;
+    stats_.bg_pj = 0;
+  } else {
+    stats_.act_pj = stats_.activations * energy_.act_pj;
+    stats_.rd_pj = read_bursts_ * energy_.rd_pj;
+    stats_.wr_pj = write_bursts_ * energy_.wr_pj;
+    stats_.bg_pj = energy_.background_w * stats_.busy_ns * 1e3;  // W x ns = nJ
+  }
+  stats_.energy_pj = stats_.act_pj + stats_.rd_pj + stats_.wr_pj + stats_.bg_pj;
+}
+
+}  // namespace zoomrt::sim

@@ -1,0 +1,87 @@
+// DramModel: an open-page DRAM with one row buffer per bank, fed with contiguous address
+// ranges (a tile transfer). Each range is split into bursts of burst_bytes; every burst is
+// classified against its bank's open row: hit (same row open), miss (bank closed: ACT),
+// conflict (another row open: PRE + ACT). Bank of a burst: the address mapping of
+// DramConfig (fields MSB -> LSB, burst-offset bits below; see sim/address_mapping.h).
+//
+// Time (busy_ns) is a throughput model with bank- and chip-level parallelism, documented in
+// docs/sim.md: each channel is busy for max(data bus time, the busiest bank's time, the tFAW
+// bound of its busiest rank); channels run in parallel, so busy_ns = max over channels.
+//   data bus: bursts x max(tCCD, BL/2) cycles;
+//   bank:     bursts x max(tCCD, BL/2) + misses x tRCD + conflicts x (tRP + tRCD),
+//             and at least activations x tRC;
+//   rank:     activations x tFAW / 4.
+// Energy (pJ): DRAMsim3's per-command formulas from IDD currents, per device x devices per
+// rank: ACT = VDD (IDD0 tRC - (IDD3N tRAS + IDD2N tRP)) tCK, RD = VDD (IDD4R - IDD3N) BL/2 tCK,
+// WR = VDD (IDD4W - IDD3N) BL/2 tCK, background = VDD IDD3N x busy time x all ranks;
+// or, with the flat model (idd0 == 0), bits moved x pj_per_bit.
+// Speed: access() works per (bank, row) segment, not per burst: a 100 MB range costs
+// ~(range / row_bytes) steps. Only with a trace attached does it walk bursts one by one.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <vector>
+
+#include "sim/address_mapping.h"
+#include "sim/npu_config.h"
+
+namespace zoomrt::sim {
+
+struct DramStats {
+  uint64_t bytes_read = 0, bytes_written = 0;
+  uint64_t accesses = 0;  // bursts
+  uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0, activations = 0;
+  double busy_ns = 0, energy_pj = 0;                // energy_pj = act + rd + wr + bg
+  double act_pj = 0, rd_pj = 0, wr_pj = 0, bg_pj = 0;
+  DramStats& operator+=(const DramStats& o);       // busy_ns adds (sequential phases)
+};
+
+// Per-command energies of one rank (all its devices), pJ; background in W while busy.
+struct DramEnergyModel {
+  double act_pj = 0, rd_pj = 0, wr_pj = 0;  // per activation / per burst
+  double background_w = 0;                   // all ranks of all channels, active standby
+  bool flat = false;                         // pj_per_bit model
+  double pj_per_bit = 0;
+};
+DramEnergyModel dram_energy_model(const DramConfig& c);
+
+class DramModel {
+ public:
+  explicit DramModel(const DramConfig& c);
+  // Read or write `bytes` starting at byte address `addr` (any alignment; a partial burst
+  // counts as a whole burst, bytes_read/written count the bytes asked for).
+  void access(uint64_t addr, uint64_t bytes, bool is_write);
+  const DramStats& stats() const { return stats_; }
+  // Zero the counters and the time/energy accumulators; open rows stay open (the physical
+  // state), so a layer's stats after reset continue from the previous layer's row buffers.
+  void reset_stats();
+  void close_all_rows();  // precharge all banks (no stats change)
+  // Write one DRAMsim3 trace line per burst: "0x%08X READ|WRITE <cycle>", cycle = start_cycle
+  // + the channel's data-bus cycles so far. nullptr stops tracing.
+  void set_trace(std::ostream* os, uint64_t start_cycle);
+  const DramConfig& config() const { return cfg_; }
+  const AddressMapping& mapping() const { return map_; }
+
+ private:
+  void access_burst(uint64_t burst_addr, bool is_write);
+  void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
+  void update_time_and_energy();
+
+  DramConfig cfg_;
+  AddressMapping map_;
+  DramEnergyModel energy_;
+  double t_burst_cycles_ = 0;
+  std::vector<int64_t> open_row_;        // per bank (global index), -1 = closed
+  std::vector<double> bank_cycles_;      // per bank, busy cycles since reset
+  std::vector<uint64_t> bank_bursts_;    // per bank
+  std::vector<uint64_t> bank_acts_;      // per bank
+  std::vector<uint64_t> rank_acts_;      // per (channel, rank)
+  std::vector<uint64_t> channel_bursts_; // per channel
+  uint64_t read_bursts_ = 0, write_bursts_ = 0;
+  std::ostream* trace_ = nullptr;
+  uint64_t trace_start_cycle_ = 0;
+  std::vector<uint64_t> trace_channel_cycle_;
+  DramStats stats_;
+};
+
+}  // namespace zoomrt::sim
