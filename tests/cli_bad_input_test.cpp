@@ -77,7 +77,7 @@ TEST_CASE("a truncated weights file is named") {
 }
 
 TEST_CASE("inputs of the wrong shape are named") {
-  // sd2_tiny's UNet fixture has cross_attention_dim 32/64; the tiny model expects 64.
+  // sd2_tiny's UNet inputs carry cross_attention_dim 32; sd15_tiny expects 24.
   std::string d = std::string(ZOOMRT_FIXTURES_DIR) + "/models/sd15_tiny";
   CliResult r = run_cli("eval --model " + d + " --component unet --inputs " + unet_inputs + " --output /tmp/zoomrt_never.safetensors");
   expect_bad(r, "encoder_hidden_states");
