@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "graph/model_zoo.h"
 #include "graph/models.h"
+#include "weights/atomic_file.h"
 #include "weights/error.h"
 #include "weights/json_config.h"
 #include "weights/safetensors.h"
@@ -28,6 +30,64 @@ uint64_t fnv1a(const std::string& s) {
 
 void add_graph_weights(const Graph& g, std::vector<std::pair<std::string, Shape>>& out) {
   for (TensorId w : g.weights()) out.push_back({g.tensor(w).name, g.tensor(w).shape});
+}
+
+// UTF-8 encoding of one code point below 0x800 (all that bytes_to_unicode produces).
+std::string utf8(uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += char(cp);
+  } else {
+    s += char(0xc0 | (cp >> 6));
+    s += char(0x80 | (cp & 0x3f));
+  }
+  return s;
+}
+
+// CLIP's vocabulary starts with the 256 byte symbols in GPT-2's bytes_to_unicode order, then
+// the same with "</w>"; merges and the two special tokens follow. A tokenizer with this
+// prefix and no merges gives the real ids for every single character, so prompts still map
+// to meaningful rows of a real model's embedding table.
+nlohmann::json byte_level_clip_vocab() {
+  std::vector<uint32_t> order;
+  for (uint32_t b = 33; b <= 126; ++b) order.push_back(b);
+  for (uint32_t b = 161; b <= 172; ++b) order.push_back(b);
+  for (uint32_t b = 174; b <= 255; ++b) order.push_back(b);
+  std::vector<uint32_t> symbol(256);
+  for (uint32_t b : order) symbol[b] = b;
+  uint32_t next = 256;
+  for (uint32_t b = 0; b < 256; ++b)
+    if (std::find(order.begin(), order.end(), b) == order.end()) {
+      order.push_back(b);
+      symbol[b] = next++;
+    }
+  nlohmann::json vocab = nlohmann::json::object();
+  int id = 0;
+  for (uint32_t b : order) vocab[utf8(symbol[b])] = id++;
+  for (uint32_t b : order) vocab[utf8(symbol[b]) + "</w>"] = id++;
+  vocab["<|startoftext|>"] = 49406;
+  vocab["<|endoftext|>"] = 49407;
+  return vocab;
+}
+
+void write_tokenizer(const std::string& dir, bool pad_with_exclamation) {
+  std::filesystem::create_directories(dir);
+  write_json_atomic(dir + "/vocab.json", byte_level_clip_vocab());
+  AtomicFile merges(dir + "/merges.txt");
+  merges.write("#version: 0.2\n");
+  merges.commit();
+  const char* pad = pad_with_exclamation ? "!" : "<|endoftext|>";
+  write_json_atomic(dir + "/special_tokens_map.json", {{"bos_token", "<|startoftext|>"},
+                                                      {"eos_token", "<|endoftext|>"},
+                                                      {"pad_token", pad},
+                                                      {"unk_token", "<|endoftext|>"}});
+  write_json_atomic(dir + "/tokenizer_config.json", {{"tokenizer_class", "CLIPTokenizer"},
+                                                    {"model_max_length", 77},
+                                                    {"bos_token", "<|startoftext|>"},
+                                                    {"eos_token", "<|endoftext|>"},
+                                                    {"pad_token", pad},
+                                                    {"unk_token", "<|endoftext|>"},
+                                                    {"do_lower_case", true}});
 }
 
 }  // namespace
@@ -80,6 +140,8 @@ void make_model(const std::string& config, uint64_t seed, DType dtype, const std
     if (ec) fail_input("{}: cannot create directory: {}", p.parent_path().string(), ec.message());
     write_json_atomic(p.string(), j);
   }
+  // The real repositories ship CLIP's full BPE vocabulary; we write its byte-level prefix.
+  write_tokenizer((std::filesystem::path(out_dir) / "tokenizer").string(), config != "sd15-inpainting");
   const std::string variant = dtype == DType::F16 ? ".fp16" : "";
   const std::pair<const char*, const char*> files[] = {
       {"text_encoder", "model"}, {"unet", "diffusion_pytorch_model"}, {"vae", "diffusion_pytorch_model"}};
