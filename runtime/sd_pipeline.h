@@ -12,6 +12,7 @@
 #include "runtime/executor.h"
 #include "runtime/inpainter.h"
 #include "runtime/model.h"
+#include "runtime/rng.h"
 
 namespace zoomrt {
 
@@ -43,7 +44,7 @@ class SdPipeline {
   // Returns the decoded image [1,3,H,W] in [0,1].
   struct Noise {
     HostTensor init_noise, vae_noise;
-    std::function<void(int step, std::span<float> out)> step_noise;
+    NoiseSource* step_noise = nullptr;  // draws of ancestral/stochastic schedulers
   };
   HostTensor inpaint(const HostTensor& context, const HostTensor& image, const HostTensor& mask, const Noise& noise,
                      InpaintTimings* timings);

@@ -9,7 +9,10 @@ namespace zoomrt::cli {
 #define ZOOMRT_COMMANDS(X)                                                              \
   X(inspect, "inspect", "parameter counts, MACs per op type and memory plan of a model") \
   X(eval, "eval", "run one component on tensors from a safetensors file")                \
-  X(make_model, "make-model", "write a diffusers model directory with random weights")
+  X(make_model, "make-model", "write a diffusers model directory with random weights")   \
+  X(zoom, "zoom", "infinite zoom video from a prompt")  \
+  X(tiling, "tiling", "compare tiling strategies on an NPU (tiling compare)") \
+  X(sim, "sim", "simulate a model on an NPU description: cycles, DRAM traffic, energy, FPS/W")
 
 #define X(fn, name, help) void setup_##fn(CLI::App& sub);
 ZOOMRT_COMMANDS(X)

@@ -1,0 +1,81 @@
+#include "kernels/cpu_features.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+namespace zoomrt {
+
+std::string_view isa_name(Isa isa) {
+  switch (isa) {
+#define X(name) \
+  case Isa::name: return #name;
+    ZOOMRT_ISAS(X)
+#undef X
+  }
+  return "?";
+}
+
+namespace {
+
+// Linux exposes cache sizes in sysfs as e.g. "32K"; -1 when absent.
+int sysfs_cache_bytes(int index) {
+  std::ifstream f("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index) + "/size");
+  std::string s;
+  if (!(f >> s) || s.empty()) return -1;
+  int v = std::atoi(s.c_str());
+  if (s.back() == 'K') v *= 1024;
+  if (s.back() == 'M') v *= 1024 * 1024;
+  return v > 0 ? v : -1;
+}
+
+CpuFeatures detect() {
+  CpuFeatures f;
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  f.avx2 = __builtin_cpu_supports("avx2");
+  f.fma = __builtin_cpu_supports("fma");
+  f.f16c = __builtin_cpu_supports("f16c");
+  f.avx512f = __builtin_cpu_supports("avx512f");
+  f.avx512bw = __builtin_cpu_supports("avx512bw");
+  f.avx512vl = __builtin_cpu_supports("avx512vl");
+  f.avx512dq = __builtin_cpu_supports("avx512dq");
+  f.avx512vnni = __builtin_cpu_supports("avx512vnni");
+#if defined(__GNUC__) && __GNUC__ >= 11
+  f.avxvnni = __builtin_cpu_supports("avxvnni");
+#endif
+#endif
+  // index0 is L1d, index2 the unified L2 on the Linux machines we target.
+  if (int l1 = sysfs_cache_bytes(0); l1 > 0) f.l1d_bytes = l1;
+  if (int l2 = sysfs_cache_bytes(2); l2 > 0) f.l2_bytes = l2;
+  Isa best = Isa::generic;
+  if (f.avx2 && f.fma && f.f16c) best = Isa::avx2;
+  if (best == Isa::avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq) best = Isa::avx512;
+  if (best == Isa::avx512 && f.avx512vnni) best = Isa::avx512vnni;
+  if (const char* cap = std::getenv("ZOOMRT_ISA")) {
+    for (Isa i : {Isa::generic, Isa::avx2, Isa::avx512, Isa::avx512vnni})
+      if (isa_name(i) == cap && i < best) best = i;
+  }
+  f.best_isa = best;
+  return f;
+}
+
+}  // namespace
+
+const CpuFeatures& cpu_features() {
+  static const CpuFeatures f = detect();
+  return f;
+}
+
+bool cpu_supports(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::generic: return true;
+    case Isa::avx2: return f.avx2 && f.fma && f.f16c;
+    case Isa::avx512: return f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+    case Isa::avx512vnni: return cpu_supports(Isa::avx512) && f.avx512vnni;
+  }
+  return false;
+}
+
+}  // namespace zoomrt

@@ -1,0 +1,43 @@
+// CPU features and cache sizes, detected once per process (cpuid on x86, nothing elsewhere).
+// Kernel configs (kernels/gemm/config.h) read this once at start-up to pick micro-kernels; hot
+// loops never test features. ZOOMRT_ISA=generic|avx2|avx512|avx512vnni in the environment caps the ISA
+// the dispatcher may choose (for testing the fallbacks on a machine that has more).
+#pragma once
+#include <string_view>
+
+namespace zoomrt {
+
+// Instruction-set levels our kernels are compiled for, lowest first. A level implies the ones
+// below it on every CPU we dispatch to: avx2 means AVX2+FMA+F16C, avx512 means F+BW+VL+DQ,
+// avx512vnni adds VNNI (vpdpbusd: u8 x s8 dot products into int32, no saturation).
+#define ZOOMRT_ISAS(X) \
+  X(generic)           \
+  X(avx2)              \
+  X(avx512)            \
+  X(avx512vnni)
+
+enum class Isa {
+#define X(name) name,
+  ZOOMRT_ISAS(X)
+#undef X
+};
+
+std::string_view isa_name(Isa isa);
+
+struct CpuFeatures {
+  bool avx2 = false, fma = false, f16c = false;
+  bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
+  bool avx512vnni = false, avxvnni = false;
+  int l1d_bytes = 32 * 1024;   // per core; defaults when the OS does not say
+  int l2_bytes = 512 * 1024;   // per core
+  Isa best_isa = Isa::generic; // highest level fully supported, capped by ZOOMRT_ISA
+};
+
+// Detected on first call (thread-safe static), then constant.
+const CpuFeatures& cpu_features();
+
+// True when kernels compiled for `isa` may run on this CPU (ignores the ZOOMRT_ISA cap, so tests
+// can still exercise every kernel the hardware supports).
+bool cpu_supports(Isa isa);
+
+}  // namespace zoomrt

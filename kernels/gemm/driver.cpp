@@ -1,0 +1,68 @@
+#include "kernels/gemm/driver.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace zoomrt::kern {
+
+GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k, int b_elem_bytes, int threads) {
+  auto ceil_div = [](int a, int b) { return (a + b - 1) / b; };
+  GemmPlan p;
+  // Equal k blocks (K = 2880 gives 3 x 960, not 1024 + 1024 + 832).
+  p.kc = std::max(1, ceil_div(k, std::max(1, ceil_div(k, blk.kc_max))));
+  p.nc_l2 = std::max(nr, blk.l2_block_bytes / (p.kc * b_elem_bytes) / nr * nr);
+  // Split C into m_blocks x n_blocks tasks. The pool hands tasks to threads one at a time, so
+  // the time is about ceil(tasks / threads) x the largest task (in micro-tiles); pick the split
+  // that minimises that, with a 1 % charge per task (each task re-reads its A rows and B
+  // columns), and on ties split the dimension whose other operand is smaller (n > m: split N,
+  // so each task reads only its part of B).
+  const int m_units = ceil_div(m, mr), n_units = ceil_div(n, nr);
+  const int mb_min = ceil_div(m, blk.mc_max);
+  int m_blocks = mb_min, n_blocks = 1;
+  if (threads > 1) {
+    double best = 1e300;
+    for (int mb = mb_min; mb <= std::min(m_units, mb_min + 8 * threads); ++mb)
+      for (int nb = 1; nb <= std::min(n_units, 8 * threads); ++nb) {
+        const int tasks = mb * nb, rounds = ceil_div(tasks, threads);
+        const double cost = double(rounds) * ceil_div(m_units, mb) * ceil_div(n_units, nb) * (1.0 + 0.01 * tasks);
+        const bool tie = cost == best && ((n > m) ? nb > n_blocks : mb > m_blocks);
+        if (cost < best || tie) best = cost, m_blocks = mb, n_blocks = nb;
+      }
+  }
+  p.mc = ceil_div(ceil_div(m, m_blocks), mr) * mr;
+  p.nc = ceil_div(ceil_div(n, n_blocks), nr) * nr;
+  p.m_blocks = ceil_div(m, p.mc);
+  p.n_blocks = ceil_div(n, p.nc);
+  return p;
+}
+
+void run_f32_tile(const F32GemmKernelInfo& kernel, int mr, int nr, int kc, const float* a, size_t lda,
+                  const float* b_panel, const GemmOutput& out, int i, int j, bool accumulate, bool last) {
+  float* c = out.c + size_t(i) * out.ldc + size_t(j);
+  if (nr == kernel.nr) {
+    kernel.kernel(size_t(mr), size_t(kc), a, lda, b_panel, c, out.ldc, accumulate);
+  } else {  // N tail: the kernel writes NR columns, so it works on a scratch tile.
+    alignas(64) float tile[kMaxTileFloats];
+    const size_t ld = size_t(kernel.nr);
+    if (accumulate)
+      for (int r = 0; r < mr; ++r) std::memcpy(tile + r * ld, c + r * out.ldc, sizeof(float) * size_t(nr));
+    kernel.kernel(size_t(mr), size_t(kc), a, lda, b_panel, tile, ld, accumulate);
+    for (int r = 0; r < mr; ++r) std::memcpy(c + r * out.ldc, tile + r * ld, sizeof(float) * size_t(nr));
+  }
+  if (!last) return;
+  const Epilogue& e = *out.epi;
+  if (!out.bias && e.act == Activation::none && !e.residual) return;
+  kernel.epilogue(size_t(mr), size_t(nr), c, out.ldc, out.bias ? out.bias + j : nullptr, e.act,
+                  e.residual ? e.residual + size_t(i) * e.ld_residual + size_t(j) : nullptr, e.ld_residual);
+}
+
+void run_f32_empty_k(int m, int n, const GemmOutput& out) {
+  for (int i = 0; i < m; ++i) {
+    std::fill_n(out.c + size_t(i) * out.ldc, n, 0.0f);
+    const Epilogue& e = *out.epi;
+    kern::f32_epilogue__generic(1, size_t(n), out.c + size_t(i) * out.ldc, out.ldc, out.bias, e.act,
+                                e.residual ? e.residual + size_t(i) * e.ld_residual : nullptr, e.ld_residual);
+  }
+}
+
+}  // namespace zoomrt::kern

@@ -1,0 +1,432 @@
+// Graph -> scheduler layers -> sim costs. See npu_accounting.h for the model and its assumptions.
+#include "runtime/npu_accounting.h"
+
+#include <array>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <ostream>
+#include <streambuf>
+
+#include <fmt/format.h>
+
+#include "kernels/thread_pool.h"
+#include "scheduler/compare.h"
+#include "scheduler/dram_emit.h"
+#include "sim/dram.h"
+#include "sim/report.h"
+#include "weights/error.h"
+
+namespace zoomrt {
+
+const char* sim_dtype_name(SimDtype d) {
+  switch (d) {
+#define X(e, name, mac, help) \
+  case SimDtype::e: return name;
+    ZOOMRT_SIM_DTYPES(X)
+#undef X
+  }
+  return "?";
+}
+
+std::vector<SimDtype> all_sim_dtypes() {
+  return {
+#define X(e, name, mac, help) SimDtype::e,
+      ZOOMRT_SIM_DTYPES(X)
+#undef X
+  };
+}
+
+SimDtype sim_dtype_from_name(const std::string& name) {
+  std::string valid;
+  for (SimDtype d : all_sim_dtypes()) {
+    if (name == sim_dtype_name(d)) return d;
+    valid += (valid.empty() ? "" : ", ") + std::string(sim_dtype_name(d));
+  }
+  fail_input("--dtype '{}': unknown (valid: {})", name, valid);
+}
+
+sim::MacDtype sim_mac_dtype(SimDtype d) {
+  switch (d) {
+#define X(e, name, mac, help) \
+  case SimDtype::e: return sim::MacDtype::mac;
+    ZOOMRT_SIM_DTYPES(X)
+#undef X
+  }
+  return sim::MacDtype::int8;
+}
+
+sched::OperandBits sim_operand_bits(SimDtype d) { return sched::operand_bits_for(sim_mac_dtype(d)); }
+
+namespace {
+
+// Vector-unit work per output element of each op (assumptions, see the header). Matrix ops are
+// costed by the scheduler and never read their entry. Transcendentals (exp, erf, sigmoid) are
+// taken as ~3 ops (LUT + interpolation) on top of the arithmetic around them.
+constexpr std::array<double, kOpCount> kVectorOpsPerElement = {
+    0,    // conv2d (matrix)
+    1,    // pad2d: a copy
+    0,    // linear (matrix)
+    0,    // attention (matrix)
+    4,    // group_norm: mean and variance pass, then normalise + affine
+    4,    // layer_norm: same
+    5,    // softmax: max, exp, sum, divide
+    4,    // silu: sigmoid + multiply
+    5,    // gelu: erf + 3 arithmetic
+    4,    // quick_gelu: sigmoid + 2 multiplies
+    6,    // geglu: gelu of one half x the other
+    1,    // add
+    1,    // mul
+    2,    // scale_shift
+    2,    // clamp
+    1,    // upsample_nearest2x: a copy
+    1,    // concat: a copy
+    1,    // slice: a copy
+    1,    // permute: a copy (strided)
+    0,    // reshape: a view, free
+    4,    // timestep_embedding: sin/cos
+    1,    // embedding: a gather
+};
+static_assert(kVectorOpsPerElement.size() == kOpCount, "one vector cost per op");
+
+uint64_t bytes_at(int64_t elements, int bits) { return (uint64_t(elements) * uint64_t(bits) + 7) / 8; }
+
+// SRAM traffic of a matrix layer, for the energy model (the same estimate as `tiling compare`):
+// every DRAM byte read is written into SRAM, every byte written to DRAM read out of it, and each
+// step of the loop nest reads its input tiles once.
+void plan_sram_bytes(const sched::Layer& l, const sched::Plan& p, double& read, double& write) {
+  const sched::LoopNest n = sched::make_loop_nest(l);
+  double steps = 1;
+  for (int d = 0; d < n.dims(); ++d) steps *= double(sched::trips(n, p.tiling, d));
+  double per_step = 0;
+  for (const sched::Operand& o : n.operands) {
+    if (o.role != sched::Role::input) continue;
+    int64_t elems = 1;
+    for (const sched::Axis& a : o.axes)
+      elems *= sched::max_axis_extent(a, a.dim >= 0 ? p.tiling.tile[a.dim] : 1);
+    per_step += double(sched::bytes_of(elems, o.bits_milli));
+  }
+  write = double(p.dram_read_bytes());
+  read = double(p.dram_write_bytes()) + steps * per_step;
+}
+
+sim::DramStats scale_dram(sim::DramStats s, double r) {
+  const auto mul = [r](uint64_t& v) { v = uint64_t(double(v) * r + 0.5); };
+  mul(s.bytes_read), mul(s.bytes_written), mul(s.accesses), mul(s.row_hits);
+  mul(s.row_misses), mul(s.row_conflicts), mul(s.activations);
+  s.busy_ns *= r, s.energy_pj *= r, s.act_pj *= r, s.rd_pj *= r, s.wr_pj *= r, s.bg_pj *= r;
+  return s;
+}
+
+sim::LayerCost scale_cost(sim::LayerCost c, int64_t r) {
+  c.cycles *= r;
+  c.dram_ns *= double(r);
+  c.macs *= double(r);
+  c.sram_read_bytes *= double(r);
+  c.sram_write_bytes *= double(r);
+  c.dram = scale_dram(c.dram, double(r));
+  return c;
+}
+
+// Passes characters to `dst` until `max_lines` newlines went through, then drops the rest: caps
+// the DRAM trace without the DRAM model knowing.
+class CappedLines : public std::streambuf {
+ public:
+  CappedLines(std::ostream* dst, uint64_t max_lines, uint64_t& lines) : dst_(dst), max_(max_lines), lines_(lines) {}
+
+ protected:
+  int overflow(int c) override {
+    if (c != traits_type::eof() && lines_ < max_) {
+      dst_->put(char(c));
+      if (c == '\n') ++lines_;
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  std::ostream* dst_;
+  uint64_t max_;
+  uint64_t& lines_;
+};
+
+}  // namespace
+
+bool matrix_layer_for_node(const Graph& g, const Node& n, const sched::OperandBits& bits, sched::Layer& out) {
+  const auto shape = [&](size_t i) -> const Shape& { return g.tensor(n.inputs[i]).shape; };
+  switch (n.op) {
+    case Op::conv2d: {
+      const Shape &x = shape(0), &w = shape(1);  // [n,c,h,w], [k,c/g,r,s]
+      sched::ConvShape s;
+      s.n = x[0], s.c = x[1], s.h = x[2], s.w = x[3];
+      s.k = w[0], s.r = w[2], s.s = w[3];
+      s.stride = n.attrs.stride, s.pad = n.attrs.pad, s.groups = n.attrs.groups;
+      out = sched::make_conv(n.name, s, bits);
+      return true;
+    }
+    case Op::linear: {
+      const Shape& w = shape(1);  // [out, in]
+      out = sched::make_gemm(n.name, shape_numel(shape(0)) / w[1], w[0], w[1], bits);
+      return true;
+    }
+    case Op::attention: {
+      const Shape &q = shape(0), &k = shape(1);  // [b, lq, h*d], [b, lk, h*d]
+      sched::AttentionShape s;
+      s.b = q[0], s.heads = n.attrs.heads, s.lq = q[1], s.lk = k[1], s.d = q[2] / n.attrs.heads;
+      out = sched::make_attention(n.name, s, bits);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+VectorWork vector_work_for_node(const Graph& g, const Node& n, int act_bits) {
+  VectorWork w;
+  w.name = n.name;
+  w.op = std::string(op_name(n.op));
+  if (n.op == Op::reshape) return w;  // a view: nothing moves
+  const int64_t out_elems = shape_numel(g.tensor(n.output).shape);
+  w.elements = out_elems;
+  w.ops_per_element = kVectorOpsPerElement[size_t(n.op)];
+  for (size_t i = 0; i < n.inputs.size(); ++i) {
+    int64_t elems = shape_numel(g.tensor(n.inputs[i]).shape);
+    // A slice and an embedding lookup read only the elements they output.
+    if (n.op == Op::slice || (n.op == Op::embedding && i == 1)) elems = out_elems;
+    w.input_bytes.push_back(bytes_at(elems, act_bits));
+    w.read_bytes += w.input_bytes.back();
+  }
+  w.write_bytes = bytes_at(out_elems, act_bits);
+  return w;
+}
+
+NpuAccountant::NpuAccountant(sim::NpuConfig npu, AccountingOptions opts)
+    : npu_(std::move(npu)), opts_(opts), budget_(sched::sram_budget(npu_.sram)) {}
+
+void NpuAccountant::set_dram_trace(std::ostream* os, uint64_t max_lines) {
+  trace_ = os;
+  trace_max_lines_ = max_lines;  // lines and cycles keep counting across calls
+}
+
+uint64_t NpuAccountant::trace_lines() const { return trace_lines_; }
+
+sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p) {
+  const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
+  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", l.shape_key(), sched::strategy_name(p.strategy), p.tile,
+                                      p.loop_order, sched::dram_layout_name(p.layout), p.relayout_read_bytes);
+  if (!tracing)
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second.cost;
+  sim::LayerCost c;
+  c.dtype = sim_mac_dtype(opts_.dtype);
+  c.macs = double(l.macs());
+  c.cycles = sched::plan_compute_cycles(l, p, npu_.array, c.dtype);
+  plan_sram_bytes(l, p, c.sram_read_bytes, c.sram_write_bytes);
+  sim::DramModel dram(npu_.dram);  // all rows closed: identical layers cost the same
+  sched::EmitOptions eo;
+  eo.max_ranges = opts_.max_ranges_per_layer;
+  CappedLines buf(trace_, trace_max_lines_, trace_lines_);
+  std::ostream capped(&buf);
+  if (tracing) dram.set_trace(&capped, trace_cycle_);
+  c.dram = sched::emit_plan(l, p, dram, eo).dram;
+  c.dram_ns = c.dram.busy_ns;
+  if (tracing) trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
+  memo_[key] = Memo{c};
+  return c;
+}
+
+sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
+  const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
+  std::string key = fmt::format("vector|{}|{}|{}|{}", w.elements, w.ops_per_element, w.write_bytes, w.input_bytes.size());
+  for (uint64_t b : w.input_bytes) key += fmt::format("|{}", b);
+  if (!tracing)
+    if (auto it = memo_.find(key); it != memo_.end()) return it->second.cost;
+  sim::LayerCost c;
+  c.dtype = sim_mac_dtype(opts_.dtype);
+  const int64_t lanes = std::max(1, npu_.array.cols);
+  c.cycles = int64_t((double(w.elements) * w.ops_per_element + double(lanes) - 1) / double(lanes));
+  // Streamed through SRAM: DRAM -> SRAM -> vector unit -> SRAM -> DRAM.
+  c.sram_read_bytes = c.sram_write_bytes = double(w.read_bytes + w.write_bytes);
+  sim::DramModel dram(npu_.dram);
+  CappedLines buf(trace_, trace_max_lines_, trace_lines_);
+  std::ostream capped(&buf);
+  if (tracing) dram.set_trace(&capped, trace_cycle_);
+  // Each tensor in its own 1 MiB-aligned region, as emit_plan lays out a layer's operands.
+  constexpr uint64_t kAlign = uint64_t(1) << 20;
+  uint64_t addr = 0;
+  const auto next_region = [&](uint64_t bytes) { addr += (bytes + kAlign - 1) / kAlign * kAlign; };
+  for (uint64_t b : w.input_bytes) {
+    if (b) dram.access(addr, b, false);
+    next_region(b);
+  }
+  if (w.write_bytes) dram.access(addr, w.write_bytes, true);
+  c.dram = dram.stats();
+  c.dram_ns = c.dram.busy_ns;
+  if (tracing) trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
+  memo_[key] = Memo{c};
+  return c;
+}
+
+void NpuAccountant::add_row(AccountedLayer row) { rows_.push_back(std::move(row)); }
+
+void NpuAccountant::account_layers(const std::vector<sched::Layer>& layers, int repeats, const std::string& phase) {
+  if (layers.empty()) return;
+  // One sequence so that `adaptive` applies its adjacent-layer constraint across the model.
+  const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, budget_);
+  for (size_t i = 0; i < layers.size(); ++i) {
+    AccountedLayer row;
+    row.name = layers[i].name;
+    row.op = sched::layer_kind_name(layers[i].kind);
+    row.phase = phase;
+    row.repeats = repeats;
+    row.strategy = sched::strategy_name(plans[i].strategy);
+    row.tile = plans[i].tile;
+    row.loop_order = plans[i].loop_order;
+    row.cost = cost_matrix(layers[i], plans[i]);
+    row.cost.name = row.name;
+    add_row(std::move(row));
+  }
+}
+
+void NpuAccountant::account_vector(const VectorWork& w, int repeats, const std::string& phase) {
+  AccountedLayer row;
+  row.name = w.name;
+  row.op = w.op;
+  row.phase = phase;
+  row.repeats = repeats;
+  row.strategy = "vector";
+  row.tile = row.loop_order = "-";
+  row.cost = cost_vector(w);
+  row.cost.name = w.name;
+  add_row(std::move(row));
+}
+
+void NpuAccountant::plan_ahead(const std::vector<const Graph*>& graphs) {
+  const sched::OperandBits bits = sim_operand_bits(opts_.dtype);
+  std::vector<sched::Layer> distinct;
+  std::set<std::string> seen;
+  for (const Graph* g : graphs)
+    for (const Node& n : g->nodes()) {
+      sched::Layer l;
+      if (matrix_layer_for_node(*g, n, bits, l) && seen.insert(l.shape_key()).second) {
+        sched::validate_layer(l, n.name);
+        distinct.push_back(std::move(l));
+      }
+    }
+  std::mutex mu;
+  std::exception_ptr first_error;
+  default_pool().parallel_for(distinct.size(), 1, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      try {
+        // A one-layer sequence fills adaptive's per-shape candidate memo as well.
+        sched::plan_layers({distinct[i]}, opts_.strategy, budget_);
+      } catch (...) {
+        std::lock_guard lock(mu);
+        if (!first_error) first_error = std::current_exception();
+      }
+    }
+  });
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string& phase) {
+  const sched::OperandBits bits = sim_operand_bits(opts_.dtype);
+  // Matrix layers are planned together (adaptive's neighbour constraint), then rows are added in
+  // graph order with the vector ops in between.
+  std::vector<sched::Layer> layers;
+  std::vector<int> layer_of_node(g.nodes().size(), -1);
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    sched::Layer l;
+    if (matrix_layer_for_node(g, g.nodes()[i], bits, l)) {
+      sched::validate_layer(l, g.nodes()[i].name);
+      layer_of_node[i] = int(layers.size());
+      layers.push_back(std::move(l));
+    }
+  }
+  const std::vector<sched::Plan> plans =
+      layers.empty() ? std::vector<sched::Plan>{} : sched::plan_layers(layers, opts_.strategy, budget_);
+  for (size_t i = 0; i < g.nodes().size(); ++i) {
+    const Node& n = g.nodes()[i];
+    if (layer_of_node[i] < 0) {
+      if (n.op != Op::reshape) account_vector(vector_work_for_node(g, n, bits.input), repeats, phase);
+      continue;
+    }
+    const sched::Layer& l = layers[size_t(layer_of_node[i])];
+    const sched::Plan& p = plans[size_t(layer_of_node[i])];
+    AccountedLayer row;
+    row.name = n.name;
+    row.op = std::string(op_name(n.op));
+    row.phase = phase;
+    row.repeats = repeats;
+    row.strategy = sched::strategy_name(p.strategy);
+    row.tile = p.tile;
+    row.loop_order = p.loop_order;
+    row.cost = cost_matrix(l, p);
+    row.cost.name = n.name;
+    add_row(std::move(row));
+  }
+}
+
+sim::RunResult NpuAccountant::run() const {
+  std::vector<sim::LayerCost> costs;
+  costs.reserve(rows_.size());
+  for (const AccountedLayer& r : rows_) costs.push_back(scale_cost(r.cost, r.repeats));
+  return sim::simulate_power(npu_, costs, opts_.policy, opts_.power_cap_w);
+}
+
+sim::DramStats NpuAccountant::dram_total() const {
+  sim::DramStats t;
+  for (const AccountedLayer& r : rows_) t += scale_dram(r.cost.dram, double(r.repeats));
+  return t;
+}
+
+nlohmann::json NpuAccountant::summary(bool include_layers) const {
+  const sim::RunResult run = this->run();
+  nlohmann::json j = sim::run_summary_json(run, dram_total());
+  // One run produces `frames_` frames; sim's own figures assume one frame per run.
+  const double fps = run.latency_s > 0 ? frames_ / run.latency_s : 0;
+  j["frames"] = frames_;
+  j["fps"] = fps;
+  j["fps_per_watt"] = run.avg_power_w > 0 ? fps / run.avg_power_w : 0;
+  j["total_macs"] = run.total_macs;
+  j["npu"] = npu_.name;
+  j["dtype"] = sim_dtype_name(opts_.dtype);
+  j["strategy"] = sched::strategy_name(opts_.strategy);
+  j["power_cap_w"] = opts_.power_cap_w;
+  // Phases in order of first appearance (the pipeline's order).
+  nlohmann::json phases = nlohmann::json::array();
+  std::map<std::string, size_t> phase_index;
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    const AccountedLayer& r = rows_[i];
+    const sim::LayerResult& lr = run.layers[i];
+    auto [it, fresh] = phase_index.try_emplace(r.phase, phases.size());
+    if (fresh)
+      phases.push_back({{"name", r.phase}, {"latency_s", 0.0}, {"energy_j", 0.0}, {"macs", 0.0}, {"layers", 0}});
+    nlohmann::json& ph = phases[it->second];
+    ph["latency_s"] = ph["latency_s"].get<double>() + lr.latency_s;
+    ph["energy_j"] = ph["energy_j"].get<double>() + lr.energy.total_j();
+    ph["macs"] = ph["macs"].get<double>() + r.cost.macs * double(r.repeats);
+    ph["layers"] = ph["layers"].get<int>() + 1;
+    if (!include_layers) continue;
+    const double per = 1.0 / double(r.repeats);
+    rows.push_back({{"name", r.name},
+                    {"op", r.op},
+                    {"phase", r.phase},
+                    {"repeats", r.repeats},
+                    {"dtype", sim_dtype_name(opts_.dtype)},
+                    {"strategy", r.strategy},
+                    {"tile", r.tile},
+                    {"loop_order", r.loop_order},
+                    {"dram_bytes_read", r.cost.dram.bytes_read},
+                    {"dram_bytes_written", r.cost.dram.bytes_written},
+                    {"dram_accesses", r.cost.dram.accesses},
+                    {"row_hits", r.cost.dram.row_hits},
+                    {"cycles", r.cost.cycles},
+                    {"freq_mhz", lr.freq_mhz},
+                    {"energy_j", lr.energy.total_j() * per}});
+  }
+  j["phases"] = phases;
+  if (include_layers) j["layers"] = rows;
+  return j;
+}
+
+}  // namespace zoomrt

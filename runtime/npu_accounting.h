@@ -1,0 +1,151 @@
+// NpuAccountant: what the graphs a run executes would cost on a simulated NPU. The bridge from the
+// graph IR to scheduler/ (tiling plans, exact DRAM bytes) and sim/ (DRAM row buffers, compute
+// cycles, power policies, energy). Needs shapes and dtypes only, never weights.
+//
+// Op mapping (one table in npu_accounting.cpp, kVectorOpCost, covers every graph op):
+//   conv2d     -> conv layer   N, K, C, H, W (-> P, Q), R, S, stride, pad, groups
+//   linear     -> GEMM layer   M = rows of x (all leading dims), N = out features, K = in features
+//   attention  -> attention    B, heads, Lq, Lk, D = (h*d) / heads
+//   any other  -> vector op on the NPU's vector unit: DRAM bytes = every input read once +
+//                 the output written once (streamed, no reuse), at the dtype policy's
+//                 activation width; cycles = ceil(elements x ops/element / lanes).
+//                 `reshape` is free (a view: no traffic, no cycles).
+// Vector lanes: sim/ has no vector-unit key, so we assume one lane per MAC-array column
+// (array.cols elements per cycle), the post-array activation/pooling unit of Ethos-/TPU-like
+// NPUs. ops/element per op is an assumption too (see the table's comments).
+//
+// Operand widths come from the dtype policy (SimDtype): f16 = 16-bit weights and activations,
+// int8 = W8A8, int4 = W4A8 with one f16 scale per 32 weights (4.5 bits per weight); partial sums
+// spill at 32 bits. MAC rate and energy follow the NPU's per-dtype figures.
+//
+// Costs of one execution of a layer are computed once per distinct (layer shape + bits, plan)
+// within an accountant (memo), each on a DRAM model with all rows closed, so identical layers
+// cost the same wherever they appear. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
+// power policy sees each layer weighted by its repeats. Rows (`layers`) hold per-execution
+// values plus `repeats`; the summary totals are sums of row x repeats.
+#pragma once
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/graph.h"
+#include "scheduler/layer.h"
+#include "scheduler/strategy.h"
+#include "sim/npu_config.h"
+#include "sim/power.h"
+
+namespace zoomrt {
+
+// X(enumerator, name, NPU MAC dtype, help): the `--dtype` policies of `zoomrt sim`.
+#define ZOOMRT_SIM_DTYPES(X)                                                  \
+  X(f16, "f16", fp16, "16-bit weights and activations")                       \
+  X(int8, "int8", int8, "8-bit weights and activations (W8A8)")               \
+  X(int4, "int4", int4, "W4A8: 4-bit weights + one f16 scale per 32 weights")
+
+enum class SimDtype {
+#define X(e, name, mac, help) e,
+  ZOOMRT_SIM_DTYPES(X)
+#undef X
+};
+const char* sim_dtype_name(SimDtype d);
+SimDtype sim_dtype_from_name(const std::string& name);  // InputError "--dtype: ..." listing names
+std::vector<SimDtype> all_sim_dtypes();
+sim::MacDtype sim_mac_dtype(SimDtype d);
+sched::OperandBits sim_operand_bits(SimDtype d);
+
+struct AccountingOptions {
+  SimDtype dtype = SimDtype::int8;
+  sched::Strategy strategy = sched::Strategy::adaptive;
+  sim::PowerPolicy policy = sim::PowerPolicy::fixed;
+  double power_cap_w = 0;  // <= 0: no cap
+  // Speed knob passed to sched::emit_plan: after this many address ranges a layer's DRAM
+  // counters are extrapolated from the emitted part (bytes stay exact). 0 = emit everything.
+  uint64_t max_ranges_per_layer = 20000;
+};
+
+// A non-MAC op costed on the vector unit: elements produced, work per element, DRAM bytes.
+struct VectorWork {
+  std::string name, op;
+  int64_t elements = 0;
+  double ops_per_element = 1;
+  uint64_t read_bytes = 0, write_bytes = 0;
+  std::vector<uint64_t> input_bytes;  // one contiguous read per input (sums to read_bytes)
+};
+
+// One accounted layer (a row of the `layers` table). Values are for ONE execution.
+struct AccountedLayer {
+  std::string name, op, phase;
+  int64_t repeats = 1;
+  std::string strategy, tile, loop_order;  // vector ops: strategy "vector", tile/order "-"
+  sim::LayerCost cost;                     // cycles, macs, SRAM bytes, DRAM stats
+};
+
+class NpuAccountant {
+ public:
+  NpuAccountant(sim::NpuConfig npu, AccountingOptions opts);
+
+  // Optional speed-up before accounting several graphs: plans every distinct matrix layer of
+  // `graphs` once, in parallel on default_pool() (results land in the scheduler's caches, so
+  // they do not depend on the thread count). Same errors as account_graph.
+  void plan_ahead(const std::vector<const Graph*>& graphs);
+  // Every node of `g` executed `repeats` times, rows tagged with `phase` (e.g. "unet").
+  void account_graph(const Graph& g, int repeats, const std::string& phase);
+  // Matrix layers given directly (SCALE-Sim topologies); planned as one sequence.
+  void account_layers(const std::vector<sched::Layer>& layers, int repeats, const std::string& phase);
+  void account_vector(const VectorWork& w, int repeats, const std::string& phase);
+
+  // Output frames the accounted work produces (fps = frames / sim_latency_s). Default 1.
+  void set_frames(double frames) { frames_ = frames; }
+  // Write DRAMsim3 trace lines ("0xADDR READ|WRITE cycle") for the layers emitted from now on,
+  // until `max_lines` lines are written (the cap; the layer that crosses it is cut there).
+  // Traced layers bypass the memo so their bursts are really emitted. nullptr stops tracing.
+  // The line count and trace cycle continue across calls (one trace, paused and resumed).
+  void set_dram_trace(std::ostream* os, uint64_t max_lines);
+  uint64_t trace_lines() const;
+
+  const std::vector<AccountedLayer>& layers() const { return rows_; }
+  const sim::NpuConfig& npu() const { return npu_; }
+  const AccountingOptions& options() const { return opts_; }
+  size_t distinct_layer_costs() const { return memo_.size(); }
+
+  // simulate_power over all rows, each weighted by its repeats (layer order preserved).
+  sim::RunResult run() const;
+  sim::DramStats dram_total() const;  // sum of row DRAM stats x repeats
+  // {sim_latency_s, fps, avg_power_w, fps_per_watt, tops_per_watt, energy_j {mac, sram, dram,
+  //  static, total}, dram {bytes_read, bytes_written, accesses, row_hits, row_misses,
+  //  row_conflicts, activations, ...}, frames, power_policy, cap_met, phases [{name, latency_s,
+  //  energy_j, macs, layers}] in order of first appearance, layers [{name, op, phase, repeats, dtype, strategy, tile, loop_order,
+  //  dram_bytes_read, dram_bytes_written, dram_accesses, row_hits, cycles, freq_mhz, energy_j}]}
+  // With include_layers false, `layers` is omitted (terminal summaries of huge runs).
+  nlohmann::json summary(bool include_layers = true) const;
+
+ private:
+  struct Memo {
+    sim::LayerCost cost;
+  };
+  sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p);
+  sim::LayerCost cost_vector(const VectorWork& w);
+  void add_row(AccountedLayer row);
+
+  sim::NpuConfig npu_;
+  AccountingOptions opts_;
+  sched::SramBudget budget_;
+  std::map<std::string, Memo> memo_;
+  std::vector<AccountedLayer> rows_;
+  double frames_ = 1;
+  std::ostream* trace_ = nullptr;
+  uint64_t trace_max_lines_ = 0, trace_lines_ = 0, trace_cycle_ = 0;
+};
+
+// The vector-unit work of a non-MAC node (elements, ops/element, bytes at `act_bits`);
+// reshape gives zero work. Exposed for tests.
+VectorWork vector_work_for_node(const Graph& g, const Node& n, int act_bits);
+// The scheduler layer of a conv2d / linear / attention node; false for any other op.
+bool matrix_layer_for_node(const Graph& g, const Node& n, const sched::OperandBits& bits,
+                           sched::Layer& out);
+
+}  // namespace zoomrt

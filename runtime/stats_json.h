@@ -1,0 +1,44 @@
+// stats.json beside the frames: one record per output frame plus a summary, and the options
+// that made them. Layout (times in seconds; "sim" is null until the NPU simulator fills it):
+//   { "version": 1, "options": {...},
+//     "frames": [ { "index": 0, "keyframe": true, "keyframe_index": 0, "wall_s": ..,
+//                   "cpu_s": .., "components": { "text_encoder_s", "vae_encoder_s", "unet_s",
+//                   "vae_decoder_s", "total_s" }, "sim": null }, ... ],
+//     "summary": { "frames", "keyframes", "inpainted_keyframes", "wall_s", "cpu_s",
+//                  "components": {...}, "mean_keyframe_wall_s", "sim": null } }
+// "index" is the frame's file number (after zoom-in reversal); for an interpolated frame
+// "keyframe_index" is the keyframe it zooms out towards. cpu_s is process CPU time (all
+// threads), wall_s elapsed time, both for producing that frame (inpainting included).
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/inpainter.h"
+
+namespace zoomrt {
+
+struct FrameRecord {
+  int index = -1;
+  bool keyframe = false;
+  bool inpainted = false;  // a keyframe made by the Inpainter (not the start image)
+  int keyframe_index = -1;
+  double wall_s = 0, cpu_s = 0;
+  InpaintTimings components;
+};
+
+nlohmann::json frame_to_json(const FrameRecord& r);
+// Reads a record written by frame_to_json; `where` names the file in InputError messages.
+FrameRecord frame_from_json(const nlohmann::json& j, const std::string& where);
+
+nlohmann::json make_stats_json(const std::vector<FrameRecord>& frames, const nlohmann::json& options);
+
+// Pretty-printed JSON written atomically. InputError when it cannot be written.
+void write_json_file(const nlohmann::json& j, const std::string& path);
+// InputError naming the file when missing or not JSON.
+nlohmann::json read_json_file(const std::string& path);
+
+// CPU time of the whole process so far, seconds (CLOCK_PROCESS_CPUTIME_ID).
+double process_cpu_seconds();
+
+}  // namespace zoomrt

@@ -1,0 +1,202 @@
+// NpuAccountant against independent calculations on small graphs: the graph -> layer mapping
+// (MACs counted by hand from the shapes), DRAM bytes equal to the scheduler's own plan for a
+// hand-built layer, vector-op bytes and cycles from the documented rule, repeats multiplying,
+// and the summary's internal consistency (fps, FPS/W, energy breakdown, DRAM totals).
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "runtime/npu_accounting.h"
+#include "scheduler/dram_emit.h"
+#include "sim/npu_config.h"
+#include "weights/error.h"
+
+using namespace zoomrt;
+
+namespace {
+
+// x [1, 8, 16, 16] -> conv 3x3 pad 1 -> [1, 16, 16, 16] -> silu.
+Graph conv_graph() {
+  Graph g;
+  TensorId x = g.add_input("x", {1, 8, 16, 16});
+  TensorId w = g.add_weight("conv.weight", {16, 8, 3, 3});
+  Attrs a;
+  a.pad = 1;
+  TensorId y = g.add_node(Op::conv2d, "conv", {x, w}, a);
+  TensorId z = g.add_node(Op::silu, "act", {y});
+  g.mark_output(z, "out");
+  return g;
+}
+
+AccountingOptions options(sched::Strategy s = sched::Strategy::weight_stationary) {
+  AccountingOptions o;
+  o.dtype = SimDtype::int8;
+  o.strategy = s;
+  o.policy = sim::PowerPolicy::fixed;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a conv node costs what the scheduler plans for the same layer") {
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  NpuAccountant acc(npu, options());
+  acc.account_graph(conv_graph(), 1, "p");
+  REQUIRE(acc.layers().size() == 2);
+  const AccountedLayer& row = acc.layers()[0];
+  CHECK(row.op == "conv2d");
+  CHECK(row.strategy == "weight-stationary");
+  // The layer written by hand from the shapes, planned by the scheduler directly.
+  sched::ConvShape s;
+  s.n = 1, s.c = 8, s.h = 16, s.w = 16, s.k = 16, s.r = 3, s.s = 3, s.pad = 1;
+  const sched::Layer l = sched::make_conv("conv", s, {8, 8, 8, 32});
+  const sched::Plan p = sched::plan_layer(l, sched::Strategy::weight_stationary, sched::sram_budget(npu.sram));
+  CHECK(row.cost.dram.bytes_read == p.dram_read_bytes());
+  CHECK(row.cost.dram.bytes_written == p.dram_write_bytes());
+  CHECK(row.tile == p.tile);
+  CHECK(row.loop_order == p.loop_order);
+  // Everything fits on chip: input, weights read once; output written once (int8 = 1 byte).
+  CHECK(p.dram_read_bytes() == 8 * 16 * 16 + 16 * 8 * 3 * 3);
+  CHECK(p.dram_write_bytes() == 16 * 16 * 16);
+  CHECK(row.cost.macs == Approx(16.0 * 16 * 16 * 8 * 3 * 3));
+  CHECK(acc.run().total_macs == Approx(16.0 * 16 * 16 * 8 * 3 * 3));
+  // The row's DRAM stats are those of the plan emitted on a DRAM model with closed rows.
+  sim::DramModel dram(npu.dram);
+  const sim::DramStats d = sched::emit_plan(l, p, dram).dram;
+  CHECK(row.cost.dram.accesses == d.accesses);
+  CHECK(row.cost.dram.row_hits == d.row_hits);
+  CHECK(row.cost.dram.activations == d.activations);
+}
+
+TEST_CASE("a vector op streams its inputs and output once, lanes = array columns") {
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  NpuAccountant acc(npu, options());
+  Graph g;
+  TensorId a = g.add_input("a", {2, 4, 10, 10});
+  TensorId b = g.add_input("b", {2, 4, 10, 10});
+  TensorId r = g.add_node(Op::reshape, "view", {a}, [] { Attrs t; t.shape = {2, 400}; return t; }());
+  TensorId rb = g.add_node(Op::reshape, "view_b", {b}, [] { Attrs t; t.shape = {2, 400}; return t; }());
+  TensorId c = g.add_node(Op::add, "sum", {r, rb});
+  g.mark_output(c, "out");
+  acc.account_graph(g, 1, "p");
+  REQUIRE(acc.layers().size() == 1);  // reshapes are views: no row, no cost
+  const AccountedLayer& row = acc.layers()[0];
+  CHECK(row.op == "add");
+  CHECK(row.strategy == "vector");
+  CHECK(row.cost.dram.bytes_read == 2 * 800);  // two int8 inputs of 800 elements
+  CHECK(row.cost.dram.bytes_written == 800);
+  CHECK(row.cost.cycles == (800 + npu.array.cols - 1) / npu.array.cols);  // 1 op per element
+  CHECK(row.cost.macs == 0);
+}
+
+TEST_CASE("linear and attention nodes map to GEMM and attention layers") {
+  Graph g;
+  TensorId x = g.add_input("x", {2, 77, 64});
+  TensorId w = g.add_weight("proj.weight", {32, 64});
+  TensorId y = g.add_node(Op::linear, "proj", {x, w});
+  Attrs at;
+  at.heads = 4;
+  at.scale = 0.25f;
+  TensorId o = g.add_node(Op::attention, "attn", {y, y, y}, at);
+  g.mark_output(o, "out");
+  sched::Layer l;
+  REQUIRE(matrix_layer_for_node(g, g.nodes()[0], {}, l));
+  CHECK(l.kind == sched::LayerKind::gemm);
+  CHECK(l.gemm.m == 154);
+  CHECK(l.gemm.n == 32);
+  CHECK(l.gemm.k == 64);
+  REQUIRE(matrix_layer_for_node(g, g.nodes()[1], {}, l));
+  CHECK(l.kind == sched::LayerKind::attention);
+  CHECK(l.attn.b == 2);
+  CHECK(l.attn.heads == 4);
+  CHECK(l.attn.lq == 77);
+  CHECK(l.attn.lk == 77);
+  CHECK(l.attn.d == 8);
+  // QK^T and PV per head: 2 x B x heads x Lq x Lk x D.
+  CHECK(l.macs() == 2 * 2 * 4 * 77 * 77 * 8);
+  NpuAccountant acc(sim::load_npu("phone-npu"), options(sched::Strategy::adaptive));
+  acc.account_graph(g, 1, "p");
+  CHECK(acc.run().total_macs == Approx(154.0 * 32 * 64 + 2.0 * 2 * 4 * 77 * 77 * 8));
+}
+
+TEST_CASE("repeats multiply a graph's cost") {
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  NpuAccountant one(npu, options()), three(npu, options());
+  one.account_graph(conv_graph(), 1, "p");
+  three.account_graph(conv_graph(), 3, "p");
+  CHECK(three.dram_total().bytes_read == 3 * one.dram_total().bytes_read);
+  CHECK(three.dram_total().accesses == 3 * one.dram_total().accesses);
+  const sim::RunResult r1 = one.run(), r3 = three.run();
+  CHECK(r3.latency_s == Approx(3 * r1.latency_s));
+  CHECK(r3.energy.total_j() == Approx(3 * r1.energy.total_j()));
+  CHECK(r3.total_macs == Approx(3 * r1.total_macs));
+  // Rows hold one execution: the same values, with repeats = 3.
+  CHECK(three.layers()[0].repeats == 3);
+  CHECK(three.layers()[0].cost.dram.bytes_read == one.layers()[0].cost.dram.bytes_read);
+  CHECK(three.distinct_layer_costs() == 2);
+}
+
+TEST_CASE("summary fields are present and consistent") {
+  NpuAccountant acc(sim::load_npu("edgetpu-like"), options(sched::Strategy::romanet));
+  acc.account_graph(conv_graph(), 2, "unet");
+  acc.account_graph(conv_graph(), 1, "vae_decoder");
+  acc.set_frames(5);
+  const nlohmann::json s = acc.summary();
+  for (const char* k : {"sim_latency_s", "fps", "avg_power_w", "fps_per_watt", "tops_per_watt", "energy_j", "dram",
+                        "layers", "phases"})
+    CHECK(s.contains(k));
+  for (const char* k : {"mac", "sram", "dram", "static"}) CHECK(s["energy_j"].contains(k));
+  for (const char* k : {"bytes_read", "bytes_written", "accesses", "row_hits", "row_misses", "row_conflicts",
+                        "activations"})
+    CHECK(s["dram"].contains(k));
+  const double lat = s["sim_latency_s"], fps = s["fps"], power = s["avg_power_w"];
+  REQUIRE(lat > 0);
+  CHECK(fps == Approx(5 / lat));
+  CHECK(double(s["fps_per_watt"]) == Approx(fps / power));
+  const auto& e = s["energy_j"];
+  const double parts = double(e["mac"]) + double(e["sram"]) + double(e["dram"]) + double(e["static"]);
+  CHECK(parts == Approx(double(e["total"])));
+  CHECK(power == Approx(parts / lat));
+  // Row x repeats adds up to the totals; the hits, misses and conflicts partition the accesses.
+  uint64_t read = 0, accesses = 0;
+  double energy = 0;
+  REQUIRE(s["layers"].size() == 4);
+  for (const auto& row : s["layers"]) {
+    for (const char* k : {"name", "op", "dtype", "strategy", "tile", "loop_order", "dram_bytes_read",
+                          "dram_bytes_written", "dram_accesses", "row_hits", "cycles", "freq_mhz", "energy_j"})
+      CHECK(row.contains(k));
+    const uint64_t rep = row["repeats"];
+    read += uint64_t(row["dram_bytes_read"]) * rep;
+    accesses += uint64_t(row["dram_accesses"]) * rep;
+    energy += double(row["energy_j"]) * double(rep);
+  }
+  CHECK(read == uint64_t(s["dram"]["bytes_read"]));
+  CHECK(accesses == uint64_t(s["dram"]["accesses"]));
+  CHECK(energy == Approx(double(e["total"])));
+  const auto& d = s["dram"];
+  CHECK(uint64_t(d["row_hits"]) + uint64_t(d["row_misses"]) + uint64_t(d["row_conflicts"]) ==
+        uint64_t(d["accesses"]));
+  REQUIRE(s["phases"].size() == 2);
+  CHECK(s["phases"][0]["name"] == "unet");
+  CHECK(double(s["phases"][0]["latency_s"]) + double(s["phases"][1]["latency_s"]) == Approx(lat));
+}
+
+TEST_CASE("dtype policies set operand widths, unknown names are input errors") {
+  CHECK(sim_operand_bits(SimDtype::f16).weight == 16);
+  CHECK(sim_operand_bits(SimDtype::f16).input == 16);
+  CHECK(sim_operand_bits(SimDtype::int8).weight == 8);
+  CHECK(sim_operand_bits(SimDtype::int4).weight == Approx(4 + 16.0 / 32));  // f16 scale per 32
+  CHECK(sim_operand_bits(SimDtype::int4).input == 8);
+  CHECK(sim_mac_dtype(SimDtype::int4) == sim::MacDtype::int4);
+  CHECK(sim_dtype_from_name("int4") == SimDtype::int4);
+  CHECK_THROWS_AS(sim_dtype_from_name("fp8"), InputError);
+  // int4 weights move fewer bytes than int8 on the same conv.
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  AccountingOptions o4 = options();
+  o4.dtype = SimDtype::int4;
+  NpuAccountant a8(npu, options()), a4(npu, o4);
+  a8.account_graph(conv_graph(), 1, "p");
+  a4.account_graph(conv_graph(), 1, "p");
+  const uint64_t w8 = 16 * 8 * 9, w4 = (16 * 8 * 9 * 9 + 15) / 16;  // 4.5 bits, rounded up
+  CHECK(a8.layers()[0].cost.dram.bytes_read - a4.layers()[0].cost.dram.bytes_read == w8 - w4);
+}

@@ -1,0 +1,127 @@
+// Image I/O: diffusers' float -> uint8 rounding (values from numpy via
+// tools/reference/make_zoom_fixtures.py), PNG/JPEG decoding against PIL and formulas, PNG
+// round trip and determinism, and bad files as InputError naming the file.
+#include <unistd.h>
+
+#include <bit>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "runtime/image_io.h"
+#include "weights/error.h"
+
+namespace fs = std::filesystem;
+using namespace zoomrt;
+
+namespace {
+
+const std::string kDir = std::string(ZOOMRT_FIXTURES_DIR) + "/zoom/";
+
+std::string tmp_dir() {
+  static std::string d = [] {
+    std::string p = "/tmp/zoomrt_zoom_image_" + std::to_string(::getpid());
+    fs::remove_all(p);
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+float pixel(const Image& img, int c, int x, int y) { return img.plane(c)[size_t(y) * img.width + x]; }
+
+}  // namespace
+
+TEST_CASE("to_u8 equals numpy's (clip * 255).round() on float32") {
+  std::ifstream in(kDir + "to_u8.json");
+  REQUIRE(in);
+  const auto j = nlohmann::json::parse(in);
+  const auto bits = j["bits"].get<std::vector<uint32_t>>();
+  const auto expect = j["u8"].get<std::vector<int>>();
+  REQUIRE(bits.size() == expect.size());
+  for (size_t i = 0; i < bits.size(); ++i) {
+    const float x = std::bit_cast<float>(bits[i]);
+    INFO("x = " << x);
+    CHECK(int(to_u8(x)) == expect[i]);
+  }
+  CHECK(to_u8(std::nanf("")) == 0);
+}
+
+TEST_CASE("PNG decoding gives the formula's pixels, grey expanded to RGB") {
+  const Image rgb = load_image(kDir + "formula.png");
+  REQUIRE(rgb.width == 40);
+  REQUIRE(rgb.height == 24);
+  const Image grey = load_image(kDir + "grey.png");
+  for (int y = 0; y < 24; ++y)
+    for (int x = 0; x < 40; ++x) {
+      CHECK(to_u8(pixel(rgb, 0, x, y)) == (x * 6) % 256);
+      CHECK(to_u8(pixel(rgb, 1, x, y)) == (y * 10) % 256);
+      CHECK(to_u8(pixel(rgb, 2, x, y)) == (x * 3 + y * 7) % 256);
+      for (int c = 0; c < 3; ++c) CHECK(to_u8(pixel(grey, c, x, y)) == (x * 5 + y) % 256);
+    }
+}
+
+TEST_CASE("JPEG decoding is within a few levels of PIL's decoder") {
+  // Decoders differ in IDCT rounding and chroma upsampling: a few levels at most, ~1 on average.
+  const Image jpg = load_image(kDir + "start.jpg");
+  const Image pil = load_image(kDir + "start_jpg_pil.png");
+  REQUIRE(jpg.width == 96);
+  REQUIRE(jpg.height == 64);
+  REQUIRE(pil.rgb.size() == jpg.rgb.size());
+  int worst = 0;
+  double sum = 0;
+  for (size_t i = 0; i < jpg.rgb.size(); ++i) {
+    const int d = std::abs(int(to_u8(jpg.rgb[i])) - int(to_u8(pil.rgb[i])));
+    worst = std::max(worst, d);
+    sum += d;
+  }
+  CHECK(worst <= 4);
+  CHECK(sum / double(jpg.rgb.size()) < 1.0);
+}
+
+TEST_CASE("PNG save is deterministic, atomic and round-trips quantised images exactly") {
+  Image img{7, 5, std::vector<float>(3 * 7 * 5)};
+  for (size_t i = 0; i < img.rgb.size(); ++i) img.rgb[i] = float(std::sin(double(i) * 0.37) * 0.6 + 0.5);
+  CHECK(encode_png(img) == encode_png(img));
+  quantize_u8(img);
+  const std::string path = tmp_dir() + "/round.png";
+  save_png(img, path);
+  const Image back = load_image(path);
+  CHECK(back.width == 7);
+  CHECK(back.height == 5);
+  CHECK(back.rgb == img.rgb);  // bit-exact: resume relies on it
+  for (const auto& e : fs::directory_iterator(tmp_dir()))
+    CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
+}
+
+TEST_CASE("bad image files are InputError naming the file") {
+  const std::string missing = tmp_dir() + "/missing.png";
+  CHECK_THROWS_WITH(load_image(missing), Catch::Contains(missing));
+
+  const std::string corrupt = tmp_dir() + "/corrupt.png";
+  std::ifstream src(kDir + "formula.png", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(src)), {});
+  std::ofstream(corrupt, std::ios::binary) << bytes.substr(0, bytes.size() / 2);  // truncated
+  CHECK_THROWS_AS(load_image(corrupt), InputError);
+  CHECK_THROWS_WITH(load_image(corrupt), Catch::Contains(corrupt));
+
+  const std::string text = tmp_dir() + "/text.png";
+  std::ofstream(text) << "not an image at all\n";
+  CHECK_THROWS_WITH(load_image(text), Catch::Contains(text) && Catch::Contains("PNG or JPEG"));
+
+  const std::string empty = tmp_dir() + "/empty.jpg";
+  std::ofstream(empty).flush();
+  CHECK_THROWS_AS(load_image(empty), InputError);
+
+  // 40 x 24 = 960 pixels: over a limit of 959, fine at 960.
+  CHECK_THROWS_WITH(load_image(kDir + "formula.png", 959), Catch::Contains("above the limit"));
+  CHECK_NOTHROW(load_image(kDir + "formula.png", 960));
+}
+
+TEST_CASE("saving into a missing directory is InputError and leaves nothing behind") {
+  Image img{8, 8, std::vector<float>(3 * 64, 0.5f)};
+  CHECK_THROWS_AS(save_png(img, tmp_dir() + "/no/such/dir/x.png"), InputError);
+}

@@ -1,0 +1,45 @@
+// zoomrt-bench internals: a benchmark case is one op on one shape by one implementation.
+// Case families (one file each: cases_gemm.cpp, cases_conv.cpp, ...) append their cases in the
+// order of ZOOMRT_BENCH_FAMILIES; main.cpp times them and prints a table or the JSON object the
+// issue specifies: {peak_gflops, cases: [{op, dtype, shape, impl, gflops, seconds}]}.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "kernels/thread_pool.h"
+
+namespace zoomrt::bench {
+
+// The one list of case families: X(function that appends the family's cases).
+#define ZOOMRT_BENCH_FAMILIES(X) \
+  X(add_gemm_cases)              \
+  X(add_conv_cases)
+
+// A runner does the measured work once; what it needs (inputs, packed weights, baseline
+// primitives) is made by the case's `prepare` and freed after timing, so only one case's
+// buffers are alive at a time.
+using Runner = std::function<void()>;
+
+struct Case {
+  std::string op;     // "linear", "conv3x3", "conv1x1", ...
+  std::string dtype;  // "f32", ...
+  std::string shape;  // human-readable and stable, e.g. "m4096_n2560_k320"
+  std::string impl;   // "zoomrt", "openblas" or "onednn"
+  double flops;       // useful work: 2*M*N*K for GEMM-like ops
+  std::function<Runner(ThreadPool&)> prepare;
+};
+
+#define X(fn) void fn(std::vector<Case>& cases, int threads);
+ZOOMRT_BENCH_FAMILIES(X)
+#undef X
+
+// Deterministic pseudo-random fill in [-1, 1) (benchmarks do not check values, only need
+// realistic non-denormal data).
+std::vector<float> random_floats(size_t n, uint32_t seed);
+
+// FP32 FMA peak of this machine in GFLOP/s with `pool.threads()` threads, best of several runs
+// (cpu_clock: each thread's FLOPs over its own CPU time, summed).
+double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
+
+}  // namespace zoomrt::bench

@@ -1,0 +1,100 @@
+// zoomrt zoom: an infinite zoom video from a prompt (and optionally a start image).
+// Every option is checked before any work (InputError -> exit 2); the driver is
+// runtime/zoom.h, the geometry runtime/zoom_geometry.h, the outputs are listed in docs/zoom.md.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "kernels/thread_pool.h"
+#include "runtime/embedded_model.h"
+#include "runtime/sd_pipeline.h"
+#include "runtime/zoom.h"
+#include "tools/zoomrt/commands.h"
+#include "weights/error.h"
+
+namespace zoomrt::cli {
+
+namespace {
+
+struct ZoomCliOptions {
+  ZoomOptions zoom;
+  std::string prompt, prompt_file;
+  std::vector<std::string> prompt_at;
+  bool no_video = false;
+};
+
+// FALLBACK until runtime/sd_pipeline.h (make_sd_inpainter) lands: the lead replaces this
+// function with `return make_sd_inpainter(<SdOptions from m>);`.
+std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
+  const ZoomModelOptions& m = z.model;
+  SdOptions sd;
+  sd.model = m.model_dir.empty() ? embedded_model_dir() : m.model_dir;
+  sd.width = z.width;
+  sd.height = z.height;
+  sd.steps = m.steps;
+  sd.guidance = float(m.guidance);
+  sd.scheduler = m.scheduler;
+  sd.threads = m.threads;
+  return make_sd_inpainter(sd);
+}
+
+void add_options(CLI::App& sub, ZoomCliOptions& c) {
+  ZoomOptions& z = c.zoom;
+  sub.add_option("--prompt", c.prompt, "prompt from keyframe 0");
+  sub.add_option("--prompt-at", c.prompt_at, "K:TEXT, prompt from keyframe K on (repeatable)");
+  sub.add_option("--prompt-file", c.prompt_file, "file of 'K: prompt' lines");
+  sub.add_option("--negative-prompt", z.negative_prompt, "negative prompt");
+  sub.add_option("--image", z.input_image, "start image (PNG/JPEG), resized and cropped to the frame");
+  sub.add_option("--max-image-pixels", z.max_image_pixels, "refuse larger start images (default 64000000)");
+  sub.add_option("--width", z.width, "frame width, multiple of 8 (default 512)");
+  sub.add_option("--height", z.height, "frame height, multiple of 8 (default 512)");
+  sub.add_option("--keyframes", z.keyframes, "keyframes including the first frame (default 8)");
+  sub.add_option("--frames-between", z.frames_between, "interpolated frames between keyframes (default 4)");
+  auto* zoom = sub.add_option("--zoom", z.zoom_factor, "zoom factor per keyframe (default 2)");
+  auto* border = sub.add_option("--border", z.border_px, "border px per keyframe on the shorter side (128 at 512 = 2x)");
+  zoom->excludes(border);
+  sub.add_option("--feather", z.feather_px, "seam ramp width in px inside the kept centre (default 8)");
+  sub.add_option("--fps", z.fps, "video frame rate (default 30)");
+  sub.add_option("--seed", z.seed, "seed; keyframe k uses seed + k (default 0)");
+  sub.add_flag("--zoom-in", z.zoom_in, "write the reversed (zoom-in) sequence");
+  sub.add_option("--out", z.out_dir, "output directory")->required();
+  sub.add_flag("--resume", z.resume, "continue an interrupted run in --out from its last keyframe");
+  sub.add_flag("--quiet", z.quiet, "no progress output");
+  sub.add_flag("--no-video", c.no_video, "frames only, do not run ffmpeg");
+  ZoomModelOptions& m = z.model;
+  sub.add_option("--model", m.model_dir, "diffusers model directory (default: the embedded tiny model)");
+  sub.add_option("--steps", m.steps, "denoising steps (default 25)");
+  sub.add_option("--guidance", m.guidance, "classifier-free guidance scale (default 7.5)");
+  sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
+  sub.add_option("--dtype", m.dtype, "compute dtype: f32 | f16 | bf16 (default f32)");
+  sub.add_option("--threads", m.threads, "CPU threads, 0 = all (frames do not depend on it)");
+}
+
+void run(ZoomCliOptions& c) {
+  ZoomOptions& z = c.zoom;
+  z.video = !c.no_video;
+  z.prompts = c.prompt_file.empty()
+                  ? make_prompt_schedule(c.prompt, c.prompt_at)
+                  : load_prompt_schedule_file(c.prompt_file, make_prompt_schedule(c.prompt, c.prompt_at, false));
+  if (z.model.threads < 0) fail_input("--threads: {} must be >= 0", z.model.threads);
+  if (z.model.dtype != "f32" && z.model.dtype != "f16" && z.model.dtype != "bf16")
+    fail_input("--dtype: '{}' is not f32, f16 or bf16", z.model.dtype);
+  if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
+  validate_zoom_options(z);  // before loading a model: bad input costs nothing
+  if (z.model.threads > 0) set_default_threads(z.model.threads);
+  std::unique_ptr<Inpainter> inpainter = make_inpainter(z);
+  const ZoomResult r = run_zoom(z, *inpainter);
+  if (!z.quiet)
+    fmt::print("wrote {} frames ({} keyframes inpainted now) to {}/frames{}\n", r.frames, r.keyframes_made, z.out_dir,
+               r.video_written ? fmt::format(" and {}/zoom.mp4", z.out_dir) : "");
+}
+
+}  // namespace
+
+void setup_zoom(CLI::App& sub) {
+  auto c = std::make_shared<ZoomCliOptions>();
+  add_options(sub, *c);
+  sub.callback([c] { run(*c); });
+}
+
+}  // namespace zoomrt::cli
