@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/fast_ops.h"
 #include "weights/error.h"
 
 namespace zoomrt {
@@ -31,7 +32,7 @@ HostTensor HostTensor::from_view(const TensorView& v) {
 
 void Executor::FreeDeleter::operator()(void* p) const { std::free(p); }
 
-Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool)
+Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, bool fast_kernels)
     : graph_(std::move(g)), pool_(pool) {
   order_ = topological_order(graph_);
   plan_ = plan_memory(graph_, order_);
@@ -55,6 +56,10 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
       weight_ptr_[size_t(w)] = converted_.back().data();
     }
   }
+  fast_.resize(graph_.nodes().size());
+  if (fast_kernels)
+    for (size_t i = 0; i < graph_.nodes().size(); ++i)
+      fast_[i] = prepare_fast_node(graph_, graph_.nodes()[i], [this](TensorId t) { return weight_ptr_[size_t(t)]; });
   size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
   arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
   if (!arena_) throw std::bad_alloc();
@@ -89,7 +94,10 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
   for (int idx : order_) {
     const Node& n = graph_.nodes()[size_t(idx)];
     auto t0 = std::chrono::steady_clock::now();
-    run_cpu_node(graph_, n, ptr, pool_);
+    if (const FastNode* f = fast_[size_t(idx)].get())
+      run_fast_node(graph_, n, *f, ptr, pool_);
+    else
+      run_cpu_node(graph_, n, ptr, pool_);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     node_seconds_[size_t(idx)] = s;
     if (hook_) hook_(n, s);

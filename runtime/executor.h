@@ -34,7 +34,9 @@ class Executor {
  public:
   // Binds every weight of `g` through `lookup`; `source` names where weights come from in
   // error messages ("model/unet"). InputError on a missing tensor, wrong shape or dtype.
-  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool);
+  // `fast_kernels`: run linear and conv2d on the packed fast kernels (runtime/fast_ops.h);
+  // false keeps every op on the reference kernels (the oracle, and `--kernels ref`).
+  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, bool fast_kernels = true);
   ~Executor();
 
   // Runs the graph. `inputs` must hold every graph input by name with the declared shape
@@ -66,6 +68,7 @@ class Executor {
   };
   std::unique_ptr<uint8_t, FreeDeleter> arena_;
   std::vector<double> node_seconds_;
+  std::vector<std::unique_ptr<struct FastNode>> fast_;  // by node index; null = reference path
   NodeHook hook_;
 };
 

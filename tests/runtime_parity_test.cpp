@@ -25,7 +25,7 @@ struct Case {
   std::vector<const char*> outputs;
 };
 
-void check_case(const Case& c) {
+void check_case(const Case& c, bool fast_kernels) {
   const std::string dir = std::string(ZOOMRT_FIXTURES_DIR) + "/models/" + c.model;
   SafetensorsFile io = SafetensorsFile::open(dir + "/io/" + c.file + ".safetensors");
   std::map<std::string, Shape> shapes;
@@ -38,7 +38,7 @@ void check_case(const Case& c) {
   WeightSource ws = d.weights(component_folder(c.component));
   ThreadPool pool(2);
   Executor ex(std::move(g), with_name_alternatives([&](std::string_view n) { return ws.find(n); }), ws.describe(),
-              pool);
+              pool, fast_kernels);
   auto out = ex.run(inputs);
   for (const char* name : c.outputs) {
     std::vector<float> ref = to_f32(io.at(name));
@@ -49,7 +49,8 @@ void check_case(const Case& c) {
       max_ref = std::max(max_ref, std::abs(double(ref[i])));
       max_err = std::max(max_err, std::abs(double(ref[i]) - double(got.f32[i])));
     }
-    INFO(c.model << " " << c.file << " " << name << ": max abs error " << max_err << ", max |ref| " << max_ref);
+    INFO(c.model << " " << c.file << " " << name << (fast_kernels ? " (fast kernels)" : " (reference kernels)")
+                 << ": max abs error " << max_err << ", max |ref| " << max_ref);
     CHECK(max_err <= kParityBudget * std::max(1.0, max_ref));
     CHECK(max_ref > 0.1);  // the fixture exercises the path (not all zeros)
   }
@@ -71,12 +72,14 @@ const std::vector<Case>& cases(const char* model) {
 
 TEST_CASE("SD2-like tiny model matches diffusers component by component") {
   for (const Case& c : cases("sd2_tiny")) {
-    SECTION(c.file) { check_case(c); }
+    SECTION(std::string(c.file) + " reference kernels") { check_case(c, false); }
+    SECTION(std::string(c.file) + " fast kernels") { check_case(c, true); }
   }
 }
 
 TEST_CASE("SD1.5-like tiny model matches diffusers component by component") {
   for (const Case& c : cases("sd15_tiny")) {
-    SECTION(c.file) { check_case(c); }
+    SECTION(std::string(c.file) + " reference kernels") { check_case(c, false); }
+    SECTION(std::string(c.file) + " fast kernels") { check_case(c, true); }
   }
 }
