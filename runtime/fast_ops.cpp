@@ -16,6 +16,11 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n,
     f->conv = pack_conv2d_f32(weight(n.inputs[1]), int(w[0]), int(w[1]), int(w[2]), int(w[3]));
     return f;
   }
+  if (n.op == Op::attention) {
+    auto f = std::make_unique<FastNode>();
+    f->attention = true;
+    return f;
+  }
   return nullptr;
 }
 
@@ -23,8 +28,15 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
                    ThreadPool& pool) {
   const Shape& xs = g.tensor(n.inputs[0]).shape;
   const float* x = static_cast<const float*>(ptr(n.inputs[0]));
-  const float* bias = n.inputs.size() > 2 ? static_cast<const float*>(ptr(n.inputs[2])) : nullptr;
   float* y = static_cast<float*>(ptr(n.output));
+  if (f.attention) {
+    const Shape& ks = g.tensor(n.inputs[1]).shape;
+    const Attrs& a = n.attrs;
+    attention_f32(int(xs[0]), int(xs[1]), int(ks[1]), a.heads, int(xs[2] / a.heads), a.scale, a.causal, x,
+                  static_cast<const float*>(ptr(n.inputs[1])), static_cast<const float*>(ptr(n.inputs[2])), y, pool);
+    return;
+  }
+  const float* bias = n.inputs.size() > 2 ? static_cast<const float*>(ptr(n.inputs[2])) : nullptr;
   if (n.op == Op::linear) {
     const int k = f.gemm.k(), out = f.gemm.n();
     const int m = int(shape_numel(xs) / k);

@@ -1,4 +1,4 @@
-// The fast CPU path of the executor: linear and conv2d nodes run on the packed, blocked,
+// The fast CPU path of the executor: linear, conv2d and attention nodes run on the packed, blocked,
 // vectorised kernels of kernels/gemm and kernels/conv instead of the reference loops. Weights
 // are packed once when the executor binds them. Every other op (and grouped convolution)
 // stays on the reference kernels. The fast kernels are deterministic for any thread count,
@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "graph/graph.h"
+#include "kernels/attention/attention_f32.h"
 #include "kernels/conv/conv.h"
 #include "kernels/gemm/gemm.h"
 
@@ -16,6 +17,7 @@ namespace zoomrt {
 struct FastNode {
   PackedGemmB gemm;         // linear: w [n, k]
   PackedConvWeights conv;   // conv2d: w [k, c, r, s], groups 1
+  bool attention = false;   // attention: kernels/attention (no weights to pack)
 };
 
 // Packs the node's weight when a fast kernel covers the node; nullptr otherwise.
