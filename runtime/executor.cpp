@@ -1,5 +1,8 @@
 #include "runtime/executor.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -32,11 +35,27 @@ HostTensor HostTensor::from_view(const TensorView& v) {
 
 void Executor::FreeDeleter::operator()(void* p) const { std::free(p); }
 
+namespace {
+
+// madvise(MADV_DONTNEED) on the whole pages inside [p, p + count floats) of a read-only file
+// mapping: the pages are dropped and would be re-read from the file if touched again.
+void release_mapped_pages(const float* p, size_t count) {
+  const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p + count)) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+}  // namespace
+
 Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, bool fast_kernels)
     : graph_(std::move(g)), pool_(pool) {
   order_ = topological_order(graph_);
   plan_ = plan_memory(graph_, order_);
   weight_ptr_.assign(graph_.tensors().size(), nullptr);
+  std::vector<int> converted_index(graph_.tensors().size(), -1), consumers(graph_.tensors().size(), 0);
+  for (const Node& n : graph_.nodes())
+    for (TensorId t : n.inputs) ++consumers[size_t(t)];
   for (TensorId w : graph_.weights()) {
     const TensorInfo& info = graph_.tensor(w);
     const TensorView* v = lookup(info.name);
@@ -51,6 +70,7 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     if (v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
       weight_ptr_[size_t(w)] = reinterpret_cast<const float*>(v->data);
     } else {
+      converted_index[size_t(w)] = int(converted_.size());
       converted_.push_back(to_f32(*v));
       converted_bytes_ += converted_.back().size() * sizeof(float);
       weight_ptr_[size_t(w)] = converted_.back().data();
@@ -58,8 +78,23 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
   }
   fast_.resize(graph_.nodes().size());
   if (fast_kernels)
-    for (size_t i = 0; i < graph_.nodes().size(); ++i)
-      fast_[i] = prepare_fast_node(graph_, graph_.nodes()[i], [this](TensorId t) { return weight_ptr_[size_t(t)]; });
+    for (size_t i = 0; i < graph_.nodes().size(); ++i) {
+      const Node& n = graph_.nodes()[i];
+      fast_[i] = prepare_fast_node(graph_, n, [this](TensorId t) { return weight_ptr_[size_t(t)]; });
+      // The packed copy replaces the weight: let the kernel drop its pages of the mapping
+      // (they are re-read from the file if ever touched again), so memory holds one copy.
+      if (fast_[i] && n.inputs.size() > 1 && graph_.tensor(n.inputs[1]).role == TensorRole::weight &&
+          consumers[size_t(n.inputs[1])] == 1) {
+        const TensorId w = n.inputs[1];
+        if (int c = converted_index[size_t(w)]; c >= 0) {
+          converted_bytes_ -= converted_[size_t(c)].size() * sizeof(float);
+          std::vector<float>().swap(converted_[size_t(c)]);  // only the packed copy is used now
+          weight_ptr_[size_t(w)] = nullptr;
+        } else {
+          release_mapped_pages(weight_ptr_[size_t(w)], size_t(shape_numel(graph_.tensor(w).shape)));
+        }
+      }
+    }
   size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
   arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
   if (!arena_) throw std::bad_alloc();
