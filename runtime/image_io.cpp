@@ -86,7 +86,8 @@ Image load_image(const std::string& path, int64_t max_pixels) {
     fail_input("{}: not a readable PNG or JPEG image ({})", path, stbi_failure_reason());
   if (w <= 0 || h <= 0) fail_input("{}: image has no pixels", path);
   if (int64_t(w) * int64_t(h) > max_pixels)
-    fail_input("{}: image is {}x{} = {} pixels, above the limit of {}", path, w, h, int64_t(w) * h, max_pixels);
+    fail_input("{}: image is {}x{} = {} pixels, above the limit of {} (raise it with --max-image-pixels)", path, w,
+               h, int64_t(w) * h, max_pixels);
   std::unique_ptr<stbi_uc, void (*)(void*)> data(
       stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 3), &stbi_image_free);
   if (!data) fail_input("{}: corrupt image ({})", path, stbi_failure_reason());

@@ -20,7 +20,7 @@ json frame_to_json(const FrameRecord& r) {
   return {{"index", r.index},         {"keyframe", r.keyframe},
           {"inpainted", r.inpainted}, {"keyframe_index", r.keyframe_index},
           {"wall_s", r.wall_s},       {"cpu_s", r.cpu_s},
-          {"components", components_to_json(r.components)}, {"sim", nullptr}};
+          {"components", components_to_json(r.components)}, {"sim", r.sim}};
 }
 
 FrameRecord frame_from_json(const json& j, const std::string& where) {
@@ -35,13 +35,14 @@ FrameRecord frame_from_json(const json& j, const std::string& where) {
     const json& c = j.at("components");
     r.components = {c.at("text_encoder_s").get<double>(), c.at("vae_encoder_s").get<double>(),
                     c.at("unet_s").get<double>(), c.at("vae_decoder_s").get<double>(), c.at("total_s").get<double>()};
+    if (j.contains("sim")) r.sim = j.at("sim");
     return r;
   } catch (const json::exception& e) {
     fail_input("{}: bad frame record: {}", where, e.what());
   }
 }
 
-json make_stats_json(const std::vector<FrameRecord>& frames, const json& options) {
+json make_stats_json(const std::vector<FrameRecord>& frames, const json& options, const json& sim_summary) {
   json list = json::array();
   InpaintTimings sum;
   double wall = 0, cpu = 0, keyframe_wall = 0;
@@ -68,7 +69,7 @@ json make_stats_json(const std::vector<FrameRecord>& frames, const json& options
                   {"cpu_s", cpu},
                   {"components", components_to_json(sum)},
                   {"mean_keyframe_wall_s", inpainted ? keyframe_wall / inpainted : 0.0},
-                  {"sim", nullptr}};
+                  {"sim", sim_summary}};
   return {{"version", 1}, {"options", options}, {"frames", std::move(list)}, {"summary", std::move(summary)}};
 }
 

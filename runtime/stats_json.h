@@ -1,14 +1,17 @@
 // stats.json beside the frames: one record per output frame plus a summary, and the options
-// that made them. Layout (times in seconds; "sim" is null until the NPU simulator fills it):
+// that made them. Layout (times in seconds):
 //   { "version": 1, "options": {...},
 //     "frames": [ { "index": 0, "keyframe": true, "keyframe_index": 0, "wall_s": ..,
 //                   "cpu_s": .., "components": { "text_encoder_s", "vae_encoder_s", "unet_s",
-//                   "vae_decoder_s", "total_s" }, "sim": null }, ... ],
+//                   "vae_decoder_s", "total_s" }, "sim": {...} | null }, ... ],
 //     "summary": { "frames", "keyframes", "inpainted_keyframes", "wall_s", "cpu_s",
-//                  "components": {...}, "mean_keyframe_wall_s", "sim": null } }
+//                  "components": {...}, "mean_keyframe_wall_s", "sim": {...} | null } }
 // "index" is the frame's file number (after zoom-in reversal); for an interpolated frame
 // "keyframe_index" is the keyframe it zooms out towards. cpu_s is process CPU time (all
 // threads), wall_s elapsed time, both for producing that frame (inpainting included).
+// "sim" holds the simulated NPU's figures (runtime/zoom_sim.h: per frame sim_latency_s, fps,
+// avg_power_w, fps_per_watt, tops_per_watt, energy_j {...}, dram {...}; in the summary the
+// run's totals plus "layers"); null when the run was made with --no-sim.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,13 +28,16 @@ struct FrameRecord {
   int keyframe_index = -1;
   double wall_s = 0, cpu_s = 0;
   InpaintTimings components;
+  nlohmann::json sim;  // the frame's NPU figures, null when not simulated
 };
 
 nlohmann::json frame_to_json(const FrameRecord& r);
 // Reads a record written by frame_to_json; `where` names the file in InputError messages.
 FrameRecord frame_from_json(const nlohmann::json& j, const std::string& where);
 
-nlohmann::json make_stats_json(const std::vector<FrameRecord>& frames, const nlohmann::json& options);
+// `sim_summary` becomes summary.sim (null: not simulated).
+nlohmann::json make_stats_json(const std::vector<FrameRecord>& frames, const nlohmann::json& options,
+                               const nlohmann::json& sim_summary = nullptr);
 
 // Pretty-printed JSON written atomically. InputError when it cannot be written.
 void write_json_file(const nlohmann::json& j, const std::string& path);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
+#include <set>
 #include <stdexcept>
 
 #include "runtime/progress.h"
@@ -194,10 +195,25 @@ ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
   if (o.model.steps < 1 || o.model.steps > 1000) fail_input("--steps: {} must be in 1..1000", o.model.steps);
   if (!(o.model.guidance >= 0) || o.model.guidance > 100) fail_input("--guidance: {} must be in 0..100", o.model.guidance);
   if (!o.input_image.empty()) load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
+  validate_zoom_sim_options(o.sim);
   check_out_dir(o);
   const OutPaths p(o.out_dir);
   if (o.resume && fs::exists(p.state)) check_resume(load_state(p), fingerprint_of(o, g), o, p.state);
   return g;
+}
+
+std::vector<FrameWork> zoom_frame_work(const ZoomOptions& o, const ZoomGeometry& g) {
+  const int N = g.frames_between;
+  std::vector<FrameWork> work;
+  std::set<std::string> encoded;
+  for (int k = 0; k < o.keyframes; ++k) {
+    for (int j = 0; k > 0 && j < N; ++j) work.push_back({FrameWork::Kind::interpolated, false, j});
+    if (k == 0 && !o.input_image.empty())
+      work.push_back({FrameWork::Kind::start_keyframe, false, 0});
+    else
+      work.push_back({FrameWork::Kind::inpainted_keyframe, encoded.insert(o.prompts.prompt_for(k)).second, 0});
+  }
+  return work;
 }
 
 ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) {
@@ -217,6 +233,11 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
 
   const int K = o.keyframes, N = g.frames_between, total = 1 + (K - 1) * (N + 1);
   const int resumed = std::min(st.keyframes_done, K);
+  // Accounted before any inpainting (cheap, and a layer no tiling fits fails now); every frame,
+  // resumed ones included, gets its figures from here.
+  ZoomSimReport npu_report;
+  if (o.sim.enabled)
+    npu_report = simulate_zoom(o.sim, {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
   Image start;
   if (!o.input_image.empty() && resumed == 0) start = load_image(o.input_image, o.max_image_pixels);
   std::vector<FrameRecord> records(static_cast<size_t>(total));
@@ -226,6 +247,7 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   auto emit = [&](const Image& frame, int pos, FrameRecord rec) {
     save_png(frame, p.frames + "/" + frame_file_name(pos, total, o.zoom_in));
     rec.index = o.zoom_in ? total - 1 - pos : pos;
+    rec.sim = o.sim.enabled ? npu_report.frames.at(size_t(pos)) : nlohmann::json();
     records[size_t(pos)] = rec;
   };
 
@@ -272,7 +294,8 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   }
   progress.finish();
   remove_stale_frames(p.frames, total);
-  write_json_file(make_stats_json(records, zoom_options_json(o, g)), p.stats);
+  if (o.sim.enabled) result.sim_summary = npu_report.summary;
+  write_json_file(make_stats_json(records, zoom_options_json(o, g), result.sim_summary), p.stats);
   save_state(p, st, true);
   result.frames = total;
   if (o.video) {

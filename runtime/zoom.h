@@ -3,7 +3,8 @@
 //   OUT/frames/000000.png ...   every frame, 8-bit RGB (zoom-in: numbered in reverse)
 //   OUT/keyframes/000000.png    each finished keyframe, losslessly (what --resume restarts from)
 //   OUT/state.json              the run's fingerprint and progress; written after each keyframe
-//   OUT/stats.json              per-frame and total times (runtime/stats_json.h)
+//   OUT/stats.json              per-frame and total times and, unless opts.sim is off, the
+//                               simulated NPU's figures (runtime/stats_json.h, zoom_sim.h)
 //   OUT/zoom.mp4                when the ffmpeg program is on PATH
 // Every file is written atomically. Keyframe k is inpainted with seed + k and every keyframe
 // is quantised to 8 bits before it is reused, so a resumed run (which reads keyframes back
@@ -19,6 +20,7 @@
 #include "runtime/inpainter.h"
 #include "runtime/prompt_schedule.h"
 #include "runtime/zoom_geometry.h"
+#include "runtime/zoom_sim.h"
 
 namespace zoomrt {
 
@@ -52,6 +54,7 @@ struct ZoomOptions {
   bool quiet = false;
   bool video = true;              // try ffmpeg
   ZoomModelOptions model;
+  ZoomSimOptions sim;             // NPU accounting of every frame; off by default (tests' fakes)
 };
 
 struct ZoomResult {
@@ -59,6 +62,7 @@ struct ZoomResult {
   int keyframes_made = 0;    // inpainted by this call (not counting resumed ones)
   bool video_written = false;
   std::string video_message;
+  nlohmann::json sim_summary;  // stats.json summary.sim; null when opts.sim is off
 };
 
 // Checks everything that can be checked before any work: sizes, counts, ranges, the prompt
@@ -67,6 +71,12 @@ struct ZoomResult {
 // and a resume whose state.json is unreadable or was made with other pixel settings.
 // InputError with one line naming the option or file. Returns the geometry.
 ZoomGeometry validate_zoom_options(const ZoomOptions& opts);
+
+// What each output frame (zoom-out order) executes, for the NPU accounting: keyframe 0 from the
+// start image or inpainted, the text encoder at the first keyframe of each prompt (the
+// pipeline caches embeddings), the interpolated frames' index j. Depends on the options only,
+// so a resumed run accounts exactly what an uninterrupted run does.
+std::vector<FrameWork> zoom_frame_work(const ZoomOptions& opts, const ZoomGeometry& g);
 
 // Runs (or resumes) a zoom. `log` receives progress and messages (nullptr = stderr).
 // Exceptions from the Inpainter propagate; everything finished before stays on disk and

@@ -5,6 +5,7 @@
 // jointly by dynamic programming over the sequence, minimising total DRAM bytes.
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "scheduler/search.h"
@@ -59,10 +60,13 @@ struct Candidate {
   uint64_t bytes = 0, transfers = 0;
 };
 
+using Candidates = std::shared_ptr<const std::vector<Candidate>>;
+
 // The best tiling (over all orders) for every distinct pair of input/output part counts.
-std::vector<Candidate> candidates(const Layer& l, const SramBudget& b) {
+// Memoised per shape and budget; shared, never copied (a model repeats few shapes many times).
+Candidates candidates(const Layer& l, const SramBudget& b) {
   static std::mutex mu;
-  static std::map<std::string, std::vector<Candidate>> memo;
+  static std::map<std::string, Candidates> memo;
   const std::string key = l.shape_key() + "|" + b.key();
   {
     std::lock_guard lock(mu);
@@ -71,7 +75,7 @@ std::vector<Candidate> candidates(const Layer& l, const SramBudget& b) {
   const LoopNest n = make_loop_nest(l);
   const auto orders = all_loop_orders(n);
   std::map<std::pair<Sig, Sig>, Candidate> best;
-  for_each_fitting_tiling(n, b, SearchSpace{false}, [&](const Tiling& tiles,
+  for_each_fitting_tiling(n, b, SearchSpace{false, &l}, [&](const Tiling& tiles,
                                                         const OperandBases& bases, const SramUse&) {
     Tiling t = tiles;
     Candidate c{input_sig(l, n, t), output_sig(l, n, t), t, 0, 0};
@@ -88,11 +92,10 @@ std::vector<Candidate> candidates(const Layer& l, const SramBudget& b) {
       }
     }
   });
-  std::vector<Candidate> out;
-  for (auto& [k, c] : best) out.push_back(std::move(c));
+  auto out = std::make_shared<std::vector<Candidate>>();
+  for (auto& [k, c] : best) out->push_back(std::move(c));
   std::lock_guard lock(mu);
-  memo.emplace(key, out);
-  return out;
+  return memo.emplace(key, std::move(out)).first->second;
 }
 
 struct State {
@@ -109,7 +112,7 @@ std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, cons
     for (const Layer& l : layers) plans.push_back(plan_layer(l, s, b));
     return plans;
   }
-  std::vector<std::vector<Candidate>> cands;
+  std::vector<Candidates> cands;  // shared with the memo
   std::vector<std::vector<State>> states(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     plan_layer(layers[i], s, b);  // validates, and fails with the no-fit message if needed
@@ -120,23 +123,24 @@ std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, cons
       for (int k = 0; k < int(states[i - 1].size()); ++k) {
         const State& st = states[i - 1][k];
         if (best_prev < 0 || st.cost < states[i - 1][best_prev].cost) best_prev = k;
-        const Sig& sig = cands[i - 1][st.cand].out;
+        const Sig& sig = (*cands[i - 1])[st.cand].out;
         auto [it, fresh] = prev_by_sig.try_emplace(sig, k);
         if (!fresh && st.cost < states[i - 1][it->second].cost) it->second = k;
       }
     }
     const bool linked = i > 0 && connected(layers[i - 1], layers[i]);
     const uint64_t penalty = linked ? 2 * input_tensor_bytes(layers[i]) : 0;
-    for (int c = 0; c < int(cands[i].size()); ++c) {
-      State st{cands[i][c].bytes, c, best_prev, false};
+    const std::vector<Candidate>& here = *cands[i];
+    for (int c = 0; c < int(here.size()); ++c) {
+      State st{here[c].bytes, c, best_prev, false};
       if (i > 0) {
         st.cost += states[i - 1][best_prev].cost + penalty;
         st.relayout = linked;
         if (linked) {
-          auto it = prev_by_sig.find(cands[i][c].in);
+          auto it = prev_by_sig.find(here[c].in);
           if (it != prev_by_sig.end() &&
               states[i - 1][it->second].cost <= states[i - 1][best_prev].cost + penalty) {
-            st.cost = cands[i][c].bytes + states[i - 1][it->second].cost;
+            st.cost = here[c].bytes + states[i - 1][it->second].cost;
             st.prev = it->second;
             st.relayout = false;
           }
@@ -152,7 +156,7 @@ std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, cons
     if (states.back()[j].cost < states.back()[k].cost) k = j;
   for (size_t i = layers.size(); i-- > 0;) {
     const State& st = states[i][k];
-    Plan p = make_plan(layers[i], s, cands[i][st.cand].tiling, DramLayout::tiled);
+    Plan p = make_plan(layers[i], s, (*cands[i])[st.cand].tiling, DramLayout::tiled);
     if (st.relayout) p.relayout_read_bytes = p.relayout_write_bytes = input_tensor_bytes(layers[i]);
     plans[i] = std::move(p);
     k = st.prev;

@@ -14,12 +14,7 @@ OperandBits operand_bits_for(sim::MacDtype d) {
   return {};
 }
 
-namespace {
-
-// SRAM traffic of a plan, for the energy model: every byte fetched from DRAM is written into
-// SRAM and every byte written to DRAM is read out of it; on top, the array reads each step's
-// input tiles once (upper bound: the largest tile of every input operand per step).
-void sram_bytes(const Layer& l, const Plan& p, double& read, double& write) {
+SramBytes plan_sram_bytes(const Layer& l, const Plan& p) {
   const LoopNest n = make_loop_nest(l);
   double steps = 1;
   for (int d = 0; d < n.dims(); ++d) steps *= double(trips(n, p.tiling, d));
@@ -30,11 +25,11 @@ void sram_bytes(const Layer& l, const Plan& p, double& read, double& write) {
     for (const Axis& a : o.axes) elems *= max_axis_extent(a, a.dim >= 0 ? p.tiling.tile[a.dim] : 1);
     per_step += double(bytes_of(elems, o.bits_milli));
   }
-  write = double(p.dram_read_bytes());
-  read = double(p.dram_write_bytes()) + steps * per_step;
+  SramBytes s;
+  s.write = double(p.dram_read_bytes());
+  s.read = double(p.dram_write_bytes()) + steps * per_step;
+  return s;
 }
-
-}  // namespace
 
 CompareResult compare_strategies(const std::vector<Layer>& layers,
                                  const std::vector<Strategy>& strategies,
@@ -43,7 +38,7 @@ CompareResult compare_strategies(const std::vector<Layer>& layers,
   r.layers = layers;
   r.strategies = strategies;
   r.npu_name = npu.name;
-  const SramBudget budget = sram_budget(npu.sram);
+  const SramBudget budget = sram_budget(npu);  // compute-aware tilings
   r.sram_budget = budget.describe();
   for (Strategy s : strategies) {
     const std::vector<Plan> plans = plan_layers(layers, s, budget);
@@ -61,7 +56,9 @@ CompareResult compare_strategies(const std::vector<Layer>& layers,
       cost.dram_ns = c.dram.busy_ns;
       cost.macs = double(layers[i].macs());
       cost.dtype = dtype;
-      sram_bytes(layers[i], plans[i], cost.sram_read_bytes, cost.sram_write_bytes);
+      const SramBytes sram = plan_sram_bytes(layers[i], plans[i]);
+      cost.sram_read_bytes = sram.read;
+      cost.sram_write_bytes = sram.write;
       cost.dram = c.dram;
       costs.push_back(cost);
       cells.push_back(std::move(c));

@@ -21,6 +21,15 @@ namespace zoomrt::sched {
 // P V per head). Frequency independent.
 int64_t plan_compute_cycles(const Layer& l, const Plan& p, const sim::MacArray& a, sim::MacDtype d);
 
+// SRAM traffic of a plan, bytes, for the energy model (an estimate; upper bound on array reads):
+// every byte fetched from DRAM is written into SRAM (write), every byte written to DRAM is read
+// out of it, and on top the array reads each step's input tiles once — the largest tile of every
+// input operand, once per step of the loop nest (read).
+struct SramBytes {
+  double read = 0, write = 0;
+};
+SramBytes plan_sram_bytes(const Layer& l, const Plan& p);
+
 struct CompareCell {
   Plan plan;
   sim::DramStats dram;        // this layer's transfers through the DRAM model

@@ -1,7 +1,8 @@
 // plan_compute_cycles: the array's cycles for every tile of a plan (see compare.h).
-#include <map>
+#include <array>
 
 #include "scheduler/compare.h"
+#include "scheduler/search.h"
 #include "sim/compute.h"
 
 namespace zoomrt::sched {
@@ -19,14 +20,22 @@ std::vector<std::pair<int64_t, int64_t>> extents(int64_t size, int64_t tile) {
 }  // namespace
 
 int64_t plan_compute_cycles(const Layer& l, const Plan& p, const sim::MacArray& a, sim::MacDtype d) {
-  const LoopNest n = make_loop_nest(l);
+  return tiling_compute_cycles(l, make_loop_nest(l), p.tiling, a, d);
+}
+
+int64_t tiling_compute_cycles(const Layer& l, const LoopNest& n, const Tiling& t,
+                              const sim::MacArray& a, sim::MacDtype d) {
   std::vector<std::vector<std::pair<int64_t, int64_t>>> ext;
-  for (int i = 0; i < n.dims(); ++i) ext.push_back(extents(n.dim_sizes[i], p.tiling.tile[i]));
-  std::map<std::array<int64_t, 3>, int64_t> cache;  // identical GEMM shapes cost the same
+  for (int i = 0; i < n.dims(); ++i) ext.push_back(extents(n.dim_sizes[i], t.tile[i]));
+  std::array<std::pair<std::array<int64_t, 3>, int64_t>, 8> cache{};  // identical GEMM shapes
+  size_t cached = 0;
   auto cycles = [&](int64_t m, int64_t nn, int64_t k) {
-    auto [it, fresh] = cache.try_emplace({m, nn, k}, 0);
-    if (fresh) it->second = sim::compute_cycles(a, d, m, nn, k);
-    return it->second;
+    const std::array<int64_t, 3> key{m, nn, k};
+    for (size_t i = 0; i < cached; ++i)
+      if (cache[i].first == key) return cache[i].second;
+    const int64_t c = sim::compute_cycles(a, d, m, nn, k);
+    if (cached < cache.size()) cache[cached++] = {key, c};
+    return c;
   };
   int64_t total = 0;
   std::vector<size_t> idx(ext.size(), 0);

@@ -111,7 +111,8 @@ Tiling best_tiling(const Layer& l, const LoopNest& n, const SramBudget& b, bool 
   bool found = false;
   Tiling best;
   Traffic best_tr;
-  SearchSpace space{all_trip_counts};
+  // exhaustive stays the pure byte minimum (the lower bound); the others are compute-aware.
+  SearchSpace space{all_trip_counts, all_trip_counts ? nullptr : &l};
   for_each_fitting_tiling(n, b, space, [&](const Tiling& tiles, const OperandBases& bases,
                                            const SramUse&) {
     Tiling t = tiles;

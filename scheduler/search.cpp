@@ -27,10 +27,11 @@ std::vector<int64_t> tile_candidates(int64_t size, bool all_trip_counts) {
 
 namespace {
 
+// Visits every fitting tile-size vector of the grid (bases are the caller's business).
 struct Walker {
   const LoopNest& n;
   const SramBudget& b;
-  const TilingVisitor& visit;
+  const std::function<void(const Tiling&)>& visit;
   std::vector<int> free_dims;
   std::vector<std::vector<int64_t>> cands;
   Tiling t;
@@ -55,7 +56,7 @@ struct Walker {
       }
       t.tile[d] = c[lo - 1];
       ++visited;
-      visit(t, operand_bases(n, t), sram_use(n, t));
+      visit(t);
       t.tile[d] = 1;
       return;
     }
@@ -68,25 +69,50 @@ struct Walker {
   }
 };
 
-}  // namespace
-
-size_t for_each_fitting_tiling(const LoopNest& n, const SramBudget& b, const SearchSpace& space,
-                               const TilingVisitor& visit) {
+size_t walk_grid(const LoopNest& n, const SramBudget& b, bool all_trip_counts,
+                 const std::function<void(const Tiling&)>& visit) {
   Walker w{n, b, visit, {}, {}, {}, 0};
   for (int d = 0; d < n.dims(); ++d) {
     w.t.tile[d] = 1;
     if (n.dim_sizes[d] > 1) {
       w.free_dims.push_back(d);
-      w.cands.push_back(tile_candidates(n.dim_sizes[d], space.all_trip_counts));
+      w.cands.push_back(tile_candidates(n.dim_sizes[d], all_trip_counts));
     }
   }
   if (!w.fits_now()) return 0;
   if (w.free_dims.empty()) {
-    visit(w.t, operand_bases(n, w.t), sram_use(n, w.t));
+    visit(w.t);
     return 1;
   }
   w.recurse(0);
   return w.visited;
+}
+
+}  // namespace
+
+size_t for_each_fitting_tiling(const LoopNest& n, const SramBudget& b, const SearchSpace& space,
+                               const TilingVisitor& visit) {
+  const bool compute_aware = b.has_array && space.compute_layer != nullptr;
+  // The dtype scales every tiling's cycles alike, so int8 decides which tilings are fast enough.
+  const auto cycles = [&](const Tiling& t) {
+    return tiling_compute_cycles(*space.compute_layer, n, t, b.array, sim::MacDtype::int8);
+  };
+  int64_t max_cycles = 0;
+  if (compute_aware) {
+    int64_t fewest = -1;
+    walk_grid(n, b, space.all_trip_counts, [&](const Tiling& t) {
+      const int64_t c = cycles(t);
+      if (fewest < 0 || c < fewest) fewest = c;
+    });
+    max_cycles = int64_t(double(fewest) * kComputeSlack);
+  }
+  size_t visited = 0;
+  walk_grid(n, b, space.all_trip_counts, [&](const Tiling& t) {
+    if (compute_aware && cycles(t) > max_cycles) return;
+    ++visited;
+    visit(t, operand_bases(n, t), sram_use(n, t));
+  });
+  return visited;
 }
 
 std::vector<std::vector<int>> stationary_orders(const LoopNest& n, int op) {

@@ -14,8 +14,10 @@ const char* partition_name(Partition p) {
 }
 
 std::string SramBudget::key() const {
-  if (unified) return fmt::format("u{}", unified_bytes);
-  return fmt::format("p{}/{}/{}", partition_bytes[0], partition_bytes[1], partition_bytes[2]);
+  const std::string arr =
+      has_array ? fmt::format("|a{}x{}{}", array.rows, array.cols, array.dataflow) : "";
+  if (unified) return fmt::format("u{}{}", unified_bytes, arr);
+  return fmt::format("p{}/{}/{}{}", partition_bytes[0], partition_bytes[1], partition_bytes[2], arr);
 }
 
 std::string SramBudget::describe() const {
@@ -28,6 +30,13 @@ SramBudget sram_budget(const sim::SramConfig& s) {
   const int64_t div = s.double_buffered ? 2 : 1;
   if (s.unified) return unified_budget(s.bytes / div);
   return partitioned_budget(s.ifmap_bytes / div, s.filter_bytes / div, s.ofmap_bytes / div);
+}
+
+SramBudget sram_budget(const sim::NpuConfig& npu) {
+  SramBudget b = sram_budget(npu.sram);
+  b.has_array = true;
+  b.array = npu.array;
+  return b;
 }
 
 SramBudget unified_budget(int64_t bytes) {

@@ -3,7 +3,8 @@
 # Safe to rerun: it installs only what is missing.
 set -euo pipefail
 pkgs=(cmake ninja-build g++ libeigen3-dev libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
-      libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg)
+      libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg
+      clang libclang-rt-14-dev)  # clang + libFuzzer: scripts/fuzz.sh
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

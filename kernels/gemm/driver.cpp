@@ -21,8 +21,14 @@ GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k,
   int m_blocks = mb_min, n_blocks = 1;
   if (threads > 1) {
     double best = 1e300;
-    for (int mb = mb_min; mb <= std::min(m_units, mb_min + 8 * threads); ++mb)
-      for (int nb = 1; nb <= std::min(n_units, 8 * threads); ++nb) {
+    // Candidates: for each column split, the row splits from the smallest allowed up to
+    // 2 x threads more (to round the task count to a multiple of the threads) and those that
+    // make 1..4 tasks per thread.
+    for (int nb = 1; nb <= std::min(n_units, 4 * threads); ++nb)
+      for (int cand = 0; cand < 2 * threads + 5; ++cand) {
+        const int per_thread = cand - 2 * threads;  // > 0 for the last 4 candidates
+        const int mb = std::min(m_units, per_thread > 0 ? std::max(mb_min, ceil_div(per_thread * threads, nb))
+                                                        : mb_min + cand);
         const int tasks = mb * nb, rounds = ceil_div(tasks, threads);
         const double cost = double(rounds) * ceil_div(m_units, mb) * ceil_div(n_units, nb) * (1.0 + 0.01 * tasks);
         const bool tie = cost == best && ((n > m) ? nb > n_blocks : mb > m_blocks);

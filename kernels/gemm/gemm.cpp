@@ -27,15 +27,21 @@ PackedGemmB pack_b_f32_for(const F32GemmKernelInfo& kernel, const float* w, int 
   p.kernel_ = &kernel;
   const int nr = kernel.nr, panels = (n + nr - 1) / nr;
   p.data_ = alloc_aligned_floats(size_t(panels) * size_t(k) * size_t(nr));
-  // Element (col, kk) of B sits at w[col*k + kk] in [n,k] layout, w[kk*n + col] in [k,n].
-  const size_t s_col = layout == Layout::nk ? size_t(k) : 1, s_k = layout == Layout::nk ? 1 : size_t(n);
+  // Element (col, kk) of B sits at w[col*k + kk] in [n,k] layout, w[kk*n + col] in [k,n]; the
+  // loops read the source contiguously (a panel, k x NR floats, stays in cache for the writes).
   for (int pi = 0; pi < panels; ++pi) {
     float* dst = p.data_.get() + size_t(pi) * size_t(k) * size_t(nr);
-    for (int kk = 0; kk < k; ++kk)
-      for (int jj = 0; jj < nr; ++jj) {
-        const int col = pi * nr + jj;
-        dst[size_t(kk) * size_t(nr) + size_t(jj)] = col < n ? w[size_t(col) * s_col + size_t(kk) * s_k] : 0.0f;
+    const int cols = std::min(nr, n - pi * nr);
+    if (cols < nr) std::fill_n(dst, size_t(k) * size_t(nr), 0.0f);
+    if (layout == Layout::nk) {
+      for (int jj = 0; jj < cols; ++jj) {
+        const float* src = w + size_t(pi * nr + jj) * size_t(k);
+        for (int kk = 0; kk < k; ++kk) dst[size_t(kk) * size_t(nr) + size_t(jj)] = src[kk];
       }
+    } else {
+      for (int kk = 0; kk < k; ++kk)
+        std::copy_n(w + size_t(kk) * size_t(n) + size_t(pi * nr), cols, dst + size_t(kk) * size_t(nr));
+    }
   }
   return p;
 }

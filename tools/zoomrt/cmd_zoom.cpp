@@ -1,14 +1,19 @@
 // zoomrt zoom: an infinite zoom video from a prompt (and optionally a start image).
-// Every option is checked before any work (InputError -> exit 2); the driver is
+// Every option is checked before any work (InputError -> exit 2); every frame is also
+// accounted on a simulated NPU (--npu ..., --no-sim; runtime/zoom_sim.h). The driver is
 // runtime/zoom.h, the geometry runtime/zoom_geometry.h, the outputs are listed in docs/zoom.md.
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <memory>
 
 #include "kernels/thread_pool.h"
 #include "runtime/embedded_model.h"
+#include "runtime/npu_accounting.h"
 #include "runtime/sd_pipeline.h"
 #include "runtime/zoom.h"
+#include "scheduler/strategy.h"
+#include "sim/power.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/error.h"
 
@@ -20,7 +25,7 @@ struct ZoomCliOptions {
   ZoomOptions zoom;
   std::string prompt, prompt_file;
   std::vector<std::string> prompt_at;
-  bool no_video = false;
+  bool no_video = false, no_sim = false;
 };
 
 // FALLBACK until runtime/sd_pipeline.h (make_sd_inpainter) lands: the lead replaces this
@@ -38,6 +43,37 @@ std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   return make_sd_inpainter(sd);
 }
 
+// The NPU that every frame is also accounted on (runtime/zoom_sim.h); the names come from the
+// same lists as `zoomrt sim`'s.
+void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
+  ZoomSimOptions& s = c.zoom.sim;
+  std::string strategies, dtypes, policies;
+  for (auto x : sched::all_strategies()) strategies += std::string(strategies.empty() ? "" : " | ") + sched::strategy_name(x);
+  for (auto d : all_sim_dtypes()) dtypes += std::string(dtypes.empty() ? "" : " | ") + sim_dtype_name(d);
+  for (auto p : sim::all_power_policies()) policies += std::string(policies.empty() ? "" : " | ") + sim::power_policy_name(p);
+  sub.add_option("--npu", s.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")->capture_default_str();
+  sub.add_option("--sim-dtype", s.dtype, "simulated weights/activations: " + dtypes)->capture_default_str();
+  sub.add_option("--strategy", s.strategy, "NPU tiling strategy: " + strategies)->capture_default_str();
+  sub.add_option("--power-policy", s.power_policy, policies)->capture_default_str();
+  sub.add_option("--power-cap", s.power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
+  sub.add_option("--battery-mwh", s.battery_mwh, "battery capacity: stats.json gains hours of continuous zoom");
+  sub.add_flag("--no-sim", c.no_sim, "do not account the frames on the simulated NPU (stats.json \"sim\": null)");
+}
+
+// The end-of-run NPU lines: simulated speed, power efficiency and DRAM traffic of the whole zoom.
+void print_sim_summary(const nlohmann::json& s) {
+  const double frames = s["frames"].get<double>();
+  const auto& d = s["dram"];
+  fmt::print("NPU {} ({}, {}, power {}): simulated {:.4g} FPS, {:.4g} W, {:.4g} J per frame\n",
+             s["npu"].get<std::string>(), s["dtype"].get<std::string>(), s["strategy"].get<std::string>(),
+             s["power_policy"].get<std::string>(), s["fps"].get<double>(), s["avg_power_w"].get<double>(),
+             frames > 0 ? s["energy_j"]["total"].get<double>() / frames : 0.0);
+  fmt::print("  FPS/W {:.5g}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, row-hit rate {:.1f}%){}\n",
+             s["fps_per_watt"].get<double>(), s["tops_per_watt"].get<double>(), d["accesses"].get<uint64_t>(),
+             d["bytes_read"].get<double>(), d["bytes_written"].get<double>(), 100 * d["row_hit_rate"].get<double>(),
+             s.contains("battery_hours") ? fmt::format("   battery {:.3g} h", s["battery_hours"].get<double>()) : "");
+}
+
 void add_options(CLI::App& sub, ZoomCliOptions& c) {
   ZoomOptions& z = c.zoom;
   sub.add_option("--prompt", c.prompt, "prompt from keyframe 0");
@@ -45,7 +81,7 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--prompt-file", c.prompt_file, "file of 'K: prompt' lines");
   sub.add_option("--negative-prompt", z.negative_prompt, "negative prompt");
   sub.add_option("--image", z.input_image, "start image (PNG/JPEG), resized and cropped to the frame");
-  sub.add_option("--max-image-pixels", z.max_image_pixels, "refuse larger start images (default 64000000)");
+  sub.add_option("--max-image-pixels", z.max_image_pixels, "refuse larger start images and frames (default 64000000)");
   sub.add_option("--width", z.width, "frame width, multiple of 8 (default 512)");
   sub.add_option("--height", z.height, "frame height, multiple of 8 (default 512)");
   sub.add_option("--keyframes", z.keyframes, "keyframes including the first frame (default 8)");
@@ -68,11 +104,13 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
   sub.add_option("--dtype", m.dtype, "compute dtype: f32 | f16 | bf16 (default f32)");
   sub.add_option("--threads", m.threads, "CPU threads, 0 = all (frames do not depend on it)");
+  add_sim_options(sub, c);
 }
 
 void run(ZoomCliOptions& c) {
   ZoomOptions& z = c.zoom;
   z.video = !c.no_video;
+  z.sim.enabled = !c.no_sim;
   z.prompts = c.prompt_file.empty()
                   ? make_prompt_schedule(c.prompt, c.prompt_at)
                   : load_prompt_schedule_file(c.prompt_file, make_prompt_schedule(c.prompt, c.prompt_at, false));
@@ -80,6 +118,11 @@ void run(ZoomCliOptions& c) {
   if (z.model.dtype != "f32" && z.model.dtype != "f16" && z.model.dtype != "bf16")
     fail_input("--dtype: '{}' is not f32, f16 or bf16", z.model.dtype);
   if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
+  // Frames are held as float planes several times over (latents, masks, blends): an absurd
+  // --width/--height must be refused before anything is allocated, under the same limit.
+  if (int64_t(z.width) * int64_t(z.height) > z.max_image_pixels)
+    fail_input("--width/--height: {}x{} = {} pixels is above the limit of {} (raise it with --max-image-pixels)",
+               z.width, z.height, int64_t(z.width) * z.height, z.max_image_pixels);
   validate_zoom_options(z);  // before loading a model: bad input costs nothing
   if (z.model.threads > 0) set_default_threads(z.model.threads);
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z);
@@ -87,6 +130,7 @@ void run(ZoomCliOptions& c) {
   if (!z.quiet)
     fmt::print("wrote {} frames ({} keyframes inpainted now) to {}/frames{}\n", r.frames, r.keyframes_made, z.out_dir,
                r.video_written ? fmt::format(" and {}/zoom.mp4", z.out_dir) : "");
+  if (!z.quiet && !r.sim_summary.is_null()) print_sim_summary(r.sim_summary);
 }
 
 }  // namespace

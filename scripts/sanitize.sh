@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Sanitizer builds of the tests (g++, like the normal build); any report fails.
+#   scripts/sanitize.sh [asan|tsan|all]     (default all)
+# asan: ASan + UBSan (-DZOOMRT_SANITIZE=ON, -fno-sanitize-recover=all) in build-asan/: every test
+#       (ctest -R "$ASAN_TESTS", default all; set it to a regex for a quicker subset).
+# tsan: ThreadSanitizer (-DZOOMRT_TSAN=ON) in build-tsan/: only the tests that run the thread
+#       pool (kernels and the executors), selected by $TSAN_TESTS.
+# CI (.ci/run) runs this after scripts/test.sh; timings are in docs/bad_input.md ("CI").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-all}
+jobs=$(nproc)
+ASAN_TESTS=${ASAN_TESTS:-.}
+TSAN_TESTS=${TSAN_TESTS:-'^(kernels_|runtime_executor_test|runtime_tiled_exec_test)'}
+tsan_targets=(kernels_gemm_test kernels_gemm_q8_test kernels_conv_test kernels_conv_q8_test
+              runtime_executor_test runtime_tiled_exec_test)
+
+# halt_on_error: the first report ends the test (so ctest sees a failure); leaks count too.
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+scripts/setup.sh
+configure() {  # configure DIR OPTION
+  cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DZOOMRT_BENCH=OFF "$2" >/dev/null
+}
+
+if [ "$mode" = asan ] || [ "$mode" = all ]; then
+  start=$SECONDS
+  configure build-asan -DZOOMRT_SANITIZE=ON
+  cmake --build build-asan -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure -j"$jobs" -R "$ASAN_TESTS"
+  echo "sanitize: asan+ubsan passed in $((SECONDS - start)) s"
+fi
+if [ "$mode" = tsan ] || [ "$mode" = all ]; then
+  start=$SECONDS
+  configure build-tsan -DZOOMRT_TSAN=ON
+  cmake --build build-tsan -j"$jobs" --target "${tsan_targets[@]}"
+  ctest --test-dir build-tsan --output-on-failure -j"$jobs" -R "$TSAN_TESTS"
+  echo "sanitize: tsan passed in $((SECONDS - start)) s"
+fi
