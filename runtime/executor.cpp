@@ -39,23 +39,36 @@ namespace {
 
 // madvise(MADV_DONTNEED) on the whole pages inside [p, p + count floats) of a read-only file
 // mapping: the pages are dropped and would be re-read from the file if touched again.
-void release_mapped_pages(const float* p, size_t count) {
+void release_mapped_pages(const void* p, size_t bytes) {
   const uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
   uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p + count)) / page * page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) / page * page;
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 }  // namespace
 
-Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, bool fast_kernels)
+Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts)
     : graph_(std::move(g)), pool_(pool) {
+  const bool fast_kernels = opts.fast_kernels;
+  if (!fast_kernels && opts.precision.weights != WeightFormat::f32)
+    fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",
+               precision_name(opts.precision));
   order_ = topological_order(graph_);
   plan_ = plan_memory(graph_, order_);
   weight_ptr_.assign(graph_.tensors().size(), nullptr);
-  std::vector<int> converted_index(graph_.tensors().size(), -1), consumers(graph_.tensors().size(), 0);
+  std::vector<int> consumers(graph_.tensors().size(), 0);
   for (const Node& n : graph_.nodes())
     for (TensorId t : n.inputs) ++consumers[size_t(t)];
+  // Weights that only a fast node reads are packed straight from their file view (one layer
+  // converted at a time), never bound as a whole-model f32 copy.
+  std::vector<const TensorView*> packed_view(graph_.tensors().size(), nullptr);
+  std::vector<char> pack_only(graph_.tensors().size(), 0);
+  if (fast_kernels)
+    for (const Node& n : graph_.nodes())
+      if (fast_node_packs_weight(graph_, n) && graph_.tensor(n.inputs[1]).role == TensorRole::weight &&
+          consumers[size_t(n.inputs[1])] == 1)
+        pack_only[size_t(n.inputs[1])] = 1;
   for (TensorId w : graph_.weights()) {
     const TensorInfo& info = graph_.tensor(w);
     const TensorView* v = lookup(info.name);
@@ -67,10 +80,11 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     if (v->dtype != DType::F32 && v->dtype != DType::F16 && v->dtype != DType::BF16)
       fail_input("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", source, info.name,
                  dtype_name(v->dtype));
-    if (v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
+    if (pack_only[size_t(w)]) {
+      packed_view[size_t(w)] = v;
+    } else if (v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
       weight_ptr_[size_t(w)] = reinterpret_cast<const float*>(v->data);
     } else {
-      converted_index[size_t(w)] = int(converted_.size());
       converted_.push_back(to_f32(*v));
       converted_bytes_ += converted_.back().size() * sizeof(float);
       weight_ptr_[size_t(w)] = converted_.back().data();
@@ -80,19 +94,16 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
   if (fast_kernels)
     for (size_t i = 0; i < graph_.nodes().size(); ++i) {
       const Node& n = graph_.nodes()[i];
-      fast_[i] = prepare_fast_node(graph_, n, [this](TensorId t) { return weight_ptr_[size_t(t)]; });
+      const bool packs = fast_node_packs_weight(graph_, n);
+      const TensorId w = packs ? n.inputs[1] : TensorId(0);
+      fast_[i] = prepare_fast_node(graph_, n, packs ? weight_ptr_[size_t(w)] : nullptr,
+                                   packs ? packed_view[size_t(w)] : nullptr, opts.precision);
+      if (fast_[i]) packed_bytes_ += fast_[i]->weight_bytes();
       // The packed copy replaces the weight: let the kernel drop its pages of the mapping
       // (they are re-read from the file if ever touched again), so memory holds one copy.
-      if (fast_[i] && n.inputs.size() > 1 && graph_.tensor(n.inputs[1]).role == TensorRole::weight &&
-          consumers[size_t(n.inputs[1])] == 1) {
-        const TensorId w = n.inputs[1];
-        if (int c = converted_index[size_t(w)]; c >= 0) {
-          converted_bytes_ -= converted_[size_t(c)].size() * sizeof(float);
-          std::vector<float>().swap(converted_[size_t(c)]);  // only the packed copy is used now
-          weight_ptr_[size_t(w)] = nullptr;
-        } else {
-          release_mapped_pages(weight_ptr_[size_t(w)], size_t(shape_numel(graph_.tensor(w).shape)));
-        }
+      if (fast_[i] && packs && pack_only[size_t(w)]) {
+        const TensorView* v = packed_view[size_t(w)];
+        release_mapped_pages(v->data, v->nbytes);
       }
     }
   size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);

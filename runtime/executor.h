@@ -14,6 +14,7 @@
 #include "graph/graph.h"
 #include "kernels/thread_pool.h"
 #include "runtime/memory_plan.h"
+#include "runtime/precision.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {
@@ -34,9 +35,10 @@ class Executor {
  public:
   // Binds every weight of `g` through `lookup`; `source` names where weights come from in
   // error messages ("model/unet"). InputError on a missing tensor, wrong shape or dtype.
-  // `fast_kernels`: run linear and conv2d on the packed fast kernels (runtime/fast_ops.h);
-  // false keeps every op on the reference kernels (the oracle, and `--kernels ref`).
-  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, bool fast_kernels = true);
+  // opts.fast_kernels: run linear and conv2d on the packed fast kernels (runtime/fast_ops.h),
+  // with their weights in opts.precision (runtime/precision.h); false keeps every op on the
+  // reference kernels (the oracle, and `--kernels ref`; InputError unless precision is f32).
+  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts = {});
   ~Executor();
 
   // Runs the graph. `inputs` must hold every graph input by name with the declared shape
@@ -49,6 +51,7 @@ class Executor {
   // Wall seconds of each node (indexed like graph().nodes()) in the last run.
   const std::vector<double>& node_seconds() const { return node_seconds_; }
   size_t weight_bytes_converted() const { return converted_bytes_; }
+  size_t weight_bytes_packed() const { return packed_bytes_; }  // fast-kernel weights, as packed
 
   using NodeHook = std::function<void(const Node&, double seconds)>;
   void set_node_hook(NodeHook hook) { hook_ = std::move(hook); }
@@ -62,7 +65,7 @@ class Executor {
   MemoryPlan plan_;
   std::vector<const float*> weight_ptr_;  // by tensor id
   std::vector<std::vector<float>> converted_;
-  size_t converted_bytes_ = 0;
+  size_t converted_bytes_ = 0, packed_bytes_ = 0;
   struct FreeDeleter {
     void operator()(void* p) const;
   };

@@ -1,8 +1,10 @@
 // The fast CPU path of the executor: linear, conv2d and attention nodes run on the packed, blocked,
 // vectorised kernels of kernels/gemm and kernels/conv instead of the reference loops. Weights
-// are packed once when the executor binds them. Every other op (and grouped convolution)
-// stays on the reference kernels. The fast kernels are deterministic for any thread count,
-// like the reference ones, but round differently (tests hold both to the same budgets).
+// are packed once when the executor binds them, in the format the precision policy chooses
+// (runtime/precision.h): f32 / f16 / int4 panels on the f32 micro-kernels (compressed panels are
+// expanded per B block), int8 on the int8 kernels. Every other op (and grouped convolution)
+// stays on the reference kernels in FP32. The fast kernels are deterministic for any thread
+// count, like the reference ones, but round differently (tests hold both to the same budgets).
 #pragma once
 #include <functional>
 #include <memory>
@@ -11,18 +13,31 @@
 #include "kernels/attention/attention_f32.h"
 #include "kernels/conv/conv.h"
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/q8_gemm.h"
+#include "runtime/precision.h"
+#include "weights/safetensors.h"
 
 namespace zoomrt {
 
 struct FastNode {
-  PackedGemmB gemm;         // linear: w [n, k]
-  PackedConvWeights conv;   // conv2d: w [k, c, r, s], groups 1
-  bool attention = false;   // attention: kernels/attention (no weights to pack)
+  PackedGemmB gemm;           // linear f32 / f16 / int4: w [n, k]
+  PackedConvWeights conv;     // conv2d f32 / f16 / int4: w [k, c, r, s], groups 1
+  PackedGemmBQ8 gemm_q8;      // linear int8
+  PackedConvWeightsQ8 conv_q8;  // conv2d int8
+  bool q8 = false;            // the *_q8 members are the packed weights
+  bool attention = false;     // attention: kernels/attention (no weights to pack)
+  size_t weight_bytes() const;  // bytes of the packed weights
 };
 
-// Packs the node's weight when a fast kernel covers the node; nullptr otherwise.
-std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n,
-                                            const std::function<const float*(TensorId)>& weight);
+// True when prepare_fast_node packs the node's weight (input 1): the executor may then hand it
+// the weight's file view instead of an f32 copy, and drop the view once packed.
+bool fast_node_packs_weight(const Graph& g, const Node& n);
+
+// Packs the node's weight when a fast kernel covers the node; nullptr otherwise. The weight is
+// `weight_f32` when non-null, else `weight_view` (F32 / F16 / BF16, converted one layer at a
+// time, so a half-precision model is never held in f32 as a whole).
+std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const float* weight_f32,
+                                            const TensorView* weight_view, const Precision& precision);
 
 // Runs a node prepared by prepare_fast_node.
 void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::function<void*(TensorId)>& ptr,

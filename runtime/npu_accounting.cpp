@@ -91,25 +91,6 @@ static_assert(kVectorOpsPerElement.size() == kOpCount, "one vector cost per op")
 
 uint64_t bytes_at(int64_t elements, int bits) { return (uint64_t(elements) * uint64_t(bits) + 7) / 8; }
 
-// SRAM traffic of a matrix layer, for the energy model (the same estimate as `tiling compare`):
-// every DRAM byte read is written into SRAM, every byte written to DRAM read out of it, and each
-// step of the loop nest reads its input tiles once.
-void plan_sram_bytes(const sched::Layer& l, const sched::Plan& p, double& read, double& write) {
-  const sched::LoopNest n = sched::make_loop_nest(l);
-  double steps = 1;
-  for (int d = 0; d < n.dims(); ++d) steps *= double(sched::trips(n, p.tiling, d));
-  double per_step = 0;
-  for (const sched::Operand& o : n.operands) {
-    if (o.role != sched::Role::input) continue;
-    int64_t elems = 1;
-    for (const sched::Axis& a : o.axes)
-      elems *= sched::max_axis_extent(a, a.dim >= 0 ? p.tiling.tile[a.dim] : 1);
-    per_step += double(sched::bytes_of(elems, o.bits_milli));
-  }
-  write = double(p.dram_read_bytes());
-  read = double(p.dram_write_bytes()) + steps * per_step;
-}
-
 sim::DramStats scale_dram(sim::DramStats s, double r) {
   const auto mul = [r](uint64_t& v) { v = uint64_t(double(v) * r + 0.5); };
   mul(s.bytes_read), mul(s.bytes_written), mul(s.accesses), mul(s.row_hits);
@@ -200,7 +181,7 @@ VectorWork vector_work_for_node(const Graph& g, const Node& n, int act_bits) {
 }
 
 NpuAccountant::NpuAccountant(sim::NpuConfig npu, AccountingOptions opts)
-    : npu_(std::move(npu)), opts_(opts), budget_(sched::sram_budget(npu_.sram)) {}
+    : npu_(std::move(npu)), opts_(opts), budget_(sched::sram_budget(npu_)) {}
 
 void NpuAccountant::set_dram_trace(std::ostream* os, uint64_t max_lines) {
   trace_ = os;
@@ -219,7 +200,9 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
   c.dtype = sim_mac_dtype(opts_.dtype);
   c.macs = double(l.macs());
   c.cycles = sched::plan_compute_cycles(l, p, npu_.array, c.dtype);
-  plan_sram_bytes(l, p, c.sram_read_bytes, c.sram_write_bytes);
+  const sched::SramBytes sram = sched::plan_sram_bytes(l, p);  // the estimate `tiling compare` uses
+  c.sram_read_bytes = sram.read;
+  c.sram_write_bytes = sram.write;
   sim::DramModel dram(npu_.dram);  // all rows closed: identical layers cost the same
   sched::EmitOptions eo;
   eo.max_ranges = opts_.max_ranges_per_layer;

@@ -64,7 +64,7 @@ Executor& SdPipeline::executor(Component c) {
     const WeightSource& ws = it->second;
     Graph g = build_component_for_image(cfg_, c, opts_.height, opts_.width);
     ex = std::make_unique<Executor>(std::move(g), with_name_alternatives([&ws](std::string_view n) { return ws.find(n); }),
-                                    ws.describe(), pool_);
+                                    ws.describe(), pool_, ExecOptions{true, opts_.dtype});
   }
   return *ex;
 }

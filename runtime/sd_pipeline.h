@@ -12,6 +12,7 @@
 #include "runtime/executor.h"
 #include "runtime/inpainter.h"
 #include "runtime/model.h"
+#include "runtime/precision.h"
 #include "runtime/rng.h"
 
 namespace zoomrt {
@@ -24,6 +25,7 @@ struct SdOptions {
   float guidance = 7.5f;
   std::string scheduler;      // "" = the model's scheduler_config.json
   int threads = 0;
+  Precision dtype;            // weight format of linear/conv layers (runtime/precision.h)
 };
 
 class SdPipeline {

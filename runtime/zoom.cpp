@@ -237,7 +237,8 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   // resumed ones included, gets its figures from here.
   ZoomSimReport npu_report;
   if (o.sim.enabled)
-    npu_report = simulate_zoom(o.sim, {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
+    npu_report =
+        simulate_zoom(o.sim, {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
   Image start;
   if (!o.input_image.empty() && resumed == 0) start = load_image(o.input_image, o.max_image_pixels);
   std::vector<FrameRecord> records(static_cast<size_t>(total));

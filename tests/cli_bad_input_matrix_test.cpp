@@ -198,9 +198,9 @@ TEST_CASE("matrix: a scheduler config with absurd values", "[matrix]") {
 }
 
 TEST_CASE("matrix: an image above the pixel limit, and frames above it", "[matrix]") {
-  const std::string img = flat_image("big.png", 64);
-  expect_bad(run_cli(zoom_args(scratch() + "/out_big") + " --image " + img + " --max-image-pixels 1000"),
-             {"big.png", "4096 pixels", "--max-image-pixels"});
+  const std::string img = flat_image("big.png", 128);  // frames are 64x64 = 4096 px, under the limit
+  expect_bad(run_cli(zoom_args(scratch() + "/out_big") + " --image " + img + " --max-image-pixels 10000"),
+             {"big.png", "16384 pixels", "--max-image-pixels"});
   expect_bad(run_cli(zoom_args(scratch() + "/out_big") + " --width 8192 --height 8192"),
              {"--width/--height", "--max-image-pixels"});
   CHECK_FALSE(fs::exists(scratch() + "/out_big/frames"));

@@ -50,7 +50,7 @@ TEST_CASE("a conv node costs what the scheduler plans for the same layer") {
   sched::ConvShape s;
   s.n = 1, s.c = 8, s.h = 16, s.w = 16, s.k = 16, s.r = 3, s.s = 3, s.pad = 1;
   const sched::Layer l = sched::make_conv("conv", s, {8, 8, 8, 32});
-  const sched::Plan p = sched::plan_layer(l, sched::Strategy::weight_stationary, sched::sram_budget(npu.sram));
+  const sched::Plan p = sched::plan_layer(l, sched::Strategy::weight_stationary, sched::sram_budget(npu));
   CHECK(row.cost.dram.bytes_read == p.dram_read_bytes());
   CHECK(row.cost.dram.bytes_written == p.dram_write_bytes());
   CHECK(row.tile == p.tile);

@@ -38,7 +38,7 @@ void check_case(const Case& c, bool fast_kernels) {
   WeightSource ws = d.weights(component_folder(c.component));
   ThreadPool pool(2);
   Executor ex(std::move(g), with_name_alternatives([&](std::string_view n) { return ws.find(n); }), ws.describe(),
-              pool, fast_kernels);
+              pool, ExecOptions{fast_kernels, Precision{}});
   auto out = ex.run(inputs);
   for (const char* name : c.outputs) {
     std::vector<float> ref = to_f32(io.at(name));

@@ -23,6 +23,13 @@ PackedConvWeights pack_conv2d_f32(const float* w, int k, int c, int r, int s) {
   return pack_conv2d_f32_for(f32_gemm_default(), w, k, c, r, s);
 }
 
+PackedConvWeights pack_conv2d(const float* w, int k, int c, int r, int s, BFormat format, int group) {
+  PackedConvWeights p;
+  p.k = k, p.c = c, p.r = r, p.s = s;
+  p.gemm = pack_b(kern::weights_krsc(w, k, c, r, s).data(), k, r * s * c, Layout::nk, format, group);
+  return p;
+}
+
 namespace {
 
 // 1x1, stride 1, no padding: the im2col matrix is x itself, [n*h*w, c].
@@ -49,12 +56,16 @@ void conv2d_nhwc_f32(const ConvShape& sh, const float* x, const PackedConvWeight
     kern::run_gemm_f32(m, kern::Im2colA{sh, x}, w.gemm, out, pool);
 }
 
-void conv2d_nchw_f32(const ConvShape& sh, const float* x, const PackedConvWeights& w, const float* bias,
-                     const Epilogue& epi, float* y, ThreadPool& pool) {
+namespace {
+
+// Runs an NHWC convolution `conv(x_nhwc, epilogue, y_nhwc)` on NCHW tensors.
+template <class ConvNhwc>
+void conv_nchw(const ConvShape& sh, const float* x, const Epilogue& epi, float* y, ThreadPool& pool,
+               ConvNhwc conv) {
   const int64_t hw = int64_t(sh.h) * sh.w, pq = int64_t(sh.p()) * sh.q();
   std::vector<float> x_nhwc(size_t(sh.n) * size_t(sh.c) * size_t(hw)), y_nhwc(size_t(sh.n) * size_t(sh.k) * size_t(pq));
   nchw_to_nhwc(sh.n, sh.c, hw, x, x_nhwc.data(), pool);
-  conv2d_nhwc_f32(sh, x_nhwc.data(), w, bias, Epilogue{epi.act}, y_nhwc.data(), pool);
+  conv(x_nhwc.data(), Epilogue{epi.act}, y_nhwc.data());
   nhwc_to_nchw(sh.n, sh.k, pq, y_nhwc.data(), y, pool);
   if (const float* r = epi.residual) {
     const size_t total = y_nhwc.size();
@@ -62,6 +73,22 @@ void conv2d_nchw_f32(const ConvShape& sh, const float* x, const PackedConvWeight
       for (size_t i = b; i < e; ++i) y[i] += r[i];
     });
   }
+}
+
+}  // namespace
+
+void conv2d_nchw_f32(const ConvShape& sh, const float* x, const PackedConvWeights& w, const float* bias,
+                     const Epilogue& epi, float* y, ThreadPool& pool) {
+  conv_nchw(sh, x, epi, y, pool, [&](const float* xn, const Epilogue& e, float* yn) {
+    conv2d_nhwc_f32(sh, xn, w, bias, e, yn, pool);
+  });
+}
+
+void conv2d_nchw_q8(const ConvShape& sh, const float* x, const PackedConvWeightsQ8& w, const float* bias,
+                    const Epilogue& epi, float* y, ThreadPool& pool) {
+  conv_nchw(sh, x, epi, y, pool, [&](const float* xn, const Epilogue& e, float* yn) {
+    conv2d_nhwc_q8(sh, xn, w, bias, e, yn, pool);
+  });
 }
 
 }  // namespace zoomrt

@@ -34,6 +34,9 @@ struct PackedConvWeights {
 };
 PackedConvWeights pack_conv2d_f32(const float* w, int k, int c, int r, int s);
 PackedConvWeights pack_conv2d_f32_for(const F32GemmKernelInfo& kernel, const float* w, int k, int c, int r, int s);
+// Weights kept compressed (f16, or q4 with `group` k per scale over the (r, s, c) order; see
+// BFormat in kernels/gemm/gemm.h); the convolution expands B blocks on the fly.
+PackedConvWeights pack_conv2d(const float* w, int k, int c, int r, int s, BFormat format, int group = 64);
 
 // x [n, h, w, c], y [n, p, q, k], bias [k] or nullptr, epi.residual [n, p, q, k] with
 // ld_residual = k (or nullptr). y must not alias x or the residual. Shape must match `w`.
@@ -57,6 +60,9 @@ struct PackedConvWeightsQ8 {
 PackedConvWeightsQ8 pack_conv2d_q8(const float* w, int k, int c, int r, int s);
 PackedConvWeightsQ8 pack_conv2d_q8_for(const Q8GemmKernelInfo& kernel, const float* w, int k, int c, int r, int s);
 void conv2d_nhwc_q8(const ConvShape& sh, const float* x, const PackedConvWeightsQ8& w, const float* bias,
+                    const Epilogue& epi, float* y, ThreadPool& pool);
+// NCHW drop-in of conv2d_nhwc_q8, as conv2d_nchw_f32.
+void conv2d_nchw_q8(const ConvShape& sh, const float* x, const PackedConvWeightsQ8& w, const float* bias,
                     const Epilogue& epi, float* y, ThreadPool& pool);
 
 // Layout converters at the edges: x [n, c, hw] <-> y [n, hw, c].

@@ -78,6 +78,14 @@ void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOut
     // page-fault its way in every time.
     thread_local std::vector<float> scratch;
     if (const size_t need = src.scratch_floats(plan.mc, plan.kc); scratch.size() < need) scratch.resize(need);
+    // Compressed B (f16 / q4): each kc x nc_l2 block is expanded to f32 here once per task and
+    // k block, then reused by every micro-row of the A block (mc rows).
+    // (64-byte aligned: the micro-kernels load B panels with aligned loads.)
+    thread_local AlignedFloats b_scratch;
+    thread_local size_t b_scratch_floats = 0;
+    const bool expand = b.format() != BFormat::f32;
+    if (const size_t need = size_t(plan.kc) * size_t(plan.nc_l2); expand && b_scratch_floats < need)
+      b_scratch = alloc_aligned_floats(need), b_scratch_floats = need;
     for (size_t t = t0; t < t1; ++t) {
       const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
       const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
@@ -86,17 +94,23 @@ void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOut
         const bool last = k0 + plan.kc >= k;
         size_t lda = 0;
         const float* a = src.block(m0, m1 - m0, k0, kc, scratch.data(), &lda);
-        for (int jc = n0; jc < n1; jc += plan.nc_l2)
+        for (int jc = n0; jc < n1; jc += plan.nc_l2) {
+          const int j_end = std::min(n1, jc + plan.nc_l2);
+          if (expand) b.expand(jc / nr, (j_end + nr - 1) / nr, k0, kc, b_scratch.get());
           for (int i = m0; i < m1; i += mr) {
             if (const int next_rows = std::min(mr, m1 - i - mr); next_rows > 0) {
               prefetch_rows(a + size_t(i + mr - m0) * lda, lda, next_rows, kc);
               prefetch_rows(out.c + size_t(i + mr) * out.ldc + size_t(jc), out.ldc, next_rows,
                             std::min(n1, jc + plan.nc_l2) - jc);
             }
-            for (int j = jc, j1 = std::min(n1, jc + plan.nc_l2); j < j1; j += nr)
+            for (int j = jc; j < j_end; j += nr) {
+              const float* panel = expand ? b_scratch.get() + size_t((j - jc) / nr) * size_t(kc) * size_t(nr)
+                                          : b.panel(j / nr) + size_t(k0) * size_t(nr);
               run_f32_tile(kernel, std::min(mr, m1 - i), std::min(nr, n1 - j), kc, a + size_t(i - m0) * lda,
-                           lda, b.panel(j / nr) + size_t(k0) * size_t(nr), out, i, j, k0 > 0, last);
+                           lda, panel, out, i, j, k0 > 0, last);
+            }
           }
+        }
       }
     }
   });

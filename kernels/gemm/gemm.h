@@ -12,10 +12,18 @@
 //
 // A PackedGemmB is immutable once packed: share it between threads and calls freely. gemm_f32
 // allocates no buffers and reads exactly a[0:m, 0:k] and the packed panels (no over-read).
+//
+// Compressed weights (BFormat): the panels may also hold f16 values or 4-bit codes with one
+// scale per group of `group` consecutive k of a column (symmetric: w = (code - 8) * scale,
+// codes 1..15, scale = max |w| / 7 over the group). The driver expands the kc x nc block of B
+// it is about to use into a per-thread f32 scratch (F16C / vector nibble unpack), so the f32
+// micro-kernels and their determinism are unchanged: the result equals gemm_f32 on the
+// expanded weights (pack_b ... then unpack_b_f32 gives them) bit for bit.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "kernels/thread_pool.h"
 
@@ -36,6 +44,14 @@ enum class Layout {
 
 struct F32GemmKernelInfo;  // kernels/gemm/config.h
 
+// Storage of packed B panels.
+enum class BFormat {
+  f32,  // panels[n_panels][k][nr] floats
+  f16,  // panels[n_panels][k][nr] IEEE half
+  q4,   // panels[n_panels][k][nr/2] bytes, column 2j in the low nibble, 2j+1 in the high one;
+        // scales[n_panels][ceil(k/group)][nr] floats
+};
+
 // Float storage aligned to 64 bytes (a cache line, one AVX-512 vector).
 struct AlignedFree {
   void operator()(float* p) const;
@@ -51,21 +67,44 @@ class PackedGemmB {
   int k() const { return k_; }
   int nr() const { return nr_; }
   const F32GemmKernelInfo& kernel() const { return *kernel_; }
-  // Panel holding columns [p*nr, p*nr + nr), row kk at panel(p) + kk*nr.
+  BFormat format() const { return format_; }
+  int group() const { return group_; }  // q4 only: k per scale
+  // f32 only: panel holding columns [p*nr, p*nr + nr), row kk at panel(p) + kk*nr.
   const float* panel(int p) const { return data_.get() + size_t(p) * size_t(k_) * size_t(nr_); }
-  bool empty() const { return !data_; }
+  bool empty() const { return !data_ && raw_.empty(); }
+  // Bytes of packed weights (panels + scales): what the model costs in memory.
+  size_t bytes() const;
+  // Expands rows [k0, k0+kc) of panels [p0, p1) into dst [p1-p0][kc][nr] floats.
+  void expand(int p0, int p1, int k0, int kc, float* dst) const;
 
  private:
   friend PackedGemmB pack_b_f32_for(const F32GemmKernelInfo&, const float*, int, int, Layout);
+  friend PackedGemmB pack_b_for(const F32GemmKernelInfo&, const float*, int, int, Layout, BFormat, int);
+  friend PackedGemmB pack_b_q4_codes(const F32GemmKernelInfo&, const uint8_t*, const float*, int, int, int);
   int n_ = 0, k_ = 0, nr_ = 0;
   const F32GemmKernelInfo* kernel_ = nullptr;
-  AlignedFloats data_;
+  BFormat format_ = BFormat::f32;
+  int group_ = 0;
+  AlignedFloats data_;        // f32 panels
+  std::vector<uint8_t> raw_;  // f16 / q4 panels
+  std::vector<float> scales_; // q4 group scales
 };
 
 // Packs w (n, k as `layout` says) for the default kernel of this CPU (f32_gemm_default()).
 PackedGemmB pack_b_f32(const float* w, int n, int k, Layout layout);
 // Same for a chosen kernel (tests and benchmarks sweep the kernel list with this).
 PackedGemmB pack_b_f32_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout);
+
+// Packs w in a compressed format (group: k per scale for q4, ignored otherwise; any k >= 1).
+PackedGemmB pack_b(const float* w, int n, int k, Layout layout, BFormat format, int group = 64);
+PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout, BFormat format,
+                       int group);
+// Packs 4-bit codes already quantised (weights/quantized.h): codes [n, ceil(k/2)] bytes, kk
+// even in the low nibble, value = (code - 8) * scales[col * ceil(k/group) + kk/group].
+PackedGemmB pack_b_q4_codes(const F32GemmKernelInfo& kernel, const uint8_t* codes, const float* scales, int n, int k,
+                            int group);
+// Quantises one group of values to 4-bit codes as BFormat::q4 defines; returns the scale.
+float quantize_q4_group(const float* w, size_t count, size_t stride, uint8_t* codes);
 
 // c[m, n] = epilogue(a[m, k] · B + bias). bias is [n] or nullptr. c must not alias a, B or
 // epi.residual (C is written before the epilogue reads the residual).

@@ -6,6 +6,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/model.h"
+#include "runtime/precision.h"
 #include "runtime/process_stats.h"
 #include "runtime/weight_names.h"
 #include "tools/zoomrt/commands.h"
@@ -16,7 +17,7 @@ namespace zoomrt::cli {
 
 void setup_eval(CLI::App& sub) {
   struct Opts {
-    std::string model, component, inputs, output, variant;
+    std::string model, component, inputs, output, variant, dtype = "f32";
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -26,8 +27,10 @@ void setup_eval(CLI::App& sub) {
   sub.add_option("--output", o->output, "safetensors file to write the outputs to")->required();
   sub.add_option("--variant", o->variant, "weights variant: fp16 (default: plain, else fp16)");
   sub.add_option("--threads", o->threads, "threads (default: all cores)");
+  sub.add_option("--dtype", o->dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
   sub.callback([o] {
     const Component c = component_from_name(o->component);
+    const Precision precision = precision_from_name(o->dtype);
     if (o->threads < 0 || o->threads > 1024) fail_input("--threads: {} is out of range", o->threads);
     if (!o->variant.empty() && o->variant != "fp16") fail_input("--variant: '{}' is not fp16", o->variant);
     SafetensorsFile in = SafetensorsFile::open(o->inputs);
@@ -44,7 +47,7 @@ void setup_eval(CLI::App& sub) {
     ThreadPool pool(o->threads);
     auto t0 = std::chrono::steady_clock::now();
     Executor ex(std::move(g), with_name_alternatives([&ws](std::string_view n) { return ws.find(n); }),
-                ws.describe(), pool);
+                ws.describe(), pool, ExecOptions{true, precision});
     auto t1 = std::chrono::steady_clock::now();
     auto out = ex.run(inputs);
     auto t2 = std::chrono::steady_clock::now();
@@ -55,8 +58,9 @@ void setup_eval(CLI::App& sub) {
                            std::memcpy(dst, h.f32.data(), h.f32.size() * sizeof(float));
                          }});
     write_safetensors(o->output, tensors);
-    fmt::print(stderr, "{}: load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
-               o->component, std::chrono::duration<double>(t1 - t0).count(),
+    fmt::print(stderr, "{}: {} weights {:.1f} MiB, load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
+               o->component, precision_name(precision), double(ex.weight_bytes_packed() + ex.weight_bytes_converted()) / (1 << 20),
+               std::chrono::duration<double>(t1 - t0).count(),
                std::chrono::duration<double>(t2 - t1).count(), pool.threads(),
                double(ex.memory_plan().arena_bytes) / (1 << 20), double(peak_rss_bytes()) / (1 << 20));
   });

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "kernels/thread_pool.h"
+#include "runtime/precision.h"
 #include "runtime/embedded_model.h"
 #include "runtime/npu_accounting.h"
 #include "runtime/sd_pipeline.h"
@@ -40,24 +41,33 @@ std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   sd.guidance = float(m.guidance);
   sd.scheduler = m.scheduler;
   sd.threads = m.threads;
+  sd.dtype = precision_from_name(m.dtype);
   return make_sd_inpainter(sd);
+}
+
+// "a | b | c" from one of the simulator's name lists.
+template <class List, class Name>
+std::string join_names(const List& list, Name name) {
+  std::string out;
+  for (const auto& x : list) out += (out.empty() ? "" : " | ") + std::string(name(x));
+  return out;
 }
 
 // The NPU that every frame is also accounted on (runtime/zoom_sim.h); the names come from the
 // same lists as `zoomrt sim`'s.
 void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
   ZoomSimOptions& s = c.zoom.sim;
-  std::string strategies, dtypes, policies;
-  for (auto x : sched::all_strategies()) strategies += std::string(strategies.empty() ? "" : " | ") + sched::strategy_name(x);
-  for (auto d : all_sim_dtypes()) dtypes += std::string(dtypes.empty() ? "" : " | ") + sim_dtype_name(d);
-  for (auto p : sim::all_power_policies()) policies += std::string(policies.empty() ? "" : " | ") + sim::power_policy_name(p);
-  sub.add_option("--npu", s.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")->capture_default_str();
+  const std::string strategies = join_names(sched::all_strategies(), sched::strategy_name);
+  const std::string dtypes = join_names(all_sim_dtypes(), sim_dtype_name);
+  const std::string policies = join_names(sim::all_power_policies(), sim::power_policy_name);
+  sub.add_option("--npu", s.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")
+      ->capture_default_str();
   sub.add_option("--sim-dtype", s.dtype, "simulated weights/activations: " + dtypes)->capture_default_str();
   sub.add_option("--strategy", s.strategy, "NPU tiling strategy: " + strategies)->capture_default_str();
-  sub.add_option("--power-policy", s.power_policy, policies)->capture_default_str();
+  sub.add_option("--power-policy", s.power_policy, "NPU power policy: " + policies)->capture_default_str();
   sub.add_option("--power-cap", s.power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
   sub.add_option("--battery-mwh", s.battery_mwh, "battery capacity: stats.json gains hours of continuous zoom");
-  sub.add_flag("--no-sim", c.no_sim, "do not account the frames on the simulated NPU (stats.json \"sim\": null)");
+  sub.add_flag("--no-sim", c.no_sim, "no NPU accounting (stats.json \"sim\": null)");
 }
 
 // The end-of-run NPU lines: simulated speed, power efficiency and DRAM traffic of the whole zoom.
@@ -68,7 +78,8 @@ void print_sim_summary(const nlohmann::json& s) {
              s["npu"].get<std::string>(), s["dtype"].get<std::string>(), s["strategy"].get<std::string>(),
              s["power_policy"].get<std::string>(), s["fps"].get<double>(), s["avg_power_w"].get<double>(),
              frames > 0 ? s["energy_j"]["total"].get<double>() / frames : 0.0);
-  fmt::print("  FPS/W {:.5g}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, row-hit rate {:.1f}%){}\n",
+  fmt::print("  FPS/W {:.5g}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, "
+             "row-hit rate {:.1f}%){}\n",
              s["fps_per_watt"].get<double>(), s["tops_per_watt"].get<double>(), d["accesses"].get<uint64_t>(),
              d["bytes_read"].get<double>(), d["bytes_written"].get<double>(), 100 * d["row_hit_rate"].get<double>(),
              s.contains("battery_hours") ? fmt::format("   battery {:.3g} h", s["battery_hours"].get<double>()) : "");
@@ -102,7 +113,7 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--steps", m.steps, "denoising steps (default 25)");
   sub.add_option("--guidance", m.guidance, "classifier-free guidance scale (default 7.5)");
   sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
-  sub.add_option("--dtype", m.dtype, "compute dtype: f32 | f16 | bf16 (default f32)");
+  sub.add_option("--dtype", m.dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
   sub.add_option("--threads", m.threads, "CPU threads, 0 = all (frames do not depend on it)");
   add_sim_options(sub, c);
 }
@@ -115,8 +126,7 @@ void run(ZoomCliOptions& c) {
                   ? make_prompt_schedule(c.prompt, c.prompt_at)
                   : load_prompt_schedule_file(c.prompt_file, make_prompt_schedule(c.prompt, c.prompt_at, false));
   if (z.model.threads < 0) fail_input("--threads: {} must be >= 0", z.model.threads);
-  if (z.model.dtype != "f32" && z.model.dtype != "f16" && z.model.dtype != "bf16")
-    fail_input("--dtype: '{}' is not f32, f16 or bf16", z.model.dtype);
+  precision_from_name(z.model.dtype);  // InputError before anything runs
   if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
   // Frames are held as float planes several times over (latents, masks, blends): an absurd
   // --width/--height must be refused before anything is allocated, under the same limit.

@@ -1,0 +1,327 @@
+#include "weights/quantized.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "weights/error.h"
+
+namespace zoomrt {
+
+namespace {
+
+struct NamedSpec {
+  std::string name;
+  QuantSpec spec;
+};
+
+const std::vector<NamedSpec>& all_specs() {
+  static const std::vector<NamedSpec> v = [] {
+    std::vector<NamedSpec> out{{"f16", {QuantFormat::f16}}, {"int8", {QuantFormat::int8}}, {"int4", {QuantFormat::int4, 64}}};
+    for (int g : {32, 64, 128}) out.push_back({"int4-g" + std::to_string(g), {QuantFormat::int4, g}});
+    for (int b = 2; b <= 8; ++b) out.push_back({"palette" + std::to_string(b), {QuantFormat::palette, 64, b}});
+    out.push_back({"sparse24", {QuantFormat::sparse24}});
+    return out;
+  }();
+  return v;
+}
+
+int64_t product(const std::vector<int64_t>& s, size_t from) {
+  int64_t p = 1;
+  for (size_t i = from; i < s.size(); ++i) p *= s[i];
+  return p;
+}
+
+template <class T>
+std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
+  std::vector<uint8_t> b(v.size() * sizeof(T));
+  if (!b.empty()) std::memcpy(b.data(), v.data(), b.size());
+  return b;
+}
+
+// Position of logical element (row, kk) in the int4 code order: (r, s, c) for rank-4 weights.
+struct Int4Order {
+  int64_t c = 0, rs = 1;  // rank 4: channels, r*s
+  bool krsc = false;
+  // logical kk = ci * rs + t  <->  stored kk = t * c + ci
+  int64_t stored(int64_t kk) const { return krsc ? (kk % rs) * c + kk / rs : kk; }
+};
+Int4Order int4_order(const std::vector<int64_t>& shape) {
+  Int4Order o;
+  if (shape.size() == 4) o.krsc = true, o.c = shape[1], o.rs = shape[2] * shape[3];
+  return o;
+}
+
+float read_f32(const uint8_t* p) {
+  float f;
+  std::memcpy(&f, p, 4);
+  return f;
+}
+
+}  // namespace
+
+QuantSpec quant_spec_from_name(const std::string& name, const std::string& what) {
+  for (const NamedSpec& s : all_specs())
+    if (s.name == name) return s.spec;
+  fail_input("{}: '{}' is not one of {}", what, name, quant_spec_names());
+}
+
+std::string quant_spec_name(const QuantSpec& s) {
+  switch (s.format) {
+    case QuantFormat::int4: return "int4-g" + std::to_string(s.group);
+    case QuantFormat::palette: return "palette" + std::to_string(s.bits);
+    case QuantFormat::f16: return "f16";
+    case QuantFormat::int8: return "int8";
+    case QuantFormat::sparse24: return "sparse24";
+  }
+  return "?";
+}
+
+std::string quant_spec_names() {
+  std::string out;
+  for (const NamedSpec& s : all_specs()) out += (out.empty() ? "" : " | ") + s.name;
+  return out;
+}
+
+int64_t StoredWeight::k() const { return product(shape, 1); }
+
+Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
+  const size_t kc = size_t(1) << bits;
+  Palette p;
+  p.codebook.assign(kc, 0.0f);
+  p.index.assign(count, 0);
+  if (count == 0) return p;
+  const auto [lo, hi] = std::minmax_element(w, w + count);
+  for (size_t c = 0; c < kc; ++c) p.codebook[c] = *lo + (*hi - *lo) * float(c) / float(kc - 1);
+  std::vector<double> sum(kc);
+  std::vector<size_t> n(kc);
+  for (int it = 0; it < max_iters; ++it) {
+    bool changed = it == 0;
+    std::fill(sum.begin(), sum.end(), 0.0), std::fill(n.begin(), n.end(), 0);
+    for (size_t i = 0; i < count; ++i) {
+      // Nearest centroid of an ascending codebook: the first one whose upper midpoint is above w.
+      auto up = std::lower_bound(p.codebook.begin(), p.codebook.end(), w[i]);
+      size_t c = size_t(up - p.codebook.begin());
+      if (c == kc || (c > 0 && w[i] - p.codebook[c - 1] <= p.codebook[c] - w[i])) --c;
+      if (p.index[i] != c) changed = true, p.index[i] = uint8_t(c);
+      sum[c] += w[i], ++n[c];
+    }
+    if (!changed) break;
+    for (size_t c = 0; c < kc; ++c)
+      if (n[c]) p.codebook[c] = float(sum[c] / double(n[c]));  // empty clusters keep their place
+    std::vector<size_t> order(kc);  // keep the codebook ascending (Lloyd steps rarely reorder)
+    for (size_t c = 0; c < kc; ++c) order[c] = c;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.codebook[a] < p.codebook[b]; });
+    std::vector<float> sorted(kc);
+    std::vector<uint8_t> remap(kc);
+    for (size_t c = 0; c < kc; ++c) sorted[c] = p.codebook[order[c]], remap[order[c]] = uint8_t(c);
+    p.codebook = sorted;
+    for (auto& ix : p.index) ix = remap[ix];
+  }
+  return p;
+}
+
+std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,
+                                         const QuantSpec& spec) {
+  if (shape.size() < 2) fail_input("{}: a weight of rank {} cannot be quantised (linear/conv only)", name, shape.size());
+  const int64_t n = shape[0], k = product(shape, 1), total = n * k;
+  std::vector<QuantTensor> out;
+  switch (spec.format) {
+    case QuantFormat::f16: {
+      std::vector<uint16_t> h(static_cast<size_t>(total));
+      for (int64_t i = 0; i < total; ++i) h[size_t(i)] = float_to_half(w[i]);
+      out.push_back({name, DType::F16, shape, as_bytes(h)});
+      break;
+    }
+    case QuantFormat::int8: {
+      std::vector<int8_t> q(static_cast<size_t>(total));
+      std::vector<float> s(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r) {
+        float amax = 0;
+        for (int64_t i = 0; i < k; ++i) amax = std::max(amax, std::abs(w[r * k + i]));
+        s[size_t(r)] = amax > 0 ? amax / 127 : 1;
+        for (int64_t i = 0; i < k; ++i)
+          q[size_t(r * k + i)] = int8_t(std::clamp(std::nearbyint(w[r * k + i] / s[size_t(r)]), -127.0f, 127.0f));
+      }
+      out.push_back({name, DType::I8, {n, k}, as_bytes(q)});
+      out.push_back({name + ".scales", DType::F32, {n}, as_bytes(s)});
+      break;
+    }
+    case QuantFormat::int4: {
+      const int64_t g = spec.group, groups = (k + g - 1) / g, row_bytes = (k + 1) / 2;
+      const Int4Order ord = int4_order(shape);
+      std::vector<uint8_t> q(size_t(n * row_bytes), 0);
+      std::vector<float> s(static_cast<size_t>(n * groups)), row(static_cast<size_t>(k));
+      for (int64_t r = 0; r < n; ++r) {
+        for (int64_t kk = 0; kk < k; ++kk) row[size_t(ord.stored(kk))] = w[r * k + kk];
+        for (int64_t gi = 0; gi < groups; ++gi) {
+          const int64_t k0 = gi * g, k1 = std::min(k, k0 + g);
+          float amax = 0;
+          for (int64_t i = k0; i < k1; ++i) amax = std::max(amax, std::abs(row[size_t(i)]));
+          const float sc = amax > 0 ? amax / 7 : 1;
+          s[size_t(r * groups + gi)] = sc;
+          for (int64_t i = k0; i < k1; ++i) {
+            const auto code = uint8_t(int(std::clamp(std::nearbyint(row[size_t(i)] / sc), -7.0f, 7.0f)) + 8);
+            q[size_t(r * row_bytes + i / 2)] |= uint8_t(i % 2 == 0 ? code : code << 4);
+          }
+        }
+      }
+      out.push_back({name, DType::U8, {n, row_bytes}, std::move(q)});
+      out.push_back({name + ".scales", DType::F32, {n, groups}, as_bytes(s)});
+      break;
+    }
+    case QuantFormat::palette: {
+      const Palette p = palette_kmeans(w, size_t(total), spec.bits);
+      std::vector<uint8_t> packed(size_t((total * spec.bits + 7) / 8), 0);
+      for (int64_t i = 0; i < total; ++i)
+        for (int b = 0; b < spec.bits; ++b)
+          if (p.index[size_t(i)] >> b & 1) packed[size_t((i * spec.bits + b) / 8)] |= uint8_t(1 << ((i * spec.bits + b) % 8));
+      out.push_back({name, DType::U8, {int64_t(packed.size())}, std::move(packed)});
+      out.push_back({name + ".codebook", DType::F32, {int64_t(p.codebook.size())}, as_bytes(p.codebook)});
+      break;
+    }
+    case QuantFormat::sparse24: {
+      if (k % 4) fail_input("{}: sparse24 needs a reduction length divisible by 4, not {}", name, k);
+      std::vector<uint16_t> vals(static_cast<size_t>(total / 2));
+      std::vector<uint8_t> pos(size_t(n * ((k + 7) / 8)), 0);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t g = 0; g < k / 4; ++g) {
+          const float* x = w + r * k + g * 4;
+          int idx[4] = {0, 1, 2, 3};  // the two largest magnitudes, ties to the lower position
+          std::stable_sort(idx, idx + 4, [&](int a, int b) { return std::abs(x[a]) > std::abs(x[b]); });
+          const int p0 = std::min(idx[0], idx[1]), p1 = std::max(idx[0], idx[1]);
+          vals[size_t(r * k / 2 + g * 2)] = float_to_half(x[p0]);
+          vals[size_t(r * k / 2 + g * 2 + 1)] = float_to_half(x[p1]);
+          pos[size_t(r * ((k + 7) / 8) + g / 2)] |= uint8_t((p0 | p1 << 2) << (g % 2 ? 4 : 0));
+        }
+      out.push_back({name, DType::F16, {n, k / 2}, as_bytes(vals)});
+      out.push_back({name + ".positions", DType::U8, {n, (k + 7) / 8}, std::move(pos)});
+      break;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+std::string shape_text(const std::vector<int64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+void expect(const std::string& source, const TensorView* t, DType dtype, const std::vector<int64_t>& shape) {
+  if (t->dtype != dtype || t->shape != shape)
+    fail_input("{}: tensor '{}' is {} {}, the format needs {} {}", source, t->name, dtype_name(t->dtype),
+               shape_text(t->shape), dtype_name(dtype), shape_text(shape));
+}
+
+}  // namespace
+
+std::optional<StoredWeight> find_stored_weight(const TensorLookup& lookup, const std::string& name,
+                                               const std::vector<int64_t>& shape, const std::string& source) {
+  StoredWeight w;
+  w.shape = shape;
+  w.data = lookup(name);
+  if (!w.data) return std::nullopt;
+  w.scales = lookup(name + ".scales");
+  w.codebook = lookup(name + ".codebook");
+  w.positions = lookup(name + ".positions");
+  if (!w.scales && !w.codebook && !w.positions) return w;  // plain: the executor checks it
+  if (shape.size() < 2) fail_input("{}: tensor '{}' of rank {} cannot be quantised", source, name, shape.size());
+  w.quantized = true;
+  const int64_t n = shape[0], k = w.k();
+  if (w.scales && w.data->dtype == DType::I8) {
+    w.spec = {QuantFormat::int8};
+    expect(source, w.data, DType::I8, {n, k});
+    expect(source, w.scales, DType::F32, {n});
+  } else if (w.scales) {
+    w.spec = {QuantFormat::int4};
+    expect(source, w.data, DType::U8, {n, (k + 1) / 2});
+    const int64_t groups = w.scales->shape.size() == 2 ? w.scales->shape[1] : -1;
+    w.spec.group = 0;
+    for (int g : {32, 64, 128})
+      if (!w.spec.group && (k + g - 1) / g == groups) w.spec.group = g;
+    if (!w.spec.group)
+      fail_input("{}: tensor '{}.scales' has shape {}, expected [{}, K/group] for a group of 32, 64 or 128", source,
+                 name, shape_text(w.scales->shape), n);
+    expect(source, w.scales, DType::F32, {n, groups});
+  } else if (w.codebook) {
+    const int64_t entries = w.codebook->numel();
+    int bits = 2;
+    while (bits < 8 && (int64_t(1) << bits) < entries) ++bits;
+    if ((int64_t(1) << bits) != entries)
+      fail_input("{}: tensor '{}.codebook' has {} entries, expected 2^b with b in 2..8", source, name, entries);
+    w.spec = {QuantFormat::palette, 64, bits};
+    expect(source, w.codebook, DType::F32, {entries});
+    expect(source, w.data, DType::U8, {(n * k * bits + 7) / 8});
+  } else {
+    if (k % 4) fail_input("{}: tensor '{}' is 2:4 sparse but its reduction length {} is not a multiple of 4", source, name, k);
+    w.spec = {QuantFormat::sparse24};
+    expect(source, w.data, DType::F16, {n, k / 2});
+    expect(source, w.positions, DType::U8, {n, (k + 7) / 8});
+  }
+  return w;
+}
+
+std::vector<float> dequantize(const StoredWeight& w) {
+  if (!w.quantized) return to_f32(*w.data);
+  const int64_t n = w.rows(), k = w.k();
+  std::vector<float> out(static_cast<size_t>(n * k));
+  const uint8_t* d = w.data->data;
+  switch (w.spec.format) {
+    case QuantFormat::f16:
+      return to_f32(*w.data);
+    case QuantFormat::int8:
+      for (int64_t r = 0; r < n; ++r) {
+        const float s = read_f32(w.scales->data + 4 * r);
+        for (int64_t i = 0; i < k; ++i) out[size_t(r * k + i)] = float(int8_t(d[r * k + i])) * s;
+      }
+      break;
+    case QuantFormat::int4: {
+      const int64_t g = w.spec.group, groups = (k + g - 1) / g, row_bytes = (k + 1) / 2;
+      const Int4Order ord = int4_order(w.shape);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t kk = 0; kk < k; ++kk) {
+          const int64_t i = ord.stored(kk);
+          const uint8_t byte = d[r * row_bytes + i / 2];
+          const int code = (i % 2 == 0 ? byte & 15 : byte >> 4) - 8;
+          out[size_t(r * k + kk)] = float(code) * read_f32(w.scales->data + 4 * (r * groups + i / g));
+        }
+      break;
+    }
+    case QuantFormat::palette: {
+      const int bits = w.spec.bits;
+      for (int64_t i = 0; i < n * k; ++i) {
+        int ix = 0;
+        for (int b = 0; b < bits; ++b) ix |= (d[(i * bits + b) / 8] >> ((i * bits + b) % 8) & 1) << b;
+        out[size_t(i)] = read_f32(w.codebook->data + 4 * ix);
+      }
+      break;
+    }
+    case QuantFormat::sparse24: {
+      const int64_t pos_row = (k + 7) / 8;
+      std::fill(out.begin(), out.end(), 0.0f);
+      for (int64_t r = 0; r < n; ++r)
+        for (int64_t g = 0; g < k / 4; ++g) {
+          const int nib = w.positions->data[r * pos_row + g / 2] >> (g % 2 ? 4 : 0) & 15;
+          const int p0 = nib & 3, p1 = nib >> 2;
+          uint16_t h[2];
+          std::memcpy(h, d + 2 * (r * k / 2 + g * 2), 4);
+          out[size_t(r * k + g * 4 + p0)] = half_to_float(h[0]);
+          out[size_t(r * k + g * 4 + p1)] += half_to_float(h[1]);  // p0 == p1 only in a bad file: sum, never lose
+        }
+      break;
+    }
+  }
+  return out;
+}
+
+size_t stored_bytes(const StoredWeight& w) {
+  size_t b = 0;
+  for (const TensorView* t : {w.data, w.scales, w.codebook, w.positions})
+    if (t) b += t->nbytes;
+  return b;
+}
+
+}  // namespace zoomrt

@@ -1,0 +1,98 @@
+// Quantised weight formats written by `zoomrt quantize` and read back by the runtime (memory-
+// mapped, like any safetensors weight). A linear or conv weight has a logical shape
+// [n, d1, ...] (PyTorch layout); K = d1 * d2 * ... is its reduction length. One weight "<name>"
+// is stored as "<name>" plus companion tensors, and __metadata__ "zoomrt.format.<name>" names
+// the format (the reader recognises it from the companions alone):
+//
+//   f16      <name> F16, logical shape                            w = value
+//   int8     <name> I8 [n, K]; <name>.scales F32 [n]              w = code * scale[row]  (|code| <= 127)
+//   int4-gG  <name> U8 [n, ceil(K/2)]: two 4-bit codes per byte, even k in the low nibble;
+//            <name>.scales F32 [n, ceil(K/G)]                      w = (code - 8) * scale[row, k/G]
+//            Rank-4 conv weights [n, c, r, s] keep codes and groups in (r, s, c) order (the
+//            convolution's reduction order), so they pack without re-quantising.
+//   paletteB <name> U8 [ceil(n*K*B/8)]: B-bit indices, LSB first, in logical order;
+//            <name>.codebook F32 [2^B] (k-means weight sharing per layer)   w = codebook[index]
+//   sparse24 <name> F16 [n, K/2]: the 2 kept of every 4 along k (magnitude pruning);
+//            <name>.positions U8 [n, ceil(K/8)]: per group of 4 a nibble (pos0 | pos1 << 2),
+//            even groups in the low nibble                     (K must be a multiple of 4)
+//
+// Bad input (inconsistent shapes, dtypes, codes out of range) is InputError naming the tensor.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weights/safetensors.h"
+
+namespace zoomrt {
+
+// X(enumerator, help): the formats of `zoomrt quantize --to`.
+#define ZOOMRT_QUANT_FORMATS(X)                                   \
+  X(f16, "f16 values")                                            \
+  X(int8, "int8 per output channel, symmetric")                   \
+  X(int4, "int4 with one scale per group of 32/64/128 k")         \
+  X(palette, "k-means codebook of 2^b entries per layer, b = 2..8") \
+  X(sparse24, "2:4 structured sparsity, f16 values")
+
+enum class QuantFormat {
+#define X(e, help) e,
+  ZOOMRT_QUANT_FORMATS(X)
+#undef X
+};
+
+struct QuantSpec {
+  QuantFormat format = QuantFormat::f16;
+  int group = 64;  // int4: k per scale
+  int bits = 4;    // palette: index bits
+};
+// f16 | int8 | int4 | int4-g32 | int4-g64 | int4-g128 | palette2 ... palette8 | sparse24
+QuantSpec quant_spec_from_name(const std::string& name, const std::string& what = "--to");
+std::string quant_spec_name(const QuantSpec& s);  // int4 prints its group: "int4-g64"
+std::string quant_spec_names();
+
+// One tensor to write.
+struct QuantTensor {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+// Converts weight `name` (w: logical shape, f32 values) to the tensors of `spec`. InputError
+// when the shape does not suit the format (rank < 2, sparse24 with K % 4 != 0).
+std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,
+                                         const QuantSpec& spec);
+
+// 1-D k-means weight sharing (Deep Compression): 2^bits centroids initialised linearly between
+// min and max (deterministic), Lloyd iterations until no index changes (at most `max_iters`).
+struct Palette {
+  std::vector<float> codebook;  // 2^bits, ascending
+  std::vector<uint8_t> index;   // one per weight
+};
+Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters = 50);
+
+// A weight as found in a file: the main tensor and its companions.
+struct StoredWeight {
+  QuantSpec spec;
+  bool quantized = false;  // false: a plain F32/F16/BF16 tensor (`data` alone)
+  std::vector<int64_t> shape;  // logical
+  const TensorView* data = nullptr;
+  const TensorView* scales = nullptr;     // int8, int4
+  const TensorView* codebook = nullptr;   // palette
+  const TensorView* positions = nullptr;  // sparse24
+  int64_t rows() const { return shape.empty() ? 0 : shape[0]; }
+  int64_t k() const;  // product of the trailing dims
+};
+using TensorLookup = std::function<const TensorView*(std::string_view name)>;
+// Finds weight `name` of logical `shape`: nullopt when "<name>" is absent; InputError
+// ("<source>: tensor '<name>...' ...") when present but inconsistent with a known format.
+std::optional<StoredWeight> find_stored_weight(const TensorLookup& lookup, const std::string& name,
+                                               const std::vector<int64_t>& shape, const std::string& source);
+// The weight in f32, logical shape and order.
+std::vector<float> dequantize(const StoredWeight& w);
+// Bytes the weight occupies in the file (main tensor + companions).
+size_t stored_bytes(const StoredWeight& w);
+
+}  // namespace zoomrt
