@@ -201,7 +201,7 @@ TEST_CASE("matrix: an image above the pixel limit, and frames above it", "[matri
   const std::string img = flat_image("big.png", 128);  // frames are 64x64 = 4096 px, under the limit
   expect_bad(run_cli(zoom_args(scratch() + "/out_big") + " --image " + img + " --max-image-pixels 10000"),
              {"big.png", "16384 pixels", "--max-image-pixels"});
-  expect_bad(run_cli(zoom_args(scratch() + "/out_big") + " --width 8192 --height 8192"),
+  expect_bad(run_cli("zoom --prompt p --quiet --no-video --width 8192 --height 8192 --out " + scratch() + "/out_big"),
              {"--width/--height", "--max-image-pixels"});
   CHECK_FALSE(fs::exists(scratch() + "/out_big/frames"));
 }
@@ -236,7 +236,8 @@ TEST_CASE("matrix: an output directory that cannot be created", "[matrix]") {
 // The disk filling up is simulated with RLIMIT_FSIZE (SIGXFSZ ignored, so writes fail with
 // EFBIG as on a full disk): the limit lies between the size of the first frame (a flat start
 // image) and the largest later one, so the run fails part-way. Frames written before the failure
-// must equal those of an unlimited run byte for byte, and no partial file may be left.
+// must equal those of an unlimited run byte for byte, no partial file may be left, and --resume
+// must then finish the same frames.
 TEST_CASE("matrix: the disk fills up while frames are written", "[matrix]") {
   const std::string img = flat_image("flat.png", 64);
   const std::string ref = scratch() + "/out_full_ref";
@@ -267,4 +268,7 @@ TEST_CASE("matrix: the disk fills up while frames are written", "[matrix]") {
     REQUIRE(ref_frames.count(name) == 1);
     CHECK(bytes == ref_frames.at(name));
   }
+  // Space again: --resume finishes the run with the frames an uninterrupted run writes.
+  REQUIRE(run_cli(zoom_args(out) + " --image " + img + " --resume").status == 0);
+  CHECK(files_in(out + "/frames") == ref_frames);
 }
