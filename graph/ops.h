@@ -32,7 +32,8 @@ namespace zoomrt {
   X(permute, 1, "x.permute(perm), contiguous")                                                \
   X(reshape, 1, "same elements, new shape")                                                   \
   X(timestep_embedding, 1, "t[n] -> sinusoidal [n,dim]; flip_sin_to_cos, freq_shift")         \
-  X(embedding, 2, "ids[...] (I64), table[vocab,dim] -> [...,dim]")
+  X(embedding, 2, "ids[...] (I64), table[vocab,dim] -> [...,dim]")                           \
+  X(group_norm_silu, 3, "silu(group_norm(x)) in one node (graph/passes.h); groups, eps")
 
 enum class Op {
 #define X(name, arity, doc) name,
@@ -45,7 +46,7 @@ inline constexpr size_t kOpCount = 0
     ZOOMRT_OPS(X)
 #undef X
     ;
-static_assert(kOpCount == 22, "op list changed: update shape inference, executor and sim mapping");
+static_assert(kOpCount == 23, "op list changed: update shape inference, executor and sim mapping");
 
 constexpr std::string_view op_name(Op op) {
   constexpr std::string_view names[] = {

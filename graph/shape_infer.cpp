@@ -71,6 +71,7 @@ Shape infer_shape(Op op, const std::string& node, const std::vector<Shape>& in, 
       return x;
     }
     case Op::group_norm:
+    case Op::group_norm_silu:
       need(x.size() >= 2 && a.groups >= 1 && x[1] % a.groups == 0, "channels not divisible by groups");
       need(in[1] == Shape{x[1]} && in[2] == Shape{x[1]}, "gamma/beta must be [c]");
       return x;

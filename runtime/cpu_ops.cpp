@@ -1,6 +1,8 @@
-// CPU dispatch: one case per op in graph/ops.h, calling the reference kernels.
+// CPU dispatch: one case per op in graph/ops.h. With fast_kernels the ops kernels/fast covers run
+// there (vectorised, threaded); the reference kernels run the rest, and everything otherwise.
 #include <functional>
 
+#include "kernels/fast/ops.h"
 #include "kernels/ref/ops.h"
 #include "kernels/ref/pad_clamp.h"
 #include "runtime/executor.h"
@@ -19,7 +21,8 @@ size_t axis_of(int axis, size_t rank) { return size_t(axis < 0 ? axis + int(rank
 
 }  // namespace
 
-void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool) {
+void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool,
+                  bool fast_kernels) {
   auto in = [&](size_t i) { return static_cast<const float*>(ptr(n.inputs[i])); };
   auto in_shape = [&](size_t i) -> const Shape& { return g.tensor(n.inputs[i]).shape; };
   float* y = static_cast<float*>(ptr(n.output));
@@ -52,31 +55,43 @@ void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(Tenso
       return;
     }
     case Op::group_norm:
+    case Op::group_norm_silu:
+      if (fast_kernels)
+        return fast::group_norm(int(xs[0]), int(xs[1]), prod(xs, 2, xs.size()), a.groups, a.eps, in(0), in(1),
+                                in(2), n.op == Op::group_norm_silu, y, pool);
       ref::group_norm(int(xs[0]), int(xs[1]), prod(xs, 2, xs.size()), a.groups, a.eps, in(0), in(1), in(2), y,
                       pool);
+      if (n.op == Op::group_norm_silu) ref::silu(numel, y, y, pool);
       return;
     case Op::layer_norm:
+      if (fast_kernels)
+        return fast::layer_norm(numel / xs.back(), int(xs.back()), a.eps, in(0), in(1), in(2), y, pool);
       ref::layer_norm(numel / xs.back(), int(xs.back()), a.eps, in(0), in(1), in(2), y, pool);
       return;
     case Op::softmax:
+      if (fast_kernels) return fast::softmax_rows(numel / xs.back(), int(xs.back()), in(0), y, pool);
       ref::softmax_rows(numel / xs.back(), int(xs.back()), in(0), y, pool);
       return;
     case Op::silu:
+      if (fast_kernels) return fast::activation(fast::Act::silu, numel, in(0), y, pool);
       ref::silu(numel, in(0), y, pool);
       return;
     case Op::gelu:
+      if (fast_kernels) return fast::activation(fast::Act::gelu, numel, in(0), y, pool);
       ref::gelu(numel, in(0), y, pool);
       return;
     case Op::quick_gelu:
+      if (fast_kernels) return fast::activation(fast::Act::quick_gelu, numel, in(0), y, pool);
       ref::quick_gelu(numel, in(0), y, pool);
       return;
     case Op::geglu:
+      if (fast_kernels) return fast::geglu(numel / ys.back(), int(ys.back()), in(0), y, pool);
       ref::geglu(numel / ys.back(), int(ys.back()), in(0), y, pool);
       return;
     case Op::add:
     case Op::mul:
-      ref::binary(n.op == Op::add ? ref::BinaryOp::add : ref::BinaryOp::mul, xs, in(0), in_shape(1), in(1), y,
-                  pool);
+      (fast_kernels ? fast::binary : ref::binary)(n.op == Op::add ? ref::BinaryOp::add : ref::BinaryOp::mul, xs,
+                                                  in(0), in_shape(1), in(1), y, pool);
       return;
     case Op::scale_shift:
       ref::scale_shift(numel, a.scale, a.shift, in(0), y);
@@ -85,6 +100,8 @@ void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(Tenso
       ref::clamp(numel, a.lo, a.hi, in(0), y);
       return;
     case Op::upsample_nearest2x:
+      if (fast_kernels)
+        return fast::upsample_nearest2x(int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), in(0), y, pool);
       ref::upsample_nearest2x(int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), in(0), y, pool);
       return;
     case Op::concat: {
@@ -104,6 +121,7 @@ void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(Tenso
       return;
     }
     case Op::permute:
+      if (fast_kernels) return fast::permute(xs, a.perm, in(0), y, pool);
       ref::permute(xs, a.perm, in(0), y);
       return;
     case Op::reshape:

@@ -6,8 +6,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
+#include "graph/passes.h"
 #include "runtime/fast_ops.h"
+#include "weights/quantized.h"
 #include "weights/error.h"
 
 namespace zoomrt {
@@ -49,8 +52,9 @@ void release_mapped_pages(const void* p, size_t bytes) {
 }  // namespace
 
 Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts)
-    : graph_(std::move(g)), pool_(pool) {
+    : graph_(fuse_group_norm_silu(g)), pool_(pool) {  // one pass over memory per norm + silu pair
   const bool fast_kernels = opts.fast_kernels;
+  fast_kernels_ = fast_kernels;
   if (!fast_kernels && opts.precision.weights != WeightFormat::f32)
     fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",
                precision_name(opts.precision));
@@ -61,8 +65,8 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
   for (const Node& n : graph_.nodes())
     for (TensorId t : n.inputs) ++consumers[size_t(t)];
   // Weights that only a fast node reads are packed straight from their file view (one layer
-  // converted at a time), never bound as a whole-model f32 copy.
-  std::vector<const TensorView*> packed_view(graph_.tensors().size(), nullptr);
+  // converted at a time; quantised ones from their codes), never bound as a whole-model f32 copy.
+  std::vector<std::optional<StoredWeight>> stored(graph_.tensors().size());
   std::vector<char> pack_only(graph_.tensors().size(), 0);
   if (fast_kernels)
     for (const Node& n : graph_.nodes())
@@ -73,19 +77,24 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     const TensorInfo& info = graph_.tensor(w);
     const TensorView* v = lookup(info.name);
     if (!v) fail_input("{}: missing tensor '{}'", source, info.name);
-    Shape have(v->shape.begin(), v->shape.end());
-    if (have != info.shape)
-      fail_input("{}: tensor '{}' has shape {}, expected {}", source, info.name, shape_str(have),
-                 shape_str(info.shape));
-    if (v->dtype != DType::F32 && v->dtype != DType::F16 && v->dtype != DType::BF16)
-      fail_input("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", source, info.name,
-                 dtype_name(v->dtype));
+    // Companions (".scales", ...) sit next to the name the file uses (v->name).
+    std::optional<StoredWeight> sw =
+        find_stored_weight(lookup, v->name, std::vector<int64_t>(info.shape.begin(), info.shape.end()), source);
+    if (!sw->quantized) {
+      Shape have(v->shape.begin(), v->shape.end());
+      if (have != info.shape)
+        fail_input("{}: tensor '{}' has shape {}, expected {}", source, info.name, shape_str(have),
+                   shape_str(info.shape));
+      if (v->dtype != DType::F32 && v->dtype != DType::F16 && v->dtype != DType::BF16)
+        fail_input("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", source, info.name,
+                   dtype_name(v->dtype));
+    }
     if (pack_only[size_t(w)]) {
-      packed_view[size_t(w)] = v;
-    } else if (v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
+      stored[size_t(w)] = std::move(sw);
+    } else if (!sw->quantized && v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
       weight_ptr_[size_t(w)] = reinterpret_cast<const float*>(v->data);
     } else {
-      converted_.push_back(to_f32(*v));
+      converted_.push_back(dequantize(*sw));
       converted_bytes_ += converted_.back().size() * sizeof(float);
       weight_ptr_[size_t(w)] = converted_.back().data();
     }
@@ -96,15 +105,14 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
       const Node& n = graph_.nodes()[i];
       const bool packs = fast_node_packs_weight(graph_, n);
       const TensorId w = packs ? n.inputs[1] : TensorId(0);
-      fast_[i] = prepare_fast_node(graph_, n, packs ? weight_ptr_[size_t(w)] : nullptr,
-                                   packs ? packed_view[size_t(w)] : nullptr, opts.precision);
+      const StoredWeight* sw = packs && stored[size_t(w)] ? &*stored[size_t(w)] : nullptr;
+      fast_[i] = prepare_fast_node(graph_, n, packs ? weight_ptr_[size_t(w)] : nullptr, sw, opts.precision);
       if (fast_[i]) packed_bytes_ += fast_[i]->weight_bytes();
       // The packed copy replaces the weight: let the kernel drop its pages of the mapping
       // (they are re-read from the file if ever touched again), so memory holds one copy.
-      if (fast_[i] && packs && pack_only[size_t(w)]) {
-        const TensorView* v = packed_view[size_t(w)];
-        release_mapped_pages(v->data, v->nbytes);
-      }
+      if (fast_[i] && sw)
+        for (const TensorView* t : {sw->data, sw->scales, sw->codebook, sw->positions})
+          if (t) release_mapped_pages(t->data, t->nbytes);
     }
   size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
   arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
@@ -143,7 +151,7 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
     if (const FastNode* f = fast_[size_t(idx)].get())
       run_fast_node(graph_, n, *f, ptr, pool_);
     else
-      run_cpu_node(graph_, n, ptr, pool_);
+      run_cpu_node(graph_, n, ptr, pool_, fast_kernels_);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     node_seconds_[size_t(idx)] = s;
     if (hook_) hook_(n, s);

@@ -73,9 +73,12 @@ class Executor {
   std::vector<double> node_seconds_;
   std::vector<std::unique_ptr<struct FastNode>> fast_;  // by node index; null = reference path
   NodeHook hook_;
+  bool fast_kernels_ = true;  // opts.fast_kernels: false runs every op on kernels/ref
 };
 
-// Runs one node on the CPU. `ptr(t)` gives the storage of tensor t.
-void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool);
+// Runs one node on the CPU. `ptr(t)` gives the storage of tensor t. fast_kernels: ops that
+// kernels/fast covers run there; false: every op on the reference kernels.
+void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool,
+                  bool fast_kernels = true);
 
 }  // namespace zoomrt

@@ -1,7 +1,10 @@
 #include "runtime/fast_ops.h"
 
 #include <cassert>
+#include <cstring>
 #include <vector>
+
+#include "kernels/gemm/config.h"
 
 namespace zoomrt {
 
@@ -10,14 +13,60 @@ namespace {
 BFormat bformat(WeightFormat w) {
   switch (w) {
     case WeightFormat::f16: return BFormat::f16;
-    case WeightFormat::int4: return BFormat::q4;
+    case WeightFormat::int4:
+    case WeightFormat::int4a8: return BFormat::q4;  // int4a8 convolutions: W4A16
     default: return BFormat::f32;
   }
+}
+
+// Packs a weight stored as int8 codes or int4-gG codes without re-quantising: true when done.
+// Rank-4 int8 codes are reordered to the convolution's (r, s, c) reduction order (int4 files
+// already hold that order, weights/quantized.h).
+// w4a8: the policy runs int4 linear layers W4A8.
+bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNode& f) {
+  const std::vector<int64_t>& ws = sw.shape;
+  const int out = int(ws[0]), k = int(sw.k());
+  const bool conv = n.op == Op::conv2d;
+  if (sw.spec.format != QuantFormat::int8 && sw.spec.format != QuantFormat::int4) return false;
+  const std::vector<float> scales = to_f32(*sw.scales);  // (the mapping may be unaligned)
+  if (sw.spec.format == QuantFormat::int4 && !conv && w4a8) {
+    f.w4a8 = true;
+    f.gemm_w4a8 = pack_b_w4a8_codes(q8_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
+    return true;
+  }
+  if (sw.spec.format == QuantFormat::int8) {
+    const auto* codes = reinterpret_cast<const int8_t*>(sw.data->data);
+    std::vector<int8_t> krsc;
+    if (conv) {
+      const int c = int(ws[1]), rs = int(ws[2] * ws[3]);
+      krsc.resize(size_t(out) * size_t(k));
+      for (int o = 0; o < out; ++o)
+        for (int ci = 0; ci < c; ++ci)
+          for (int t = 0; t < rs; ++t) krsc[size_t(o) * k + size_t(t) * c + ci] = codes[size_t(o) * k + size_t(ci) * rs + t];
+      codes = krsc.data();
+    }
+    f.q8 = true;
+    PackedGemmBQ8 b = pack_b_q8_codes(q8_gemm_default(), codes, scales.data(), out, k);
+    std::vector<int8_t>().swap(b.quantized);  // inspection copy: not needed here
+    if (conv)
+      f.conv_q8 = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
+    else
+      f.gemm_q8 = std::move(b);
+    return true;
+  }
+  // int4-gG: the codes are already in the packer's order (conv: (r, s, c)).
+  PackedGemmB b = pack_b_q4_codes(f32_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
+  if (conv)
+    f.conv = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
+  else
+    f.gemm = std::move(b);
+  return true;
 }
 
 }  // namespace
 
 size_t FastNode::weight_bytes() const {
+  if (w4a8) return gemm_w4a8.bytes();
   if (q8) return gemm_q8.data.size() + conv_q8.gemm.data.size() + 4 * (gemm_q8.scale.size() + conv_q8.gemm.scale.size());
   return gemm.bytes() + conv.gemm.bytes();
 }
@@ -27,32 +76,40 @@ bool fast_node_packs_weight(const Graph&, const Node& n) {
 }
 
 std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const float* weight_f32,
-                                            const TensorView* weight_view, const Precision& precision) {
+                                            const StoredWeight* stored, const Precision& precision) {
   if (n.op == Op::attention) {
     auto f = std::make_unique<FastNode>();
     f->attention = true;
     return f;
   }
   if (!fast_node_packs_weight(g, n)) return nullptr;
-  // One layer in f32 at most: the view itself when it is aligned F32, else a converted copy.
+  auto f = std::make_unique<FastNode>();
+  if (!weight_f32 && stored && stored->quantized && 
+      pack_stored_codes(n, *stored, precision.weights == WeightFormat::int4a8, *f))
+    return f;
+  // One layer in f32 at most: the view itself when it is aligned F32, else a converted (or
+  // dequantised) copy.
   std::vector<float> converted;
   const float* w = weight_f32;
+  const BFormat fmt = bformat(precision.weights);
   if (!w) {
-    assert(weight_view);
-    if (weight_view->dtype == DType::F32 && reinterpret_cast<uintptr_t>(weight_view->data) % alignof(float) == 0) {
-      w = reinterpret_cast<const float*>(weight_view->data);
+    assert(stored && stored->data);
+    const TensorView* view = stored->data;
+    if (!stored->quantized && view->dtype == DType::F32 && reinterpret_cast<uintptr_t>(view->data) % alignof(float) == 0) {
+      w = reinterpret_cast<const float*>(view->data);
     } else {
-      converted = to_f32(*weight_view);
+      converted = dequantize(*stored);
       w = converted.data();
     }
   }
   const Shape& ws = g.tensor(n.inputs[1]).shape;
-  auto f = std::make_unique<FastNode>();
   const bool q8 = precision.weights == WeightFormat::int8;
-  const BFormat fmt = bformat(precision.weights);
   f->q8 = q8;
   if (n.op == Op::linear) {
-    if (q8) {
+    if (precision.weights == WeightFormat::int4a8) {
+      f->w4a8 = true;
+      f->gemm_w4a8 = pack_b_w4a8(q8_gemm_default(), w, int(ws[0]), int(ws[1]), precision.group);
+    } else if (q8) {
       f->gemm_q8 = pack_b_q8(w, int(ws[0]), int(ws[1]), Layout::nk);
       std::vector<int8_t>().swap(f->gemm_q8.quantized);  // inspection copy: not needed here
     } else {
@@ -84,7 +141,9 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
     const Shape& ws = g.tensor(n.inputs[1]).shape;
     const int out = int(ws[0]), k = int(ws[1]);
     const int m = int(shape_numel(xs) / k);
-    if (f.q8)
+    if (f.w4a8)
+      gemm_w4a8(m, x, size_t(k), f.gemm_w4a8, bias, Epilogue{}, y, size_t(out), pool);
+    else if (f.q8)
       gemm_q8(m, x, size_t(k), f.gemm_q8, bias, Epilogue{}, y, size_t(out), pool);
     else
       gemm_f32(m, x, size_t(k), f.gemm, bias, Epilogue{}, y, size_t(out), pool);

@@ -2,7 +2,12 @@
 // vectorised kernels of kernels/gemm and kernels/conv instead of the reference loops. Weights
 // are packed once when the executor binds them, in the format the precision policy chooses
 // (runtime/precision.h): f32 / f16 / int4 panels on the f32 micro-kernels (compressed panels are
-// expanded per B block), int8 on the int8 kernels. Every other op (and grouped convolution)
+// expanded per B block), int8 on the int8 kernels. Weights stored quantised by `zoomrt quantize`
+// (weights/quantized.h) pack from their codes whatever the policy, so the file's rounding is the
+// only one: int8 -> int8 kernels (codes and scales as stored), int4-gG -> q4 panels with the
+// file's group; f16 (a plain F16 tensor) packs in the policy's format, exactly as an
+// fp16-variant model; palette and 2:4 sparse weights are dequantised one
+// layer at a time and packed in the policy's format. Every other op (and grouped convolution)
 // stays on the reference kernels in FP32. The fast kernels are deterministic for any thread
 // count, like the reference ones, but round differently (tests hold both to the same budgets).
 #pragma once
@@ -14,7 +19,9 @@
 #include "kernels/conv/conv.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/q8_gemm.h"
+#include "kernels/gemm/w4a8_gemm.h"
 #include "runtime/precision.h"
+#include "weights/quantized.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {
@@ -24,7 +31,9 @@ struct FastNode {
   PackedConvWeights conv;     // conv2d f32 / f16 / int4: w [k, c, r, s], groups 1
   PackedGemmBQ8 gemm_q8;      // linear int8
   PackedConvWeightsQ8 conv_q8;  // conv2d int8
+  PackedGemmBW4A8 gemm_w4a8;  // linear int4a8
   bool q8 = false;            // the *_q8 members are the packed weights
+  bool w4a8 = false;          // gemm_w4a8 is the packed weight
   bool attention = false;     // attention: kernels/attention (no weights to pack)
   size_t weight_bytes() const;  // bytes of the packed weights
 };
@@ -34,10 +43,10 @@ struct FastNode {
 bool fast_node_packs_weight(const Graph& g, const Node& n);
 
 // Packs the node's weight when a fast kernel covers the node; nullptr otherwise. The weight is
-// `weight_f32` when non-null, else `weight_view` (F32 / F16 / BF16, converted one layer at a
-// time, so a half-precision model is never held in f32 as a whole).
+// `weight_f32` when non-null, else `stored`: a plain F32 / F16 / BF16 view (converted one layer
+// at a time, so a half-precision model is never held in f32 as a whole) or a quantised weight.
 std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const float* weight_f32,
-                                            const TensorView* weight_view, const Precision& precision);
+                                            const StoredWeight* stored, const Precision& precision);
 
 // Runs a node prepared by prepare_fast_node.
 void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::function<void*(TensorId)>& ptr,

@@ -1,6 +1,7 @@
 // stb_image / stb_image_write are header-only; this file holds their one implementation.
 #include "runtime/image_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -76,10 +77,42 @@ static std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
+// Debian's stb_image does not check that a JPEG Huffman table (DHT segment) declares at most
+// 256 codes, and then writes past its 257-entry tables (found by the image fuzzer; the input
+// is tests/fuzz/regressions/image/). Every DHT segment is checked here before stb sees the
+// file: segments are walked by their lengths as stb does, entropy-coded data after a scan
+// header is skipped up to the next marker, and counts past the end of the file read as 0.
+static void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
+  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
+  size_t i = 2;
+  while (i + 1 < b.size()) {
+    const uint8_t m = b[i + 1];
+    if (b[i] != 0xFF || m == 0xFF) {  // scan data, or fill bytes before a marker
+      ++i;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {  // stuffed 0, TEM, RSTn, SOI: no length
+      i += 2;
+      continue;
+    }
+    if (m == 0xD9) return;  // EOI
+    const size_t len = i + 3 < b.size() ? (size_t(b[i + 2]) << 8) | b[i + 3] : 0;
+    const size_t end = i + 2 + len;
+    for (size_t t = i + 4; m == 0xC4 && t < end && t < b.size();) {  // one table: class/id, 16 counts, values
+      size_t codes = 0;
+      for (size_t k = 1; k <= 16; ++k) codes += t + k < b.size() ? b[t + k] : 0;
+      if (codes > 256) fail_input("{}: corrupt JPEG (a Huffman table declares {} codes, at most 256)", path, codes);
+      t += 17 + codes;
+    }
+    i += 2 + std::max<size_t>(len, 2);
+  }
+}
+
 Image load_image(const std::string& path, int64_t max_pixels) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   if (bytes.empty()) fail_input("{}: empty file, not a PNG or JPEG image", path);
   if (bytes.size() > size_t(INT32_MAX)) fail_input("{}: file too large for an image", path);
+  check_jpeg_huffman_tables(bytes, path);
   int w = 0, h = 0, comp = 0;
   // Header first: the pixel limit is checked before any large allocation.
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))

@@ -2,6 +2,7 @@
 #include "runtime/npu_accounting.h"
 
 #include <array>
+#include <cmath>
 #include <exception>
 #include <mutex>
 #include <set>
@@ -19,19 +20,33 @@
 
 namespace zoomrt {
 
-const char* sim_dtype_name(SimDtype d) {
-  switch (d) {
-#define X(e, name, mac, help) \
-  case SimDtype::e: return name;
+namespace {
+
+// One row of ZOOMRT_SIM_DTYPES.
+struct SimDtypeInfo {
+  const char* name;
+  sim::MacDtype mac;
+  int value_bits, index_bits, scale_group;
+  bool sparse24;
+  const char* help;
+};
+constexpr SimDtypeInfo kSimDtypes[] = {
+#define X(e, name, mac, vbits, ibits, group, sparse, help) {name, sim::MacDtype::mac, vbits, ibits, group, sparse, help},
     ZOOMRT_SIM_DTYPES(X)
 #undef X
-  }
-  return "?";
-}
+};
+const SimDtypeInfo& info(SimDtype d) { return kSimDtypes[size_t(d)]; }
+
+}  // namespace
+
+const char* sim_dtype_name(SimDtype d) { return info(d).name; }
+const char* sim_dtype_help(SimDtype d) { return info(d).help; }
+sim::MacDtype sim_mac_dtype(SimDtype d) { return info(d).mac; }
+bool sim_dtype_sparse24(SimDtype d) { return info(d).sparse24; }
 
 std::vector<SimDtype> all_sim_dtypes() {
   return {
-#define X(e, name, mac, help) SimDtype::e,
+#define X(e, name, mac, vbits, ibits, group, sparse, help) SimDtype::e,
       ZOOMRT_SIM_DTYPES(X)
 #undef X
   };
@@ -46,17 +61,34 @@ SimDtype sim_dtype_from_name(const std::string& name) {
   fail_input("--dtype '{}': unknown (valid: {})", name, valid);
 }
 
-sim::MacDtype sim_mac_dtype(SimDtype d) {
-  switch (d) {
-#define X(e, name, mac, help) \
-  case SimDtype::e: return sim::MacDtype::mac;
-    ZOOMRT_SIM_DTYPES(X)
-#undef X
-  }
-  return sim::MacDtype::int8;
+sched::OperandBits sim_operand_bits(SimDtype d) {
+  sched::OperandBits b = sched::operand_bits_for(sim_mac_dtype(d));  // activation widths
+  b.weight = sim_weight_bits(d, 0);
+  return b;
 }
 
-sched::OperandBits sim_operand_bits(SimDtype d) { return sched::operand_bits_for(sim_mac_dtype(d)); }
+double sim_weight_bits(SimDtype d, int64_t weights) {
+  const SimDtypeInfo& f = info(d);
+  double bits = f.index_bits > 0 ? f.index_bits : f.value_bits;
+  if (f.sparse24) bits = (bits + 2) / 2;  // half the values kept, 2-bit position each
+  if (f.scale_group > 0) bits += 16.0 / f.scale_group;
+  if (f.index_bits > 0 && weights > 0)
+    bits += double(int64_t(1) << f.index_bits) * f.value_bits / double(weights);  // the codebook
+  return std::ceil(bits * 1000 - 1e-6) / 1000;
+}
+
+int64_t layer_weight_count(const sched::Layer& l) {
+  switch (l.kind) {
+    case sched::LayerKind::conv: return l.conv.k * (l.conv.c / l.conv.groups) * l.conv.r * l.conv.s;
+    case sched::LayerKind::gemm: return l.gemm.n * l.gemm.k;
+    case sched::LayerKind::attention: return 0;
+  }
+  return 0;
+}
+
+void apply_weight_format(sched::Layer& l, SimDtype d) {
+  if (const int64_t w = layer_weight_count(l); w > 0) l.bits.weight = sim_weight_bits(d, w);
+}
 
 namespace {
 
@@ -86,6 +118,7 @@ constexpr std::array<double, kOpCount> kVectorOpsPerElement = {
     0,    // reshape: a view, free
     4,    // timestep_embedding: sin/cos
     1,    // embedding: a gather
+    8,    // group_norm_silu: group_norm + silu in one pass over the output
 };
 static_assert(kVectorOpsPerElement.size() == kOpCount, "one vector cost per op");
 
@@ -200,6 +233,12 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
   c.dtype = sim_mac_dtype(opts_.dtype);
   c.macs = double(l.macs());
   c.cycles = sched::plan_compute_cycles(l, p, npu_.array, c.dtype);
+  if (sim_dtype_sparse24(opts_.dtype) && npu_.array.skips_zeros && l.kind != sched::LayerKind::attention) {
+    // 2:4 weights on a zero-skipping array: half the MACs issue. Assumption: the cycles halve
+    // too (fill and drain included), the best case of a sparse tensor core.
+    c.macs *= 0.5;
+    c.cycles = (c.cycles + 1) / 2;
+  }
   const sched::SramBytes sram = sched::plan_sram_bytes(l, p);  // the estimate `tiling compare` uses
   c.sram_read_bytes = sram.read;
   c.sram_write_bytes = sram.write;
@@ -250,8 +289,9 @@ sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
 
 void NpuAccountant::add_row(AccountedLayer row) { rows_.push_back(std::move(row)); }
 
-void NpuAccountant::account_layers(const std::vector<sched::Layer>& layers, int repeats, const std::string& phase) {
+void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats, const std::string& phase) {
   if (layers.empty()) return;
+  for (sched::Layer& l : layers) apply_weight_format(l, opts_.dtype);
   // One sequence so that `adaptive` applies its adjacent-layer constraint across the model.
   const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, budget_);
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -289,7 +329,9 @@ void NpuAccountant::plan_ahead(const std::vector<const Graph*>& graphs) {
   for (const Graph* g : graphs)
     for (const Node& n : g->nodes()) {
       sched::Layer l;
-      if (matrix_layer_for_node(*g, n, bits, l) && seen.insert(l.shape_key()).second) {
+      if (!matrix_layer_for_node(*g, n, bits, l)) continue;
+      apply_weight_format(l, opts_.dtype);
+      if (seen.insert(l.shape_key()).second) {
         sched::validate_layer(l, n.name);
         distinct.push_back(std::move(l));
       }
@@ -319,6 +361,7 @@ void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     sched::Layer l;
     if (matrix_layer_for_node(g, g.nodes()[i], bits, l)) {
+      apply_weight_format(l, opts_.dtype);
       sched::validate_layer(l, g.nodes()[i].name);
       layer_of_node[i] = int(layers.size());
       layers.push_back(std::move(l));
@@ -348,11 +391,38 @@ void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string
   }
 }
 
-sim::RunResult NpuAccountant::run() const {
+std::vector<sim::LayerCost> NpuAccountant::weighted_costs() const {
   std::vector<sim::LayerCost> costs;
   costs.reserve(rows_.size());
   for (const AccountedLayer& r : rows_) costs.push_back(scale_cost(r.cost, r.repeats));
-  return sim::simulate_power(npu_, costs, opts_.policy, opts_.power_cap_w);
+  return costs;
+}
+
+sim::RunResult NpuAccountant::run() const {
+  return sim::simulate_power(npu_, weighted_costs(), opts_.policy, opts_.power_cap_w);
+}
+
+nlohmann::json NpuAccountant::policy_comparison() const {
+  const std::vector<sim::LayerCost> costs = weighted_costs();
+  nlohmann::json policies = nlohmann::json::array(), pairs = nlohmann::json::array();
+  for (sim::PowerPolicy p : sim::all_power_policies()) {
+    const sim::RunResult r = sim::simulate_power(npu_, costs, p, opts_.power_cap_w);
+    const double fps = r.latency_s > 0 ? frames_ / r.latency_s : 0;
+    policies.push_back({{"policy", sim::power_policy_name(p)},
+                        {"sim_latency_s", r.latency_s},
+                        {"fps", fps},
+                        {"energy_j", r.energy.total_j()},
+                        {"avg_power_w", r.avg_power_w},
+                        {"peak_power_w", r.peak_power_w},
+                        {"fps_per_watt", r.avg_power_w > 0 ? fps / r.avg_power_w : 0},
+                        {"cap_met", r.cap_met}});
+  }
+  for (const sim::PolicyComparison& c : sim::compare_policies(npu_, costs, opts_.power_cap_w))
+    pairs.push_back({{"policy", sim::power_policy_name(c.policy)},
+                     {"baseline", sim::power_policy_name(c.baseline)},
+                     {"fps_gain_pct", c.fps_gain_pct},
+                     {"energy_saving_pct", c.energy_saving_pct}});
+  return {{"cap_w", opts_.power_cap_w}, {"policies", policies}, {"pairs", pairs}};
 }
 
 sim::DramStats NpuAccountant::dram_total() const {

@@ -15,8 +15,9 @@
 // NPUs. ops/element per op is an assumption too (see the table's comments).
 //
 // Operand widths come from the dtype policy (SimDtype): f16 = 16-bit weights and activations,
-// int8 = W8A8, int4 = W4A8 with one f16 scale per 32 weights (4.5 bits per weight); partial sums
-// spill at 32 bits. MAC rate and energy follow the NPU's per-dtype figures.
+// int8 = W8A8, int4 = W4A8 with one f16 scale per 32 weights (4.5 bits per weight), palettized
+// and 2:4 sparse formats as the table below says; partial sums spill at 32 bits. MAC rate and
+// energy follow the NPU's per-dtype figures.
 //
 // Costs of one execution of a layer are computed once per distinct (layer shape + bits, plan)
 // within an accountant (memo), each on a DRAM model with all rows closed, so identical layers
@@ -40,22 +41,44 @@
 
 namespace zoomrt {
 
-// X(enumerator, name, NPU MAC dtype, help): the `--dtype` policies of `zoomrt sim`.
-#define ZOOMRT_SIM_DTYPES(X)                                                  \
-  X(f16, "f16", fp16, "16-bit weights and activations")                       \
-  X(int8, "int8", int8, "8-bit weights and activations (W8A8)")               \
-  X(int4, "int4", int4, "W4A8: 4-bit weights + one f16 scale per 32 weights")
+// X(enumerator, name, NPU MAC dtype, value bits, palette index bits, f16 scale group, 2:4 sparse,
+//   help): the `--dtype` (weight format) policies of `zoomrt sim`. Activations are 16-bit for
+// f16 and 8-bit otherwise. Weight storage, in bits per dense weight (sim_weight_bits):
+//   plain        value bits (+ 16 / group for the f16 scales when group > 0)
+//   palette      index bits + one codebook per layer of 2^index entries at the MAC width
+//                (Deep Compression weight sharing; indices are looked up to int8 before the MAC)
+//   2:4 sparse   half the values are kept: (value bits + 2 metadata bits per kept value) / 2,
+//                + the scales; an array with `skips_zeros` runs half the MACs and half the
+//                cycles of conv/GEMM layers (attention has no weights: unchanged)
+#define ZOOMRT_SIM_DTYPES(X)                                                                     \
+  X(f16, "f16", fp16, 16, 0, 0, false, "16-bit weights and activations")                          \
+  X(int8, "int8", int8, 8, 0, 0, false, "8-bit weights and activations (W8A8)")                   \
+  X(int4, "int4", int4, 4, 0, 32, false, "W4A8: 4-bit weights + one f16 scale per 32 weights")    \
+  X(palette4, "palette4", int8, 8, 4, 0, false, "4-bit indices into a 16-entry int8 codebook per layer") \
+  X(palette6, "palette6", int8, 8, 6, 0, false, "6-bit indices into a 64-entry int8 codebook per layer") \
+  X(sparse24, "sparse24", int8, 8, 0, 0, true, "2:4 sparse int8: 8-bit kept values + 2-bit positions")   \
+  X(sparse24_int4, "sparse24-int4", int4, 4, 0, 32, true, "2:4 sparse int4 + f16 scale per 32 weights")
 
 enum class SimDtype {
-#define X(e, name, mac, help) e,
+#define X(e, name, mac, vbits, ibits, group, sparse, help) e,
   ZOOMRT_SIM_DTYPES(X)
 #undef X
 };
 const char* sim_dtype_name(SimDtype d);
+const char* sim_dtype_help(SimDtype d);
 SimDtype sim_dtype_from_name(const std::string& name);  // InputError "--dtype: ..." listing names
 std::vector<SimDtype> all_sim_dtypes();
 sim::MacDtype sim_mac_dtype(SimDtype d);
+bool sim_dtype_sparse24(SimDtype d);
+// Operand widths without the per-layer codebook (weights = bits per dense weight, see above).
 sched::OperandBits sim_operand_bits(SimDtype d);
+// Bits per dense weight of a layer holding `weights` weights, codebook included, rounded up to
+// the scheduler's 1/1000 bit (a codebook is never under-counted).
+double sim_weight_bits(SimDtype d, int64_t weights);
+// Number of weights of a conv / GEMM layer (0 for attention).
+int64_t layer_weight_count(const sched::Layer& l);
+// Sets l.bits.weight to sim_weight_bits(d, layer_weight_count(l)) (attention: unchanged).
+void apply_weight_format(sched::Layer& l, SimDtype d);
 
 struct AccountingOptions {
   SimDtype dtype = SimDtype::int8;
@@ -95,7 +118,8 @@ class NpuAccountant {
   // Every node of `g` executed `repeats` times, rows tagged with `phase` (e.g. "unet").
   void account_graph(const Graph& g, int repeats, const std::string& phase);
   // Matrix layers given directly (SCALE-Sim topologies); planned as one sequence.
-  void account_layers(const std::vector<sched::Layer>& layers, int repeats, const std::string& phase);
+  // Their weight bits are set from options().dtype (apply_weight_format).
+  void account_layers(std::vector<sched::Layer> layers, int repeats, const std::string& phase);
   void account_vector(const VectorWork& w, int repeats, const std::string& phase);
 
   // Output frames the accounted work produces (fps = frames / sim_latency_s). Default 1.
@@ -122,11 +146,17 @@ class NpuAccountant {
   //  dram_bytes_read, dram_bytes_written, dram_accesses, row_hits, cycles, freq_mhz, energy_j}]}
   // With include_layers false, `layers` is omitted (terminal summaries of huge runs).
   nlohmann::json summary(bool include_layers = true) const;
+  // Every power policy on the same rows under options().power_cap_w (issue 6 item 5):
+  // {cap_w, policies [{policy, fps, sim_latency_s, energy_j, avg_power_w, peak_power_w,
+  //  fps_per_watt, cap_met}], pairs [{policy, baseline, fps_gain_pct, energy_saving_pct}]}
+  // (sim::compare_policies: gain = fps / baseline fps - 1, saving = 1 - energy / baseline energy).
+  nlohmann::json policy_comparison() const;
 
  private:
   struct Memo {
     sim::LayerCost cost;
   };
+  std::vector<sim::LayerCost> weighted_costs() const;  // rows x repeats
   sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p);
   sim::LayerCost cost_vector(const VectorWork& w);
   void add_row(AccountedLayer row);

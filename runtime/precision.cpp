@@ -23,6 +23,9 @@ const std::vector<Named>& all_names() {
     out.push_back({"int4-g32", Precision{WeightFormat::int4, 32}});
     out.push_back({"int4-g64", Precision{WeightFormat::int4, 64}});
     out.push_back({"int4-g128", Precision{WeightFormat::int4, 128}});
+    out.push_back({"int4a8-g32", Precision{WeightFormat::int4a8, 32}});
+    out.push_back({"int4a8-g64", Precision{WeightFormat::int4a8, 64}});
+    out.push_back({"int4a8-g128", Precision{WeightFormat::int4a8, 128}});
     return out;
   }();
   return v;
@@ -32,6 +35,7 @@ const std::vector<Named>& all_names() {
 
 std::string precision_name(const Precision& p) {
   if (p.weights == WeightFormat::int4) return "int4-g" + std::to_string(p.group);
+  if (p.weights == WeightFormat::int4a8) return "int4a8-g" + std::to_string(p.group);
 #define X(e, name, help) \
   if (p.weights == WeightFormat::e) return name;
   ZOOMRT_WEIGHT_FORMATS(X)

@@ -86,7 +86,7 @@ json read_json_file(const std::string& path) {
   ss << in.rdbuf();
   try {
     return json::parse(ss.str());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
     fail_input("{}: invalid JSON: {}", path, e.what());
   }
 }

@@ -81,7 +81,7 @@ namespace {
 [[noreturn]] void fail_no_fit(const Layer& l, const LoopNest& n, const SramBudget& b) {
   Tiling ones;
   for (int d = 0; d < n.dims(); ++d) ones.tile[d] = 1;
-  fail_input("layer '{}' ({}): SRAM too small: the smallest tile needs {} bytes, {}", l.name,
+  fail_input("layer '{}' ({}): sram.bytes: SRAM too small: the smallest tile needs {} bytes, {}", l.name,
              l.shape_string(), sram_use(n, ones).total(), b.describe());
 }
 

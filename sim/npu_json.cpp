@@ -176,6 +176,8 @@ NpuConfig parse_npu_json(const std::string& text, const std::string& origin) {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
     fail_input("{}: not valid JSON (byte {}): {}", origin, e.byte, e.what());
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number too large for a double
+    fail_input("{}: not valid JSON: {}", origin, e.what());
   }
   KeyReader r(j, "", origin);
   NpuConfig c;

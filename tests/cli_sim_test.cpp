@@ -3,8 +3,12 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <functional>
 #include <regex>
+#include <set>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -98,4 +102,106 @@ TEST_CASE("zoomrt sim: bad input is one line and exit 2") {
   expect_bad(run_cli("sim --model tiny --size 100"), "--size");
   expect_bad(run_cli("sim --model /nonexistent/topology.csv"), "/nonexistent/topology.csv");
   expect_bad(run_cli("sim --model /nonexistent/model_dir"), "/nonexistent/model_dir");
+  expect_bad(run_cli(kSmall + " --dtype palette3"), "--dtype");
+  expect_bad(run_cli(kSmall + " --compare-policies"), "--compare-policies");
+}
+
+namespace {
+
+// The phone-npu preset with one edit, written to a temporary file.
+std::string npu_file(const std::string& tag, const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json j = nlohmann::json::parse(read_text(std::string(ZOOMRT_FIXTURES_DIR) + "/../../sim/presets/phone-npu.json"));
+  edit(j);
+  const std::string path = "/tmp/zoomrt_cli_sim_npu_" + tag + "_" + std::to_string(::getpid()) + ".json";
+  std::ofstream(path) << j.dump();
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("zoomrt sim: bad NPU files and topologies through the CLI (issue 6 item 11)") {
+  const std::string zero_banks = npu_file("banks", [](nlohmann::json& j) { j["dram"]["banks"] = 0; });
+  expect_bad(run_cli(kSmall + " --npu " + zero_banks), "dram.banks");
+  const std::string tiny = npu_file("sram", [](nlohmann::json& j) { j["sram"]["bytes"] = 64; });
+  expect_bad(run_cli(kSmall + " --npu " + tiny), "sram.bytes: SRAM too small");
+  const std::string vf = npu_file("vf", [](nlohmann::json& j) { j["power"]["vf"][1]["freq_mhz"] = 1; });
+  expect_bad(run_cli(kSmall + " --npu " + vf), "power.vf[1].freq_mhz");
+  const std::string neg = npu_file("neg", [](nlohmann::json& j) { j["energy"]["mac_pj"]["int8"] = -1; });
+  expect_bad(run_cli(kSmall + " --npu " + neg), "energy.mac_pj.int8");
+  const std::string csv = "/tmp/zoomrt_cli_sim_bad_" + std::to_string(::getpid()) + ".csv";
+  std::ofstream(csv) << "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
+                        "Strides,\nconv1, 10, ten, 3, 3, 4, 8, 1,\n";
+  expect_bad(run_cli("sim --model " + csv), csv + ":2: column 3 (IFMAP Width)");
+  for (const std::string& f : {zero_banks, tiny, vf, neg, csv}) std::remove(f.c_str());
+}
+
+TEST_CASE("zoomrt sim: compressed weight formats and the power-policy comparison") {
+  // 2:4 sparse int8 on an array that skips zeros: half the MACs of int8, fewer DRAM bytes.
+  const std::string skip = npu_file("skip", [](nlohmann::json& j) { j["array"]["skips_zeros"] = true; });
+  auto run = [&](const std::string& args) {
+    CliResult r = run_cli(kSmall + " --json --no-layers " + args);
+    INFO("stderr: " << r.err);
+    REQUIRE(r.status == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  const nlohmann::json i8 = run("--npu " + skip + " --dtype int8");
+  const nlohmann::json sp = run("--npu " + skip + " --dtype sparse24");
+  const nlohmann::json pal = run("--dtype palette4");
+  CHECK(double(sp["total_macs"]) < double(i8["total_macs"]));
+  CHECK(double(sp["dram"]["bytes_read"]) < double(i8["dram"]["bytes_read"]));
+  CHECK(double(pal["dram"]["bytes_read"]) < double(i8["dram"]["bytes_read"]));
+  CHECK(sp["dtype"] == "sparse24");
+  std::remove(skip.c_str());
+  // --compare-policies: every policy's FPS and energy, and every ordered pair's deltas.
+  const nlohmann::json c = run("--power-cap 0.6 --compare-policies")["policy_comparison"];
+  REQUIRE(c["policies"].size() == 3);
+  CHECK(c["pairs"].size() == 6);
+  CHECK(double(c["cap_w"]) == 0.6);
+  CliResult t = run_cli(kSmall + " --power-cap 0.6 --compare-policies");
+  REQUIRE(t.status == 0);
+  CHECK(t.out.find("energy_saving_pct") != std::string::npos);
+  CHECK(t.out.find("dfs-layer  dvfs") != std::string::npos);
+}
+
+namespace {
+
+// Dotted key paths of a JSON object, without the `layers` and `phases` arrays.
+std::set<std::string> key_paths(const nlohmann::json& j, const std::string& prefix = "") {
+  std::set<std::string> out;
+  for (const auto& [k, v] : j.items()) {
+    if (k == "layers" || k == "phases") continue;
+    out.insert(prefix + k);
+    if (v.is_object())
+      for (const std::string& sub : key_paths(v, prefix + k + ".")) out.insert(sub);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("zoomrt sim --json has the summary and layer fields of stats.json (issue 6 items 6-7)") {
+  const std::string dir = "/tmp/zoomrt_cli_sim_zoom_" + std::to_string(::getpid());
+  ::setenv("ZOOMRT_CACHE", (dir + "_cache").c_str(), 1);
+  CliResult z = run_cli("zoom --prompt 'a lighthouse' --width 64 --height 64 --keyframes 2 --frames-between 1 "
+                        "--steps 2 --seed 1 --no-video --quiet --out " + dir);
+  INFO("zoom stderr: " << z.err);
+  REQUIRE(z.status == 0);
+  const nlohmann::json stats = nlohmann::json::parse(read_text(dir + "/stats.json"));
+  CliResult r = run_cli("sim --model tiny --size 64 --steps 2 --json");
+  REQUIRE(r.status == 0);
+  const nlohmann::json sim = nlohmann::json::parse(r.out);
+  const nlohmann::json& zs = stats["summary"]["sim"];
+  std::set<std::string> zoom_keys = key_paths(zs), sim_keys = key_paths(sim);
+  zoom_keys.erase("unet_calls_per_keyframe");  // zoom only: the scheduler's calls per keyframe
+  sim_keys.erase("model");                     // sim only: what --model named
+  CHECK(zoom_keys == sim_keys);
+  REQUIRE(zs["layers"].size() > 0);
+  REQUIRE(sim["layers"].size() > 0);
+  CHECK(key_paths(zs["layers"][0]) == key_paths(sim["layers"][0]));
+  // A frame's figures are a subset of the summary's (its MACs are the summary's total_macs).
+  std::set<std::string> frame_keys = key_paths(stats["frames"][0]["sim"]);
+  frame_keys.erase("macs");
+  for (const std::string& k : frame_keys) CHECK(sim_keys.count(k) == 1);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(dir + "_cache");
 }

@@ -64,3 +64,16 @@ TEST_CASE("split_parts gives exactly n parts at NUL bytes", "[fuzz]") {
   CHECK(split_parts("abc", 3) == std::vector<std::string>{"abc", "", ""});
   CHECK(split_parts(std::string("a\0", 2), 2) == std::vector<std::string>{"a", ""});
 }
+
+// Fixed crashes whose bad behaviour was silent without sanitizers: the refusal itself is checked.
+TEST_CASE("regression: a JPEG Huffman table of more than 256 codes is refused before stb reads it", "[fuzz]") {
+  const std::string path = (kFuzzDir / "regressions" / "image" / "dht_too_many_codes.jpg").string();
+  CHECK_THROWS_WITH(zoomrt::load_image(path), Catch::Contains("dht_too_many_codes.jpg") &&
+                                                  Catch::Contains("Huffman table declares") &&
+                                                  Catch::Contains("at most 256"));
+}
+
+TEST_CASE("regression: an NPU description with a number too large for a double is bad input", "[fuzz]") {
+  CHECK_THROWS_AS(zoomrt::sim::parse_npu_json(R"({"name": 1e99999})", "x.json"), zoomrt::InputError);
+  CHECK_THROWS_WITH(zoomrt::sim::parse_npu_json(R"({"name": 1e99999})", "x.json"), Catch::Contains("x.json"));
+}

@@ -3,6 +3,7 @@
 // hand-built layer, vector-op bytes and cycles from the documented rule, repeats multiplying,
 // and the summary's internal consistency (fps, FPS/W, energy breakdown, DRAM totals).
 #include <cmath>
+#include <map>
 
 #include <catch2/catch.hpp>
 
@@ -199,4 +200,78 @@ TEST_CASE("dtype policies set operand widths, unknown names are input errors") {
   a4.account_graph(conv_graph(), 1, "p");
   const uint64_t w8 = 16 * 8 * 9, w4 = (16 * 8 * 9 * 9 + 15) / 16;  // 4.5 bits, rounded up
   CHECK(a8.layers()[0].cost.dram.bytes_read - a4.layers()[0].cost.dram.bytes_read == w8 - w4);
+}
+
+TEST_CASE("compressed weight formats: palette indices + codebook, 2:4 values + metadata") {
+  // Bits per dense weight, worked out by hand for a layer of 16 x 8 x 3 x 3 = 1152 weights.
+  CHECK(sim_weight_bits(SimDtype::palette4, 1152) == Approx(4.112));  // 4 + 16 x 8 / 1152 = 4.1111, rounded up
+  CHECK(sim_weight_bits(SimDtype::palette6, 1152) == Approx(6.445));  // 6 + 64 x 8 / 1152 = 6.4444
+  CHECK(sim_weight_bits(SimDtype::sparse24, 1152) == Approx(5));      // (8 + 2) / 2
+  CHECK(sim_weight_bits(SimDtype::sparse24_int4, 1152) == Approx(3.5));  // (4 + 2) / 2 + 16 / 32
+  CHECK(sim_weight_bits(SimDtype::int4, 1152) == Approx(4.5));
+  // The Deep Compression 4x4 example: 16 weights, 4 clusters would be 2 + 4 x 8 / 16 bits; with
+  // our 4-bit palette of 16 int8 entries: 4 + 16 x 8 / 16 = 12 bits per weight.
+  CHECK(sim_weight_bits(SimDtype::palette4, 16) == Approx(12));
+  CHECK(sim_mac_dtype(SimDtype::palette4) == sim::MacDtype::int8);
+  CHECK(sim_mac_dtype(SimDtype::sparse24_int4) == sim::MacDtype::int4);
+  CHECK(sim_dtype_from_name("sparse24-int4") == SimDtype::sparse24_int4);
+
+  // DRAM bytes of the conv's weights (read once: everything fits on chip).
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  auto weight_read = [&](SimDtype d) {
+    AccountingOptions o = options();
+    o.dtype = d;
+    NpuAccountant a(npu, o);
+    a.account_graph(conv_graph(), 1, "p");
+    return a.layers()[0].cost.dram.bytes_read - 8 * 16 * 16;  // minus the 8-bit input
+  };
+  CHECK(weight_read(SimDtype::int8) == 1152);
+  const uint64_t pal4 = weight_read(SimDtype::palette4);
+  CHECK(pal4 >= 1152 / 2 + 16);  // 576 B of indices + 16 B codebook, never less
+  CHECK(pal4 <= 1152 / 2 + 16 + 1);  // at most one byte of rounding
+  CHECK(weight_read(SimDtype::sparse24) == 1152 * 5 / 8);  // 576 values + 144 B of 2-bit positions
+}
+
+TEST_CASE("2:4 sparse weights halve MACs and cycles only on an array that skips zeros") {
+  sim::NpuConfig dense = sim::load_npu("phone-npu");
+  REQUIRE_FALSE(dense.array.skips_zeros);
+  sim::NpuConfig skipping = dense;
+  skipping.array.skips_zeros = true;
+  AccountingOptions o8 = options(), o24 = options();
+  o24.dtype = SimDtype::sparse24;
+  NpuAccountant ref(dense, o8), plain(dense, o24), skip(skipping, o24);
+  for (NpuAccountant* a : {&ref, &plain, &skip}) a->account_graph(conv_graph(), 1, "p");
+  const sim::LayerCost &r = ref.layers()[0].cost, &p = plain.layers()[0].cost, &s = skip.layers()[0].cost;
+  CHECK(p.macs == r.macs);  // stored sparse, computed dense
+  CHECK(p.cycles == r.cycles);
+  CHECK(s.macs == Approx(r.macs / 2));
+  CHECK(s.cycles == (r.cycles + 1) / 2);
+  CHECK(s.dram.bytes_read == p.dram.bytes_read);  // same bytes either way
+  CHECK(skip.run().energy.mac_j < plain.run().energy.mac_j);
+}
+
+TEST_CASE("policy comparison: every policy on the same rows, gains against each other") {
+  AccountingOptions o = options();
+  o.power_cap_w = 0.6;
+  NpuAccountant acc(sim::load_npu("phone-npu"), o);
+  acc.account_graph(conv_graph(), 50, "p");
+  acc.set_frames(2);
+  const nlohmann::json c = acc.policy_comparison();
+  REQUIRE(c["policies"].size() == 3);
+  REQUIRE(c["pairs"].size() == 6);
+  std::map<std::string, nlohmann::json> by;
+  for (const auto& p : c["policies"]) by[p["policy"]] = p;
+  // The fixed entry equals the accountant's own (fixed-policy) summary.
+  const nlohmann::json s = acc.summary(false);
+  CHECK(double(by["fixed"]["fps"]) == Approx(double(s["fps"])));
+  CHECK(double(by["fixed"]["energy_j"]) == Approx(double(s["energy_j"]["total"])));
+  for (const auto& pr : c["pairs"]) {
+    const auto &a = by[pr["policy"]], &b = by[pr["baseline"]];
+    CHECK(double(pr["fps_gain_pct"]) == Approx((double(a["fps"]) / double(b["fps"]) - 1) * 100));
+    CHECK(double(pr["energy_saving_pct"]) ==
+          Approx((1 - double(a["energy_j"]) / double(b["energy_j"])) * 100));
+  }
+  // A cap below the uncapped peak slows the capped policies down.
+  CHECK(double(by["dvfs"]["fps"]) <= double(by["fixed"]["fps"]));
+  CHECK(double(by["dfs-layer"]["fps"]) >= double(by["dvfs"]["fps"]));
 }

@@ -70,7 +70,8 @@ constexpr Budget kBudgets[] = {{"f16", 0.9999, 0.9999},
                                {"int8", 0.999, 0.998},
                                {"int4-g64", 0.99, 0.85},
                                {"int4-g32", 0.99, 0.85},
-                               {"int4-g128", 0.99, 0.84}};
+                               {"int4-g128", 0.99, 0.84},
+                               {"int4a8-g64", 0.99, 0.85}};
 
 void check_model(const std::string& model) {
   const UnetRun r = load(model);
@@ -94,9 +95,11 @@ void check_model(const std::string& model) {
 }  // namespace
 
 TEST_CASE("precision names parse and print back") {
-  for (const char* n : {"f32", "f16", "int8", "int4-g32", "int4-g64", "int4-g128"})
+  for (const char* n : {"f32", "f16", "int8", "int4-g32", "int4-g64", "int4-g128", "int4a8-g32", "int4a8-g64",
+                        "int4a8-g128"})
     CHECK(precision_name(precision_from_name(n)) == n);
   CHECK(precision_name(precision_from_name("int4")) == "int4-g64");
+  CHECK(precision_name(precision_from_name("int4a8")) == "int4a8-g64");
   CHECK_THROWS_AS(precision_from_name("bf8"), InputError);
   CHECK_THROWS_WITH(precision_from_name("int4-g7"), Catch::Contains("--dtype") && Catch::Contains("int4-g7"));
 }

@@ -95,3 +95,43 @@ TEST_CASE("inconsistent quantised tensors are InputError naming the tensor") {
   CHECK_THROWS_AS(quant_spec_from_name("int3"), InputError);
   CHECK_THROWS_AS(quantize_weight("b", {10, 6}, w.data(), quant_spec_from_name("sparse24")), InputError);
 }
+
+TEST_CASE("quantized_layout lists what quantize_weight writes; sizes follow params x bits") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> dist;
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{12, 40}, std::vector<int64_t>{8, 3, 3, 3},
+                                           std::vector<int64_t>{5, 4, 1, 1}}) {
+    int64_t total = 1;
+    for (int64_t d : shape) total *= d;
+    std::vector<float> w(static_cast<size_t>(total));
+    for (float& x : w) x = dist(rng);
+    const int64_t n = shape[0], k = total / n;
+    for (const QuantSpec& spec : all_quant_specs()) {
+      INFO(quant_spec_name(spec) << " k " << k);
+      if (!quant_spec_fits(shape, spec)) {
+        CHECK(spec.format == QuantFormat::sparse24);
+        CHECK_THROWS_AS(quantized_layout("w", shape, spec), InputError);
+        continue;
+      }
+      const auto layout = quantized_layout("w", shape, spec);
+      const auto written = quantize_weight("w", shape, w.data(), spec);
+      REQUIRE(layout.size() == written.size());
+      for (size_t i = 0; i < layout.size(); ++i) {
+        CHECK(layout[i].name == written[i].name);
+        CHECK(layout[i].dtype == written[i].dtype);
+        CHECK(layout[i].shape == written[i].shape);
+      }
+      // Independent byte counts from the format definitions (weights/quantized.h).
+      size_t want = 0;
+      switch (spec.format) {
+        case QuantFormat::f16: want = size_t(2 * total); break;
+        case QuantFormat::int8: want = size_t(total + 4 * n); break;
+        case QuantFormat::int4: want = size_t(n * ((k + 1) / 2) + 4 * n * ((k + spec.group - 1) / spec.group)); break;
+        case QuantFormat::palette: want = size_t((total * spec.bits + 7) / 8 + 4 * (1 << spec.bits)); break;
+        case QuantFormat::sparse24: want = size_t(total + n * ((k + 7) / 8)); break;
+      }
+      CHECK(quantized_bytes(shape, spec) == want);
+    }
+  }
+  CHECK(all_quant_specs().size() == 13);  // f16 int8 int4-g32/64/128 palette2..8 sparse24
+}

@@ -83,6 +83,13 @@ std::string quant_spec_names() {
   return out;
 }
 
+std::vector<QuantSpec> all_quant_specs() {
+  std::vector<QuantSpec> out;
+  for (const NamedSpec& s : all_specs())
+    if (s.name != "int4") out.push_back(s.spec);
+  return out;
+}
+
 int64_t StoredWeight::k() const { return product(shape, 1); }
 
 Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
@@ -119,6 +126,36 @@ Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
     for (auto& ix : p.index) ix = remap[ix];
   }
   return p;
+}
+
+bool quant_spec_fits(const std::vector<int64_t>& shape, const QuantSpec& spec) {
+  return shape.size() >= 2 && (spec.format != QuantFormat::sparse24 || product(shape, 1) % 4 == 0);
+}
+
+std::vector<QuantTensor> quantized_layout(const std::string& name, const std::vector<int64_t>& shape,
+                                          const QuantSpec& spec) {
+  if (shape.size() < 2) fail_input("{}: a weight of rank {} cannot be quantised (linear/conv only)", name, shape.size());
+  const int64_t n = shape[0], k = product(shape, 1);
+  switch (spec.format) {
+    case QuantFormat::f16: return {{name, DType::F16, shape, {}}};
+    case QuantFormat::int8: return {{name, DType::I8, {n, k}, {}}, {name + ".scales", DType::F32, {n}, {}}};
+    case QuantFormat::int4:
+      return {{name, DType::U8, {n, (k + 1) / 2}, {}},
+              {name + ".scales", DType::F32, {n, (k + spec.group - 1) / spec.group}, {}}};
+    case QuantFormat::palette:
+      return {{name, DType::U8, {(n * k * spec.bits + 7) / 8}, {}},
+              {name + ".codebook", DType::F32, {int64_t(1) << spec.bits}, {}}};
+    case QuantFormat::sparse24:
+      if (k % 4) fail_input("{}: sparse24 needs a reduction length divisible by 4, not {}", name, k);
+      return {{name, DType::F16, {n, k / 2}, {}}, {name + ".positions", DType::U8, {n, (k + 7) / 8}, {}}};
+  }
+  return {};
+}
+
+size_t quantized_bytes(const std::vector<int64_t>& shape, const QuantSpec& spec) {
+  size_t b = 0;
+  for (const QuantTensor& t : quantized_layout("w", shape, spec)) b += size_t(product(t.shape, 0)) * dtype_bytes(t.dtype);
+  return b;
 }
 
 std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,

@@ -52,6 +52,8 @@ struct QuantSpec {
 QuantSpec quant_spec_from_name(const std::string& name, const std::string& what = "--to");
 std::string quant_spec_name(const QuantSpec& s);  // int4 prints its group: "int4-g64"
 std::string quant_spec_names();
+// Every distinct format, in the order of quant_spec_names ("int4" is int4-g64: listed once).
+std::vector<QuantSpec> all_quant_specs();
 
 // One tensor to write.
 struct QuantTensor {
@@ -60,6 +62,16 @@ struct QuantTensor {
   std::vector<int64_t> shape;
   std::vector<uint8_t> bytes;
 };
+// The tensors quantize_weight writes for `name` of logical `shape`, in the same order, with
+// empty `bytes`: their shapes and byte sizes are known before any value is read (file headers,
+// model-size estimates). InputError as quantize_weight.
+std::vector<QuantTensor> quantized_layout(const std::string& name, const std::vector<int64_t>& shape,
+                                          const QuantSpec& spec);
+// True when `spec` can store a weight of this logical shape (rank >= 2; sparse24: K % 4 == 0).
+bool quant_spec_fits(const std::vector<int64_t>& shape, const QuantSpec& spec);
+// Bytes of the tensors quantized_layout lists.
+size_t quantized_bytes(const std::vector<int64_t>& shape, const QuantSpec& spec);
+
 // Converts weight `name` (w: logical shape, f32 values) to the tensors of `spec`. InputError
 // when the shape does not suit the format (rank < 2, sparse24 with K % 4 != 0).
 std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,

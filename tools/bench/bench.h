@@ -14,7 +14,8 @@ namespace zoomrt::bench {
 // The one list of case families: X(function that appends the family's cases).
 #define ZOOMRT_BENCH_FAMILIES(X) \
   X(add_gemm_cases)              \
-  X(add_conv_cases)
+  X(add_conv_cases)              \
+  X(add_attention_cases)
 
 // A runner does the measured work once; what it needs (inputs, packed weights, baseline
 // primitives) is made by the case's `prepare` and freed after timing, so only one case's
@@ -41,5 +42,12 @@ std::vector<float> random_floats(size_t n, uint32_t seed);
 // FP32 FMA peak of this machine in GFLOP/s with `pool.threads()` threads, best of several runs
 // (cpu_clock: each thread's FLOPs over its own CPU time, summed).
 double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
+
+// --unet-step: one full UNet step at 512x512, batch 2, on the full-size SD2-inpainting
+// architecture with random weights built in memory (no files), once per weight format
+// (f32, f16, int8, int4). Each format runs in a child process so its peak RSS is its own.
+// Returns one JSON object per format: {dtype, seconds, peak_rss_bytes, weight_bytes_packed}.
+// filter: only formats whose name contains it (empty: all).
+std::vector<std::string> run_unet_steps(int threads, const std::string& filter);
 
 }  // namespace zoomrt::bench

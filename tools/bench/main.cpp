@@ -1,4 +1,5 @@
 // zoomrt-bench [--json] [--threads N] [--filter SUBSTR] [--min-seconds S] [--min-runs N] [--cpu-clock]
+//              [--unet-step]   (only the full UNet step per weight format, see bench.h)
 // Measures the FP32 FMA peak, then every case (ours and the baselines on the same shapes) and
 // prints a table, or with --json one object: {peak_gflops, threads, isa, cases: [...]}.
 #include <omp.h>
@@ -70,13 +71,24 @@ int main(int argc, char** argv) {
   double min_seconds = 0.3;
   int min_runs = 3;
   bool cpu_clock = false;
+  bool unet_step = false;
   app.add_flag("--json", json, "print one JSON object instead of a table");
   app.add_option("--threads", threads, "threads for every implementation (default: all cores)");
   app.add_option("--filter", filter, "only cases whose op_dtype_shape_impl contains this substring");
   app.add_option("--min-seconds", min_seconds, "time each case at least this long in total (best run counts)");
   app.add_option("--min-runs", min_runs, "and at least this many runs, interleaved with the other impls");
   app.add_flag("--cpu-clock", cpu_clock, "time by process CPU seconds / threads (tuning on a loaded machine)");
+  app.add_flag("--unet-step", unet_step,
+               "instead of the kernel cases: one full SD2-inpainting UNet step at 512x512, batch 2, random "
+               "weights, per format f32/f16/int8/int4 (seconds, peak RSS); takes minutes");
   CLI11_PARSE(app, argc, argv);
+  if (unet_step) {  // before any pool or OpenMP thread exists: run_unet_steps forks per format
+    const auto lines = bench::run_unet_steps(threads, filter);
+    nlohmann::json steps = nlohmann::json::array();
+    for (const auto& l : lines) steps.push_back(nlohmann::json::parse(l));
+    std::cout << nlohmann::json{{"unet_step", steps}}.dump(2) << "\n";
+    return 0;
+  }
 
   ThreadPool pool(threads);
   threads = pool.threads();

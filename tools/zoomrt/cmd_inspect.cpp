@@ -1,6 +1,11 @@
 // zoomrt inspect: per component, parameter count, MACs per op type with their share, and the
-// activation arena the memory planner gives at the pipeline's shapes for one image size.
+// activation arena the memory planner gives at the pipeline's shapes for one image size; the
+// model's weight bytes per stored format (a directory: read from its safetensors headers) and the
+// bytes each `zoomrt quantize` format would take (linear/conv weights converted, the rest f32).
+#include <cstring>
+#include <filesystem>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,7 +14,9 @@
 #include "runtime/memory_plan.h"
 #include "runtime/model.h"
 #include "tools/zoomrt/commands.h"
+#include "weights/diffusers_dir.h"
 #include "weights/error.h"
+#include "weights/quantized.h"
 
 namespace zoomrt::cli {
 namespace {
@@ -49,6 +56,58 @@ std::string group_digits(int64_t v) {
   return out;
 }
 
+// Bytes of the weights as stored, by "<dtype>" and by zoomrt format ("int4-g64", or "plain"
+// for tensors no format describes). Companions count with their weight.
+std::map<std::string, std::map<std::string, size_t>> stored_bytes_by_format(const std::string& model) {
+  std::map<std::string, std::map<std::string, size_t>> out{{"dtype", {}}, {"format", {}}};
+  if (!std::filesystem::is_directory(model)) return out;
+  DiffusersDir dir = DiffusersDir::open(model);
+  std::set<std::string> folders;
+  for (Component c : kAllComponents) folders.insert(std::string(component_folder(c)));
+  for (const std::string& folder : folders) {
+    if (!dir.has_component(folder)) continue;
+    const WeightSource ws = dir.weights(folder);
+    for (const SafetensorsFile& f : ws.files())
+      for (const TensorView& t : f.tensors()) {
+        out["dtype"][std::string(dtype_name(t.dtype))] += t.nbytes;
+        std::string base = t.name;
+        for (const char* suffix : {".scales", ".codebook", ".positions"})
+          if (base.size() > std::strlen(suffix) && base.ends_with(suffix) && f.metadata().count("zoomrt.format." + base.substr(0, base.size() - std::strlen(suffix))))
+            base.resize(base.size() - std::strlen(suffix));
+        auto it = f.metadata().find("zoomrt.format." + base);
+        out["format"][it == f.metadata().end() ? "plain" : it->second] += t.nbytes;
+      }
+  }
+  return out;
+}
+
+// Bytes of all weights (each distinct name once) if linear/conv weights took each format and
+// everything else stayed f32; "f32" is the unconverted model.
+std::map<std::string, size_t> bytes_per_format(const ModelConfigs& m, int size) {
+  std::map<std::string, std::vector<int64_t>> packed, other;  // name -> shape
+  for (Component c : kAllComponents) {
+    Graph g = build_component_for_image(m, c, size, size);
+    std::set<TensorId> conv_linear;
+    for (const Node& n : g.nodes())
+      if (n.op == Op::linear || n.op == Op::conv2d) conv_linear.insert(n.inputs[1]);
+    for (TensorId w : g.weights()) {
+      const TensorInfo& t = g.tensor(w);
+      (conv_linear.count(w) ? packed : other)[t.name] = std::vector<int64_t>(t.shape.begin(), t.shape.end());
+    }
+  }
+  auto numel = [](const std::vector<int64_t>& s) { return size_t(shape_numel(Shape(s.begin(), s.end()))); };
+  size_t rest = 0, all_f32 = 0;
+  for (auto& [name, s] : other) rest += 4 * numel(s);
+  for (auto& [name, s] : packed) all_f32 += 4 * numel(s);
+  std::map<std::string, size_t> out{{"f32", rest + all_f32}};
+  for (const QuantSpec& spec : all_quant_specs()) {
+    size_t b = rest;
+    for (auto& [name, s] : packed) b += quant_spec_fits(s, spec) ? quantized_bytes(s, spec) : 4 * numel(s);
+    out[quant_spec_name(spec)] = b;
+  }
+  return out;
+}
+
 }  // namespace
 
 void setup_inspect(CLI::App& sub) {
@@ -68,6 +127,8 @@ void setup_inspect(CLI::App& sub) {
       fail_input("--size: {} must be a multiple of {} between {} and 8192", o->size, f, f);
     std::vector<ComponentReport> reports;
     for (Component c : kAllComponents) reports.push_back(inspect_component(m, c, o->size));
+    const auto stored = stored_bytes_by_format(o->model);
+    const auto would_take = bytes_per_format(m, f);
     if (o->json) {
       nlohmann::json j = {{"model", o->model}, {"size", o->size}, {"components", nlohmann::json::object()}};
       for (const auto& r : reports) {
@@ -79,6 +140,8 @@ void setup_inspect(CLI::App& sub) {
                                    {"arena_bytes", r.arena_bytes}};
       }
       j["vae_params"] = reports[2].params + reports[3].params;
+      j["stored_bytes"] = stored;
+      j["bytes_per_format"] = would_take;
       fmt::print("{}\n", j.dump(2));
       return;
     }
@@ -92,6 +155,10 @@ void setup_inspect(CLI::App& sub) {
                  double(r.arena_bytes) / (1 << 20));
     }
     fmt::print("\nvae (encoder + decoder) {} parameters\n", group_digits(reports[2].params + reports[3].params));
+    for (const auto& [what, bytes] : stored)
+      for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<10} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
+    fmt::print("weights per format (linear/conv converted, the rest f32):\n");
+    for (const auto& [name, b] : would_take) fmt::print("  {:<10} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
   });
 }
 

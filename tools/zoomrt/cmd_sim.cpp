@@ -27,7 +27,7 @@ struct SimOptions {
   int size = 512, steps = 50, keyframe_every = 5;
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
-  bool json = false, no_layers = false;
+  bool json = false, no_layers = false, compare_policies = false;
 };
 
 bool is_topology(const std::string& model) {
@@ -77,6 +77,8 @@ void validate(const SimOptions& o, bool topology) {
   if (p != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
     fail_input("--power-cap: required (> 0 W) by --power-policy {}", o.policy);
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
+  if (o.compare_policies && !(o.power_cap_w > 0))
+    fail_input("--compare-policies: needs --power-cap (> 0 W); without a cap every policy is fixed");
   if (topology) return;
   if (o.steps < 1 || o.steps > 1000) fail_input("--steps: {} must be between 1 and 1000", o.steps);
   if (o.keyframe_every < 1 || o.keyframe_every > 1000)
@@ -103,6 +105,9 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
               d["bytes_read"].get<double>(), d["bytes_written"].get<double>(),
               (unsigned long long)d["accesses"].get<uint64_t>(), 100.0 * d["row_hit_rate"].get<double>(),
               (unsigned long long)d["activations"].get<uint64_t>());
+  std::printf("               %llu row hits, %llu row misses, %llu row conflicts, %.4f J\n",
+              (unsigned long long)d["row_hits"].get<uint64_t>(), (unsigned long long)d["row_misses"].get<uint64_t>(),
+              (unsigned long long)d["row_conflicts"].get<uint64_t>(), d["energy_j"].get<double>());
   if (s.contains("battery_hours"))
     std::printf("  battery      %.2f h of continuous zoom on %g mWh\n", s["battery_hours"].get<double>(),
                 o.battery_mwh);
@@ -110,6 +115,21 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
   for (const auto& ph : s["phases"])
     std::printf("  %-15s %12.5f %12.5f %10d\n", ph["name"].get<std::string>().c_str(), ph["latency_s"].get<double>(),
                 ph["energy_j"].get<double>(), ph["layers"].get<int>());
+}
+
+// Each policy's FPS and energy, then every policy's FPS gain and energy saving against each other.
+void print_policy_comparison(const nlohmann::json& c) {
+  std::printf("  power policies under a %g W cap:\n", c["cap_w"].get<double>());
+  std::printf("  %-10s %10s %12s %10s %10s %8s\n", "policy", "fps", "energy_j", "avg_w", "fps/W", "cap_met");
+  for (const auto& p : c["policies"])
+    std::printf("  %-10s %10.5f %12.4f %10.4f %10.5f %8s\n", p["policy"].get<std::string>().c_str(),
+                p["fps"].get<double>(), p["energy_j"].get<double>(), p["avg_power_w"].get<double>(),
+                p["fps_per_watt"].get<double>(), p["cap_met"].get<bool>() ? "yes" : "no");
+  std::printf("  %-10s %-10s %14s %18s\n", "policy", "vs", "fps_gain_pct", "energy_saving_pct");
+  for (const auto& p : c["pairs"])
+    std::printf("  %-10s %-10s %+14.2f %+18.2f\n", p["policy"].get<std::string>().c_str(),
+                p["baseline"].get<std::string>().c_str(), p["fps_gain_pct"].get<double>(),
+                p["energy_saving_pct"].get<double>());
 }
 
 void run_sim(const SimOptions& o) {
@@ -163,11 +183,13 @@ void run_sim(const SimOptions& o) {
   if (o.battery_mwh > 0) s["battery_hours"] = sim::battery_hours(acc.run(), o.battery_mwh);
   if (!o.dram_trace.empty()) s["dram_trace"] = {{"file", o.dram_trace}, {"lines", acc.trace_lines()}};
   s["model"] = o.model;
+  if (o.compare_policies) s["policy_comparison"] = acc.policy_comparison();
   if (o.json) {
     std::printf("%s\n", s.dump(2).c_str());
     return;
   }
   print_terminal(s, o);
+  if (o.compare_policies) print_policy_comparison(s["policy_comparison"]);
   if (!o.dram_trace.empty())
     std::printf("  DRAM trace   %s: %llu lines (DRAMsim3 format)\n", o.dram_trace.c_str(),
                 (unsigned long long)acc.trace_lines());
@@ -199,6 +221,8 @@ void setup_sim(CLI::App& sub) {
   sub.add_option("--dram-ranges", o->max_ranges,
                  "address ranges fed to the DRAM model per layer before extrapolating (0: all)")
       ->capture_default_str();
+  sub.add_flag("--compare-policies", o->compare_policies,
+               "also run every power policy under --power-cap: FPS gain and energy saving of each vs the others");
   sub.add_flag("--json", o->json, "print the JSON summary (with per-layer rows)");
   sub.add_flag("--no-layers", o->no_layers, "with --json: leave out the per-layer rows");
   sub.callback([o] { run_sim(*o); });

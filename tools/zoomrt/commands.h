@@ -9,6 +9,7 @@ namespace zoomrt::cli {
 #define ZOOMRT_COMMANDS(X)                                                              \
   X(inspect, "inspect", "parameter counts, MACs per op type and memory plan of a model") \
   X(eval, "eval", "run one component on tensors from a safetensors file")                \
+  X(quantize, "quantize", "convert weights to f16/int8/int4/palette/2:4 sparse")          \
   X(make_model, "make-model", "write a diffusers model directory with random weights")   \
   X(zoom, "zoom", "infinite zoom video from a prompt")  \
   X(tiling, "tiling", "compare tiling strategies on an NPU (tiling compare)") \
