@@ -1,6 +1,8 @@
-// The fast attention kernel against the reference kernel (kernels/ref) on self- and
-// cross-attention, causal masks, several heads, query counts around the block size; the
-// vectorisable exp against std::exp.
+// Every attention implementation this CPU supports (kernels/attention/attention_kernels.h) and
+// the dispatched attention_f32 against the reference kernel (kernels/ref) on self- and
+// cross-attention, causal masks with lq == lk, lq < lk and lq > lk, key counts off the key
+// tiles, SD head dims 40/64/80/160 and the VAE's single head of 512; bit-identical results for
+// 1 and 3 threads; the vectorisable exp against std::exp.
 #include <cmath>
 #include <random>
 
@@ -16,46 +18,85 @@ namespace {
 constexpr double kAttentionBudget = 2e-5;  // relative to max(1, |ref|), per element
 constexpr double kExpBudget = 3e-7;        // relative
 
-void check(int b, int lq, int lk, int heads, int d, bool causal, int threads) {
-  std::mt19937 gen(uint32_t(lq * 131 + lk * 7 + heads));
+struct Problem {
+  int b, lq, lk, heads, d;
+  bool causal;
+  int threads;
+};
+
+double worst_error(AttentionFn fn, const Problem& p) {
+  std::mt19937 gen(uint32_t(p.lq * 131 + p.lk * 7 + p.heads + p.d * 1009));
   std::normal_distribution<float> nd;
-  const size_t row = size_t(heads) * size_t(d);
-  std::vector<float> q(size_t(b) * lq * row), k(size_t(b) * lk * row), v(k.size());
+  const size_t row = size_t(p.heads) * size_t(p.d);
+  std::vector<float> q(size_t(p.b) * p.lq * row), k(size_t(p.b) * p.lk * row), v(k.size());
   for (auto* t : {&q, &k, &v})
     for (float& x : *t) x = nd(gen);
   std::vector<float> ref(q.size()), got(q.size(), 123.0f);
-  ThreadPool pool(threads);
-  const float scale = 1.0f / std::sqrt(float(d));
-  ref::attention(b, lq, lk, heads, d, scale, causal, q.data(), k.data(), v.data(), ref.data(), pool);
-  attention_f32(b, lq, lk, heads, d, scale, causal, q.data(), k.data(), v.data(), got.data(), pool);
+  ThreadPool pool(p.threads);
+  const float scale = 1.0f / std::sqrt(float(p.d));
+  ref::attention(p.b, p.lq, p.lk, p.heads, p.d, scale, p.causal, q.data(), k.data(), v.data(), ref.data(), pool);
+  fn(p.b, p.lq, p.lk, p.heads, p.d, scale, p.causal, q.data(), k.data(), v.data(), got.data(), pool);
   double worst = 0;
   for (size_t i = 0; i < ref.size(); ++i)
     worst = std::max(worst, std::abs(double(ref[i]) - got[i]) / std::max(1.0, std::abs(double(ref[i]))));
-  INFO("b " << b << " lq " << lq << " lk " << lk << " heads " << heads << " d " << d << " causal " << causal
-            << ": worst relative error " << worst);
-  CHECK(worst <= kAttentionBudget);
+  return worst;
 }
+
+// b, lq, lk, heads, d, causal, threads
+constexpr Problem kProblems[] = {
+    {2, 64, 64, 5, 64, false, 2},     // SD self-attention shape, small
+    {2, 300, 77, 4, 40, false, 3},    // cross-attention, lq across the 256-row block
+    {1, 77, 77, 16, 64, true, 2},     // CLIP's causal self-attention
+    {1, 513, 513, 1, 32, false, 1},   // two and a bit query blocks and key blocks
+    {1, 5, 3, 2, 3, true, 2},         // tiny and odd
+    {1, 50, 300, 2, 64, false, 2},    // lk = 300: several key blocks, the last one partial
+    {1, 37, 129, 3, 24, false, 2},    // lk one past a multiple of the key tile
+    {1, 40, 90, 2, 64, true, 2},      // causal, lq < lk (mask top-left aligned)
+    {1, 300, 70, 2, 32, true, 3},     // causal, lq > lk: late queries see every key
+    {1, 100, 77, 2, 40, false, 2},    // SD1.5 head dims
+    {1, 100, 77, 2, 80, false, 2},
+    {1, 100, 300, 2, 160, false, 2},
+    {2, 130, 260, 5, 64, true, 2},
+    {1, 150, 150, 1, 512, false, 2},  // VAE mid-block: one head of 512
+};
 
 }  // namespace
 
-TEST_CASE("fast attention equals the reference") {
-  check(2, 64, 64, 5, 64, false, 2);     // SD self-attention shape, small
-  check(2, 300, 77, 4, 40, false, 3);    // cross-attention, lq across the 256-row block
-  check(1, 77, 77, 16, 64, true, 2);     // CLIP's causal self-attention
-  check(1, 513, 513, 1, 32, false, 1);   // VAE-like single head, two and a bit blocks
-  check(1, 5, 3, 2, 3, true, 2);         // tiny and odd
+TEST_CASE("every supported attention kernel equals the reference") {
+  for (const AttentionKernel& kernel : attention_kernels()) {
+    if (!cpu_supports(kernel.isa)) continue;
+    for (const Problem& p : kProblems) {
+      const double worst = worst_error(kernel.fn, p);
+      INFO(kernel.name << ": b " << p.b << " lq " << p.lq << " lk " << p.lk << " heads " << p.heads << " d " << p.d
+                       << " causal " << p.causal << ": worst relative error " << worst);
+      CHECK(worst <= kAttentionBudget);
+    }
+  }
 }
 
-TEST_CASE("fast attention is bit-identical for 1 and 3 threads") {
-  const int lq = 260, lk = 70, heads = 2, d = 16;
+TEST_CASE("attention_f32 dispatches to a supported kernel and equals the reference") {
+  INFO("dispatched " << attention_kernel().name);
+  CHECK(cpu_supports(attention_kernel().isa));
+  CHECK(worst_error(&attention_f32, {2, 100, 77, 5, 64, false, 2}) <= kAttentionBudget);
+  CHECK(worst_error(&attention_f32, {1, 70, 70, 3, 40, true, 2}) <= kAttentionBudget);
+}
+
+TEST_CASE("every attention kernel is bit-identical for 1 and 3 threads") {
+  const int lq = 260, lk = 300, heads = 2, d = 16;
   std::vector<float> q(size_t(lq) * heads * d), k(size_t(lk) * heads * d);
   for (size_t i = 0; i < q.size(); ++i) q[i] = std::sin(float(i));
   for (size_t i = 0; i < k.size(); ++i) k[i] = std::cos(float(i) * 0.7f);
-  std::vector<float> a(q.size()), b(q.size());
   ThreadPool one(1), three(3);
-  attention_f32(1, lq, lk, heads, d, 0.25f, false, q.data(), k.data(), k.data(), a.data(), one);
-  attention_f32(1, lq, lk, heads, d, 0.25f, false, q.data(), k.data(), k.data(), b.data(), three);
-  CHECK(a == b);
+  for (const AttentionKernel& kernel : attention_kernels()) {
+    if (!cpu_supports(kernel.isa)) continue;
+    for (bool causal : {false, true}) {
+      std::vector<float> a(q.size()), b(q.size());
+      kernel.fn(1, lq, lk, heads, d, 0.25f, causal, q.data(), k.data(), k.data(), a.data(), one);
+      kernel.fn(1, lq, lk, heads, d, 0.25f, causal, q.data(), k.data(), k.data(), b.data(), three);
+      INFO(kernel.name << " causal " << causal);
+      CHECK(a == b);
+    }
+  }
 }
 
 TEST_CASE("exp_nonpositive is within 3e-7 of std::exp over the softmax range") {

@@ -1,11 +1,17 @@
+// Dispatch (one table from attention_kernels.h, the choice made once) and the portable
+// implementation: per (batch, head) K and V packed for the generic GEMM, then per block of 256
+// query rows S = Q·Kᵀ (GEMM), a row softmax over the full key range, O = P·V (GEMM). Used where
+// no flash kernel is compiled (non-x86, or ZOOMRT_ISA=generic).
 #include "kernels/attention/attention_f32.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <vector>
 
+#include "kernels/attention/attention_kernels.h"
 #include "kernels/gemm/gemm.h"
 
 namespace zoomrt {
@@ -37,8 +43,10 @@ void exp_nonpositive(int n, const float* x, float* y) {
   }
 }
 
-void attention_f32(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q, const float* k,
-                   const float* v, float* out, ThreadPool& pool) {
+namespace kern {
+
+void attention_gemm__generic(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q,
+                             const float* k, const float* v, float* out, ThreadPool& pool) {
   const size_t row = size_t(heads) * size_t(d);
   std::vector<float> kh(size_t(lk) * size_t(d)), vh(size_t(lk) * size_t(d));
   const int block = std::min(kQueryBlock, lq);
@@ -79,6 +87,40 @@ void attention_f32(int b, int lq, int lk, int heads, int d, float scale, bool ca
       }
     }
   }
+}
+
+}  // namespace kern
+
+namespace {
+
+constexpr AttentionKernel kKernels[] = {
+#define X(name, isa) {#name, Isa::isa, &kern::name},
+    ZOOMRT_ATTENTION_KERNELS(X)
+#undef X
+};
+
+}  // namespace
+
+std::span<const AttentionKernel> attention_kernels() { return kKernels; }
+
+const AttentionKernel& attention_kernel() {
+  static const AttentionKernel& best = [] {
+    const AttentionKernel* pick = &kKernels[0];
+    for (const AttentionKernel& k : kKernels)
+      if (cpu_supports(k.isa) && k.isa <= cpu_features().best_isa) pick = &k;
+    return std::cref(*pick);
+  }();
+  return best;
+}
+
+void attention_f32(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q, const float* k,
+                   const float* v, float* out, ThreadPool& pool) {
+  if (b <= 0 || lq <= 0 || heads <= 0 || d <= 0) return;
+  if (lk <= 0) {  // no keys: an empty weighted sum
+    std::fill(out, out + size_t(b) * size_t(lq) * size_t(heads) * size_t(d), 0.0f);
+    return;
+  }
+  attention_kernel().fn(b, lq, lk, heads, d, scale, causal, q, k, v, out, pool);
 }
 
 }  // namespace zoomrt

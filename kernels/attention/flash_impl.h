@@ -1,0 +1,230 @@
+// The flash-style attention kernel, written once over a small per-ISA vector trait V and
+// instantiated in that ISA's translation unit (attention_avx2.cpp, attention_avx512.cpp; never
+// include this from a file compiled without the matching flags). Internal linkage on purpose:
+// the per-ISA copies must not be merged by the linker.
+//
+// V provides: Reg, W (lanes), zero, set1, load, store (unaligned), bcast (from memory), fma,
+// mul, sub, max, round (to nearest), pow2i (2^k for integral k in [-127, 0] as float bits; -127
+// gives +0), hmax, hsum (lane order fixed).
+//
+// Work: per (batch, head) K packed as tiles of NR = 2W keys, each [d][NR] (the last one [d][W]
+// when lk_pad = lk rounded up to W is not a multiple of NR; zero padded), and V as rows
+// [lk_pad][d_pad] (d_pad = d rounded up to W, zero padded). A task owns MR query rows
+// (pre-scaled by scale·log2 e, so the softmax uses exp2) and walks the keys in blocks of KB:
+//   S[MR, KB] = Qs · K_blkᵀ (register tiles MR x NR), masked (-inf past lk / past the causal
+//   limit), m' = max(m, rowmax S), P = 2^(S - m'), l = l·2^(m - m') + rowsum P,
+//   O = O·2^(m - m') + P · V_blk (register tiles MR x 2W columns);
+// finally out = O / l. S stays in a [MR, KB] buffer (3 KB on AVX2, 12 KB on AVX-512: L1), O in
+// an [MR, d_pad] buffer; any d works (d = 512 just streams bigger K tiles from L2).
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "kernels/thread_pool.h"
+
+namespace zoomrt::attn {
+namespace {  // NOLINT: see above
+
+template <class V, int MR>
+struct Flash {
+  using R = typename V::Reg;
+  static constexpr int W = V::W;
+  static constexpr int NR = 2 * W;   // keys per score register tile
+  static constexpr int KB = 8 * NR;  // keys per online-softmax step
+  static constexpr float kLog2e = 1.44269504088896341f;
+
+  struct Shape {
+    int b, lq, lk, heads, d;
+    float scale;
+    bool causal;
+    int lk_pad, d_pad;
+    size_t row() const { return size_t(heads) * size_t(d); }
+  };
+
+  // 2^x for x <= 0: k = round(x), r = x - k in [-1/2, 1/2], 2^r by its degree-6 Taylor series
+  // (relative error < 1.2e-7). x is clamped at -127, where pow2i gives exactly 0 (masked keys).
+  static R exp2(R x) {
+    x = V::max(x, V::set1(-127.0f));
+    const R k = V::round(x);
+    const R r = V::sub(x, k);
+    R p = V::set1(1.5403530393381606e-4f);
+    p = V::fma(p, r, V::set1(1.3333558146428443e-3f));
+    p = V::fma(p, r, V::set1(9.6181291076284772e-3f));
+    p = V::fma(p, r, V::set1(5.5504108664821580e-2f));
+    p = V::fma(p, r, V::set1(0.24022650695910071f));
+    p = V::fma(p, r, V::set1(0.69314718055994531f));
+    p = V::fma(p, r, V::set1(1.0f));
+    return V::mul(p, V::pow2i(k));
+  }
+
+  // s[i, 0:NV·W] = qs[i, 0:d] · kt[0:d, 0:NV·W] (a packed tile, row stride ldk), i < MR; s row
+  // stride KB.
+  template <int NV>
+  static void score_tile(const float* qs, int d, const float* kt, int ldk, float* s) {
+    R acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+      for (int c = 0; c < NV; ++c) acc[i][c] = V::zero();
+    for (int dd = 0; dd < d; ++dd) {
+      R kv[NV];
+      for (int c = 0; c < NV; ++c) kv[c] = V::load(kt + size_t(dd) * ldk + c * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const R qb = V::bcast(qs + size_t(i) * d + dd);
+        for (int c = 0; c < NV; ++c) acc[i][c] = V::fma(qb, kv[c], acc[i][c]);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+      for (int c = 0; c < NV; ++c) V::store(s + size_t(i) * KB + c * W, acc[i][c]);
+  }
+
+  // o[i, 0:NV·W] = o·alpha[i] + p[i, 0:nk] · v[0:nk, 0:NV·W], i < MR.
+  template <int NV>
+  static void pv_tile(const float* p, int nk, const float* v, int ldv, float* o, int ldo, const float* alpha) {
+    R acc[MR][NV];
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i) {
+      const R a = V::set1(alpha[i]);
+      for (int c = 0; c < NV; ++c) acc[i][c] = V::mul(V::load(o + size_t(i) * ldo + c * W), a);
+    }
+    for (int kk = 0; kk < nk; ++kk) {
+      R vv[NV];
+      for (int c = 0; c < NV; ++c) vv[c] = V::load(v + size_t(kk) * ldv + c * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const R pb = V::bcast(p + size_t(i) * KB + kk);
+        for (int c = 0; c < NV; ++c) acc[i][c] = V::fma(pb, vv[c], acc[i][c]);
+      }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; ++i)
+      for (int c = 0; c < NV; ++c) V::store(o + size_t(i) * ldo + c * W, acc[i][c]);
+  }
+
+  // One online-softmax step on s[MR, 0:nk] (keys k0...): masks, turns scores into P in place,
+  // updates m and l, and sets alpha (the factor the old O is scaled by).
+  static void softmax_step(float* s, int nk, int k0, const int* limit, float* m, float* l, float* alpha) {
+    for (int i = 0; i < MR; ++i) {
+      float* srow = s + size_t(i) * KB;
+      const int valid = std::clamp(limit[i] - k0, 0, nk);
+      std::fill(srow + valid, srow + nk, -INFINITY);
+      R mx = V::set1(-INFINITY);
+      for (int j = 0; j < nk; j += W) mx = V::max(mx, V::load(srow + j));
+      const float m_new = std::max(m[i], V::hmax(mx));
+      if (m_new == -INFINITY) {  // nothing visible yet: P = 0, O and l stay 0
+        std::fill(srow, srow + nk, 0.0f);
+        alpha[i] = 1.0f;
+        continue;
+      }
+      alpha[i] = std::exp2(m[i] - m_new);  // m = -inf at the start: 0
+      m[i] = m_new;
+      const R mv = V::set1(m_new);
+      R sum = V::zero();
+      for (int j = 0; j < nk; j += W) {
+        const R pj = exp2(V::sub(V::load(srow + j), mv));
+        V::store(srow + j, pj);
+        sum = V::add(sum, pj);
+      }
+      l[i] = l[i] * alpha[i] + V::hsum(sum);
+    }
+  }
+
+  struct Scratch {
+    std::vector<float> qs, s, o;
+    explicit Scratch(const Shape& sh) : qs(size_t(MR) * sh.d), s(size_t(MR) * KB), o(size_t(MR) * sh.d_pad) {}
+  };
+
+  // Query rows r0 .. r0+MR-1 of (bi, h); kp, vp: that head's packed K and V.
+  static void run_task(const Shape& sh, int bi, int h, int r0, const float* kp, const float* vp, const float* q,
+                       float* out, Scratch& sc) {
+    const int d = sh.d, rows = std::min(MR, sh.lq - r0);
+    const size_t row = sh.row();
+    const float qscale = sh.scale * kLog2e;
+    int limit[MR];
+    float m[MR], l[MR], alpha[MR];
+    int max_limit = 0;
+    for (int i = 0; i < MR; ++i) {
+      const float* qi = q + (size_t(bi) * sh.lq + size_t(r0 + std::min(i, rows - 1))) * row + size_t(h) * d;
+      for (int dd = 0; dd < d; ++dd) sc.qs[size_t(i) * d + dd] = i < rows ? qi[dd] * qscale : 0.0f;
+      limit[i] = sh.causal ? std::min(sh.lk, r0 + i + 1) : sh.lk;
+      if (i < rows) max_limit = std::max(max_limit, limit[i]);
+      m[i] = -INFINITY;
+      l[i] = 0.0f;
+    }
+    std::fill(sc.o.begin(), sc.o.end(), 0.0f);
+    for (int k0 = 0; k0 < max_limit; k0 += KB) {
+      const int nk = std::min(KB, (max_limit - k0 + W - 1) / W * W);  // <= lk_pad - k0
+      for (int t = 0; t < nk; t += NR) {
+        const int ldk = std::min(NR, sh.lk_pad - (k0 + t));  // the packed tile's width
+        const float* kt = kp + size_t(k0 + t) * d;
+        if (nk - t >= NR)
+          score_tile<2>(sc.qs.data(), d, kt, ldk, sc.s.data() + t);
+        else
+          score_tile<1>(sc.qs.data(), d, kt, ldk, sc.s.data() + t);
+      }
+      softmax_step(sc.s.data(), nk, k0, limit, m, l, alpha);
+      const float* vb = vp + size_t(k0) * sh.d_pad;
+      int c0 = 0;
+      for (; c0 + 2 * W <= sh.d_pad; c0 += 2 * W)
+        pv_tile<2>(sc.s.data(), nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
+      if (c0 < sh.d_pad) pv_tile<1>(sc.s.data(), nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
+    }
+    for (int i = 0; i < rows; ++i) {
+      const float inv = 1.0f / l[i];
+      float* oi = out + (size_t(bi) * sh.lq + size_t(r0 + i)) * row + size_t(h) * d;
+      for (int c = 0; c < d; ++c) oi[c] = sc.o[size_t(i) * sh.d_pad + c] * inv;
+    }
+  }
+
+  // K tile t of head (bi, h) -> [d][width] (width NR, or W for a short last tile); V rows of
+  // the same keys -> [width][d_pad]; zero padded.
+  static void pack_tile(const Shape& sh, int bi, int h, int t, const float* k, const float* v, float* kp,
+                        float* vp) {
+    const int d = sh.d, width = std::min(NR, sh.lk_pad - t * NR);
+    float* kt = kp + size_t(t) * NR * d;
+    for (int jj = 0; jj < width; ++jj) {
+      const int j = t * NR + jj;
+      float* vrow = vp + size_t(j) * sh.d_pad;
+      if (j >= sh.lk) {
+        for (int dd = 0; dd < d; ++dd) kt[size_t(dd) * width + jj] = 0.0f;
+        std::fill(vrow, vrow + sh.d_pad, 0.0f);
+        continue;
+      }
+      const size_t src = (size_t(bi) * sh.lk + size_t(j)) * sh.row() + size_t(h) * d;
+      for (int dd = 0; dd < d; ++dd) kt[size_t(dd) * width + jj] = k[src + dd];
+      std::copy(v + src, v + src + d, vrow);
+      std::fill(vrow + d, vrow + sh.d_pad, 0.0f);
+    }
+  }
+
+  static void run(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q, const float* k,
+                  const float* v, float* out, ThreadPool& pool) {
+    const Shape sh{b, lq, lk, heads, d, scale, causal, (lk + W - 1) / W * W, (d + W - 1) / W * W};
+    const size_t heads_total = size_t(b) * size_t(heads);
+    const size_t k_stride = size_t(sh.lk_pad) * d, v_stride = size_t(sh.lk_pad) * sh.d_pad;
+    std::vector<float> kp(heads_total * k_stride), vp(heads_total * v_stride);
+    const size_t tiles = size_t((sh.lk_pad + NR - 1) / NR);
+    pool.parallel_for(heads_total * tiles, 16, [&](size_t begin, size_t end) {
+      for (size_t task = begin; task < end; ++task) {
+        const size_t bh = task / tiles;
+        pack_tile(sh, int(bh / heads), int(bh % heads), int(task % tiles), k, v, kp.data() + bh * k_stride,
+                  vp.data() + bh * v_stride);
+      }
+    });
+    const size_t qtiles = size_t((lq + MR - 1) / MR);
+    pool.parallel_for(heads_total * qtiles, 1, [&](size_t begin, size_t end) {
+      Scratch sc(sh);
+      for (size_t task = begin; task < end; ++task) {
+        const size_t bh = task / qtiles;
+        run_task(sh, int(bh / heads), int(bh % heads), int(task % qtiles) * MR, kp.data() + bh * k_stride,
+                 vp.data() + bh * v_stride, q, out, sc);
+      }
+    });
+  }
+};
+
+}  // namespace
+}  // namespace zoomrt::attn
