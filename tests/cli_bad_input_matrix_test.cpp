@@ -260,6 +260,7 @@ TEST_CASE("matrix: the disk fills up while frames are written", "[matrix]") {
   CHECK(WEXITSTATUS(raw) == 2);
   CHECK(count_lines(err) == 1);
   CHECK_THAT(err, Catch::Contains("too large") || Catch::Contains("No space") || Catch::Contains("cannot write"));
+  CHECK_THAT(err, Catch::Contains("rerun with --resume"));  // issue 5: says how to go on
   const auto frames = files_in(out + "/frames");
   CHECK(!frames.empty());
   CHECK(frames.size() < ref_frames.size());

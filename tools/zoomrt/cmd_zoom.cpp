@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 
 #include "kernels/thread_pool.h"
@@ -136,7 +137,15 @@ void run(ZoomCliOptions& c) {
   validate_zoom_options(z);  // before loading a model: bad input costs nothing
   if (z.model.threads > 0) set_default_threads(z.model.threads);
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z);
-  const ZoomResult r = run_zoom(z, *inpainter);
+  ZoomResult r;
+  try {
+    r = run_zoom(z, *inpainter);
+  } catch (const InputError& e) {
+    // A failure part-way (disk full, unwritable file) keeps every finished frame; say how to go on.
+    if (std::filesystem::exists(std::filesystem::path(z.out_dir) / "state.json"))
+      throw InputError(std::string(e.what()) + " (finished keyframes are kept: fix this, then rerun with --resume)");
+    throw;
+  }
   if (!z.quiet)
     fmt::print("wrote {} frames ({} keyframes inpainted now) to {}/frames{}\n", r.frames, r.keyframes_made, z.out_dir,
                r.video_written ? fmt::format(" and {}/zoom.mp4", z.out_dir) : "");
