@@ -2,6 +2,8 @@
 // for every GEMM kernel the CPU supports, through the NCHW <-> NHWC converters.
 #include <catch2/catch.hpp>
 
+#include "kernel_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -77,16 +79,7 @@ void check_conv(const F32GemmKernelInfo& kernel, const ConvShape& sh, const Opti
   CHECK(bad == 0);
 }
 
-template <class Fn>
-void for_each_kernel(Fn&& fn) {
-  for (const F32GemmKernelInfo& kernel : f32_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_kernel;
 
 }  // namespace
 

@@ -5,6 +5,8 @@
 // error itself to the bound it implies: |y - y_exact| <= sum_k |a_k| * scale_k / 2.
 #include <catch2/catch.hpp>
 
+#include "kernel_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -81,16 +83,7 @@ void check_gemm(const F32GemmKernelInfo& kernel, int m, int n, int k, BFormat f,
   CHECK(bad == 0);
 }
 
-template <class Fn>
-void for_each_kernel(Fn&& fn) {
-  for (const F32GemmKernelInfo& kernel : f32_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_kernel;
 
 }  // namespace
 

@@ -2,6 +2,8 @@
 // kernels/kernel_list.h the CPU supports (others are skipped with a warning, never failed).
 #include <catch2/catch.hpp>
 
+#include "kernel_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -79,16 +81,7 @@ void check_case(const F32GemmKernelInfo& kernel, const Case& cs, ThreadPool& poo
   CHECK(bad == 0);
 }
 
-template <class Fn>
-void for_each_kernel(Fn&& fn) {
-  for (const F32GemmKernelInfo& kernel : f32_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_kernel;
 
 }  // namespace
 
