@@ -1,33 +1,12 @@
-// Fast nearest 2x upsampling (threaded over input rows) and permute (tiled batched transpose).
+// Fast nearest 2x upsampling (threaded over input rows) and permute (kernels/transpose.h).
 #include <algorithm>
 #include <array>
 #include <cassert>
 
 #include "kernels/fast/ops.h"
+#include "kernels/transpose.h"
 
 namespace zoomrt::fast {
-namespace {
-
-constexpr int64_t kTile = 32;  // transpose tile edge: 2 tiles of 4 KB stay in L1
-
-// x [batch, r, s] -> y [batch, s, r], tiles of kTile x kTile, threaded over (batch, row tile).
-void transpose(int64_t batch, int64_t r, int64_t s, const float* x, float* y, ThreadPool& pool) {
-  const int64_t rt = (r + kTile - 1) / kTile;
-  pool.parallel_for(size_t(batch * rt), 1, [&](size_t begin, size_t end) {
-    for (size_t t = begin; t < end; ++t) {
-      const int64_t bi = int64_t(t) / rt, i0 = int64_t(t) % rt * kTile, i1 = std::min(r, i0 + kTile);
-      const float* xb = x + bi * r * s;
-      float* yb = y + bi * r * s;
-      for (int64_t j0 = 0; j0 < s; j0 += kTile) {
-        const int64_t j1 = std::min(s, j0 + kTile);
-        for (int64_t j = j0; j < j1; ++j)
-          for (int64_t i = i0; i < i1; ++i) yb[j * r + i] = xb[i * s + j];
-      }
-    }
-  });
-}
-
-}  // namespace
 
 void upsample_nearest2x(int n, int c, int h, int w, const float* x, float* y, ThreadPool& pool) {
   assert(n >= 0 && c >= 0 && h >= 0 && w >= 0);
@@ -67,9 +46,9 @@ void permute(std::span<const int64_t> x_shape, std::span<const int> perm, const 
     ++groups;
   }
   // Batched 2-D transposes: input (B, A) -> output (A, B), or input (N, B, A) -> output (N, A, B).
-  if (groups == 2 && first[0] > first[1]) return transpose(1, size[1], size[0], x, y, pool);
+  if (groups == 2 && first[0] > first[1]) return transpose_batched(1, size[1], size[0], x, y, pool);
   if (groups == 3 && first[0] < first[2] && first[2] < first[1])
-    return transpose(size[0], size[2], size[1], x, y, pool);
+    return transpose_batched(size[0], size[2], size[1], x, y, pool);
   ref::permute(x_shape, perm, x, y);
 }
 
