@@ -83,28 +83,23 @@ static std::vector<uint8_t> read_file_bytes(const std::string& path) {
 // file: segments are walked by their lengths as stb does, entropy-coded data after a scan
 // header is skipped up to the next marker, and counts past the end of the file read as 0.
 static void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
-  if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
-  size_t i = 2;
-  while (i + 1 < b.size()) {
-    const uint8_t m = b[i + 1];
-    if (b[i] != 0xFF || m == 0xFF) {  // scan data, or fill bytes before a marker
-      ++i;
-      continue;
-    }
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {  // stuffed 0, TEM, RSTn, SOI: no length
-      i += 2;
-      continue;
-    }
-    if (m == 0xD9) return;  // EOI
-    const size_t len = i + 3 < b.size() ? (size_t(b[i + 2]) << 8) | b[i + 3] : 0;
+  // PNGs are left alone (their compressed data may hold FF C4); anything else stb might take for
+  // a JPEG (it skips fill bytes before SOI, so no fixed header check) is scanned.
+  static const uint8_t kPng[4] = {0x89, 'P', 'N', 'G'};
+  if (b.size() >= 4 && std::equal(kPng, kPng + 4, b.begin())) return;
+  // Every FF C4 (DHT) anywhere in the file, not only where our marker walk would find one: stb's
+  // own walk can desynchronise differently on corrupt input. In valid files FF C4 only starts a
+  // DHT segment (scan data stuffs FF with 00), so this refuses no valid JPEG in practice.
+  for (size_t i = 2; i + 3 < b.size(); ++i) {
+    if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
+    const size_t len = (size_t(b[i + 2]) << 8) | b[i + 3];
     const size_t end = i + 2 + len;
-    for (size_t t = i + 4; m == 0xC4 && t < end && t < b.size();) {  // one table: class/id, 16 counts, values
+    for (size_t t = i + 4; t < end && t < b.size();) {  // one table: class/id, 16 counts, values
       size_t codes = 0;
       for (size_t k = 1; k <= 16; ++k) codes += t + k < b.size() ? b[t + k] : 0;
       if (codes > 256) fail_input("{}: corrupt JPEG (a Huffman table declares {} codes, at most 256)", path, codes);
       t += 17 + codes;
     }
-    i += 2 + std::max<size_t>(len, 2);
   }
 }
 

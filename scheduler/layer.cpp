@@ -87,12 +87,15 @@ void validate_layer(const Layer& l, const std::string& origin) {
       positive("IFMAP width", c.w), positive("num filter", c.k), positive("filter height", c.r);
       positive("filter width", c.s), positive("stride", c.stride), positive("groups", c.groups);
       if (c.pad < 0) fail_input("{}: {}: padding must not be negative", origin, l.name);
+      if (c.pad > (1 << 20)) fail_input("{}: {}: padding {} is absurd (at most 1048576)", origin, l.name, c.pad);
       if (c.c % c.groups || c.k % c.groups)
         fail_input("{}: {}: groups {} must divide channels {} and filters {}", origin, l.name,
                    c.groups, c.c, c.k);
-      if (c.r > c.h + 2 * c.pad || c.s > c.w + 2 * c.pad)
-        fail_input("{}: {}: filter {}x{} larger than the padded IFMAP {}x{}", origin, l.name, c.r,
-                   c.s, c.h + 2 * c.pad, c.w + 2 * c.pad);
+      // In 64 bits: a topology file may give any int, and h + 2·pad must not overflow.
+      // Compared as r - h > 2·pad: no sum of two file-given sizes can overflow.
+      if (c.r - c.h > 2 * c.pad || c.s - c.w > 2 * c.pad)
+        fail_input("{}: {}: filter {}x{} larger than the IFMAP {}x{} with padding {}", origin, l.name, c.r,
+                   c.s, c.h, c.w, c.pad);
       break;
     }
     case LayerKind::gemm:
