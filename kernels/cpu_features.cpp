@@ -37,6 +37,7 @@ CpuFeatures detect() {
   CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
+  f.sse41 = __builtin_cpu_supports("sse4.1");
   f.avx2 = __builtin_cpu_supports("avx2");
   f.fma = __builtin_cpu_supports("fma");
   // clang before 16 rejects __builtin_cpu_supports("f16c"): read CPUID leaf 1 directly.
@@ -51,16 +52,23 @@ CpuFeatures detect() {
   f.avxvnni = __builtin_cpu_supports("avxvnni");
 #endif
 #endif
+#if defined(__aarch64__)
+  f.neon = true;  // Advanced SIMD is mandatory in ARMv8-A
+#endif
   // index0 is L1d, index2 the unified L2 on the Linux machines we target.
   if (int l1 = sysfs_cache_bytes(0); l1 > 0) f.l1d_bytes = l1;
   if (int l2 = sysfs_cache_bytes(2); l2 > 0) f.l2_bytes = l2;
   Isa best = Isa::generic;
-  if (f.avx2 && f.fma && f.f16c) best = Isa::avx2;
+  if (f.neon) best = Isa::neon;
+  if (f.sse41) best = Isa::sse41;
+  if (best == Isa::sse41 && f.avx2 && f.fma && f.f16c) best = Isa::avx2;
   if (best == Isa::avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq) best = Isa::avx512;
   if (best == Isa::avx512 && f.avx512vnni) best = Isa::avx512vnni;
   if (const char* cap = std::getenv("ZOOMRT_ISA")) {
-    for (Isa i : {Isa::generic, Isa::avx2, Isa::avx512, Isa::avx512vnni})
-      if (isa_name(i) == cap && i < best) best = i;
+#define X(name) \
+  if (isa_name(Isa::name) == cap && Isa::name < best) best = Isa::name;
+    ZOOMRT_ISAS(X)
+#undef X
   }
   f.best_isa = best;
   return f;
@@ -77,8 +85,11 @@ bool cpu_supports(Isa isa) {
   const CpuFeatures& f = cpu_features();
   switch (isa) {
     case Isa::generic: return true;
-    case Isa::avx2: return f.avx2 && f.fma && f.f16c;
-    case Isa::avx512: return f.avx2 && f.fma && f.f16c && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
+    case Isa::neon: return f.neon;
+    case Isa::sse41: return f.sse41;
+    case Isa::avx2: return f.sse41 && f.avx2 && f.fma && f.f16c;
+    case Isa::avx512:
+      return cpu_supports(Isa::avx2) && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
     case Isa::avx512vnni: return cpu_supports(Isa::avx512) && f.avx512vnni;
   }
   return false;

@@ -1,17 +1,24 @@
-// CPU features and cache sizes, detected once per process (cpuid on x86, nothing elsewhere).
-// Kernel configs (kernels/gemm/config.h) read this once at start-up to pick micro-kernels; hot
-// loops never test features. ZOOMRT_ISA=generic|avx2|avx512|avx512vnni in the environment caps the ISA
-// the dispatcher may choose (for testing the fallbacks on a machine that has more).
+// CPU features and cache sizes, detected once per process (cpuid on x86; on aarch64 NEON is
+// baseline, nothing to detect). Kernel configs (kernels/gemm/config.h) read this once at start-up
+// to pick micro-kernels; hot loops never test features. ZOOMRT_ISA=<isa name> in the environment
+// (generic|neon|sse41|avx2|avx512|avx512vnni) caps the ISA the dispatcher may choose, for testing
+// the fallbacks on a machine that has more; a name above what the CPU has changes nothing.
 #pragma once
 #include <string_view>
 
 namespace zoomrt {
 
-// Instruction-set levels our kernels are compiled for, lowest first. A level implies the ones
-// below it on every CPU we dispatch to: avx2 means AVX2+FMA+F16C, avx512 means F+BW+VL+DQ,
-// avx512vnni adds VNNI (vpdpbusd: u8 x s8 dot products into int32, no saturation).
+// Instruction-set levels our kernels are compiled for, lowest first. Two chains share the
+// order: generic < neon (aarch64) and generic < sse41 < avx2 < avx512 < avx512vnni (x86-64).
+// Within a chain a level implies the ones below it on every CPU we dispatch to: avx2 means
+// AVX2+FMA+F16C, avx512 means F+BW+VL+DQ, avx512vnni adds VNNI (vpdpbusd: u8 x s8 dot products
+// into int32, no saturation). Across chains the order means nothing: cpu_supports() is false for
+// the other architecture's levels, and their kernels are not even compiled there. neon sits
+// below sse41 so that capping an x86 machine at neon leaves it the generic kernels.
 #define ZOOMRT_ISAS(X) \
   X(generic)           \
+  X(neon)              \
+  X(sse41)             \
   X(avx2)              \
   X(avx512)            \
   X(avx512vnni)
@@ -25,6 +32,8 @@ enum class Isa {
 std::string_view isa_name(Isa isa);
 
 struct CpuFeatures {
+  bool neon = false;  // AArch64 Advanced SIMD (always true there)
+  bool sse41 = false;
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false, avxvnni = false;

@@ -106,6 +106,22 @@ TEST_CASE("f32 conv: reduction longer than the k block") {
   });
 }
 
+// Output rows of >= 30 pixels and >= 64 floats per kernel row: these read the input through
+// the per-task padded band (in place, lda = stride * c) instead of gathering im2col rows.
+TEST_CASE("f32 conv: padded-band path: batches, strides, padding, long reductions") {
+  ThreadPool pool(2);
+  for_each_kernel([&](const F32GemmKernelInfo& kernel) {
+    check_conv(kernel, {2, 24, 5, 34, 40, 3, 3, 1, 1}, {}, pool);  // band spans two images
+    check_conv(kernel, {2, 24, 6, 64, 33, 3, 3, 2, 1}, {}, pool);  // stride 2
+    check_conv(kernel, {1, 24, 4, 36, 17, 3, 3, 1, 0}, {}, pool);  // no padding
+    check_conv(kernel, {1, 70, 3, 64, 9, 1, 1, 2, 0}, {}, pool);   // 1x1 stride 2
+    check_conv(kernel, {1, 24, 4, 32, 20, 3, 3, 1, 1}, {true, Activation::silu, true}, pool);
+    // 3c above the k block: several k blocks inside one kernel row.
+    const int kc = gemm_blocking(kernel).kc_max;
+    check_conv(kernel, {1, kc / 3 + 5, 3, 30, kernel.nr + 3, 3, 3, 1, 1}, {false}, pool);
+  });
+}
+
 TEST_CASE("f32 conv: fused bias, activation and residual") {
   ThreadPool pool(2);
   for_each_kernel([&](const F32GemmKernelInfo& kernel) {
@@ -117,13 +133,16 @@ TEST_CASE("f32 conv: fused bias, activation and residual") {
 TEST_CASE("f32 conv: 1 and 3 threads give bit-identical results") {
   ThreadPool one(1), three(3);
   for_each_kernel([&](const F32GemmKernelInfo& kernel) {
-    const ConvShape sh{2, 32, 19, 17, 3 * kernel.nr + 1, 3, 3, 1, 1};
-    const auto x = random_floats(size_t(sh.n) * sh.c * sh.h * sh.w, 21);
-    const auto w = random_floats(size_t(sh.k) * sh.c * 9, 22), bias = random_floats(size_t(sh.k), 23);
-    const auto y1 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, one);
-    const auto y3 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, three);
-    INFO(kernel.name);
-    CHECK(y1 == y3);
+    // Gathered im2col rows, then the padded band (output rows of 33 pixels).
+    for (const ConvShape sh : {ConvShape{2, 32, 19, 17, 3 * kernel.nr + 1, 3, 3, 1, 1},
+                               ConvShape{2, 32, 9, 33, 3 * kernel.nr + 1, 3, 3, 1, 1}}) {
+      const auto x = random_floats(size_t(sh.n) * sh.c * sh.h * sh.w, 21);
+      const auto w = random_floats(size_t(sh.k) * sh.c * 9, 22), bias = random_floats(size_t(sh.k), 23);
+      const auto y1 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, one);
+      const auto y3 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, three);
+      INFO(kernel.name << " w=" << sh.w);
+      CHECK(y1 == y3);
+    }
   });
 }
 

@@ -1,5 +1,6 @@
-// kernels/fast against kernels/ref: norms (+ fused SiLU), softmax, activations, GEGLU, broadcast
-// add/mul, upsample and permute, on edge sizes (1 element, vector-width tails, block tails);
+// kernels/fast against kernels/ref: norms (+ fused SiLU; NHWC group norm, upsample and pad on
+// data the test transposes itself), softmax, activations, GEGLU, broadcast add/mul, upsample and
+// permute, on edge sizes (1 element, vector-width tails, block tails);
 // 1 vs 3 threads bit-identical; every compiled row-kernel table (generic, AVX2) checked alike.
 #include <cmath>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "kernels/fast/ops.h"
 #include "kernels/ref/ops.h"
+#include "kernels/ref/pad_clamp.h"
 
 using namespace zoomrt;
 
@@ -79,6 +81,81 @@ TEST_CASE("fast group norm and fused group norm + silu match the reference") {
   }
 }
 
+namespace {
+
+// [n, a, b] -> [n, b, a] (NCHW <-> NHWC with a, b = c, h*w or h*w, c), the test's own loop.
+std::vector<float> transposed(const std::vector<float>& x, int64_t n, int64_t a, int64_t b) {
+  std::vector<float> y(x.size());
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t i = 0; i < a; ++i)
+      for (int64_t j = 0; j < b; ++j) y[size_t((s * b + j) * a + i)] = x[size_t((s * a + i) * b + j)];
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("fast NHWC group norm (+ silu) matches the reference on transposed data") {
+  struct Case { int n, c; int64_t hw; int groups; };
+  struct Data { float offset; bool silu; };
+  // c below / at / above the vector width and with a tail; hw spanning several statistics
+  // blocks; a mean far from 0 (offset 40) checks the one-pass statistics' shift.
+  for (Case s : {Case{2, 64, 4096, 32}, Case{1, 6, 7, 3}, Case{3, 12, 1, 4}, Case{1, 32, 33, 32},
+                 Case{2, 8, 9, 1}, Case{2, 1280, 20, 32}, Case{1, 20, 3000, 4}})
+    for (Data d : {Data{0.5f, false}, Data{0.5f, true}, Data{40.0f, false}}) {
+      INFO("n " << s.n << " c " << s.c << " hw " << s.hw << " groups " << s.groups << " silu " << d.silu
+                << " offset " << d.offset);
+      const size_t size = size_t(s.n) * s.c * size_t(s.hw);
+      auto x = randn(size, 41, 3.0f, d.offset), g = randn(size_t(s.c), 42), b = randn(size_t(s.c), 43);
+      const auto x_nhwc = transposed(x, s.n, s.c, s.hw);
+      check(
+          size,
+          [&](float* y, ThreadPool& p) {
+            std::vector<float> nchw(size);
+            ref::group_norm(s.n, s.c, s.hw, s.groups, 1e-5f, x.data(), g.data(), b.data(), nchw.data(), p);
+            if (d.silu) ref::silu(int64_t(size), nchw.data(), nchw.data(), p);
+            const auto nhwc = transposed(nchw, s.n, s.c, s.hw);
+            std::copy(nhwc.begin(), nhwc.end(), y);
+          },
+          [&](float* y, ThreadPool& p) {
+            fast::group_norm_nhwc(s.n, s.hw, s.c, s.groups, 1e-5f, x_nhwc.data(), g.data(), b.data(), d.silu, y, p);
+          },
+          kNormBudget);
+    }
+}
+
+TEST_CASE("fast NHWC upsample and pad2d equal the reference on transposed data") {
+  for (auto [n, c, h, w] : {std::array{2, 3, 5, 7}, std::array{1, 1, 1, 1}, std::array{1, 16, 8, 8}}) {
+    INFO("n " << n << " c " << c << " h " << h << " w " << w);
+    auto x = randn(size_t(n * c * h * w), 51);
+    const auto x_nhwc = transposed(x, n, c, int64_t(h) * w);
+    check(
+        size_t(n * c * h * w * 4),
+        [&](float* y, ThreadPool& p) {
+          std::vector<float> nchw(size_t(n * c * h * w * 4));
+          ref::upsample_nearest2x(n, c, h, w, x.data(), nchw.data(), p);
+          const auto nhwc = transposed(nchw, n, c, int64_t(h) * w * 4);
+          std::copy(nhwc.begin(), nhwc.end(), y);
+        },
+        [&](float* y, ThreadPool& p) { fast::upsample_nearest2x_nhwc(n, h, w, c, x_nhwc.data(), y, p); }, 0.0);
+    for (auto [top, bottom, left, right] : {std::array{0, 1, 0, 1}, std::array{2, 0, 1, 3}}) {
+      const int ho = h + top + bottom, wo = w + left + right;
+      const size_t out = size_t(n * c * ho * wo);
+      check(
+          out,
+          [&](float* y, ThreadPool&) {
+            std::vector<float> nchw(out);
+            ref::pad2d(int64_t(n) * c, h, w, top, bottom, left, right, x.data(), nchw.data());
+            const auto nhwc = transposed(nchw, n, c, int64_t(ho) * wo);
+            std::copy(nhwc.begin(), nhwc.end(), y);
+          },
+          [&](float* y, ThreadPool& p) {
+            fast::pad2d_nhwc(n, h, w, c, top, bottom, left, right, x_nhwc.data(), y, p);
+          },
+          0.0);
+    }
+  }
+}
+
 TEST_CASE("fast layer norm matches the reference") {
   for (int c : {1, 7, 8, 9, 320, 1023})
     for (int64_t m : {1, 5, 77}) {
@@ -138,6 +215,7 @@ TEST_CASE("fast broadcast add and mul are exact") {
       {{2, 3, 5, 7}, {2, 3, 5, 7}},  {{2, 4, 6, 6}, {2, 4, 1, 1}}, {{2, 4, 1, 1}, {2, 4, 6, 6}},
       {{3, 77, 320}, {320}},         {{320}, {3, 77, 320}},        {{5, 1}, {1, 6}},
       {{1, 9000}, {9000}},           {{2, 1, 3}, {2, 5, 1}},       {{4, 5}, {1}},
+      {{2, 5, 6, 7}, {2, 1, 1, 7}},  {{2, 1, 1, 9}, {2, 4, 3, 9}}, {{3, 2, 5, 4}, {3, 1, 5, 1}},
   };
   for (const Case& c : cases)
     for (auto op : {ref::BinaryOp::add, ref::BinaryOp::mul, ref::BinaryOp::sub}) {

@@ -104,6 +104,11 @@ TEST_CASE("f32 gemm kernels: odd leading dimensions and [k,n] weights") {
     check_case(kernel, {29, 45, 77, 77 + 3, 45 + 7}, pool);
     check_case(kernel, {29, 45, 77, 81, 50, Layout::kn}, pool);
     check_case(kernel, {kernel.mr * 5 + 1, kernel.nr * 3, 300, 301, size_t(kernel.nr * 3 + 1), Layout::kn}, pool);
+    // Rows a multiple of 4 KiB apart: A blocks are copied to a padded stride (L1 set conflicts),
+    // within one k block and over several.
+    const int kc = gemm_blocking(kernel).kc_max;
+    check_case(kernel, {3 * kernel.mr + 2, 2 * kernel.nr + 5, 700, 1024, size_t(2 * kernel.nr + 5)}, pool);
+    check_case(kernel, {kernel.mr + 3, kernel.nr + 3, 2 * kc + 7, size_t(4 * kc), size_t(kernel.nr + 3)}, pool);
   });
 }
 

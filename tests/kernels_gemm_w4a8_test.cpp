@@ -4,7 +4,8 @@
 //   |y - a . w_hat| <= (sa / 2) * sum_k |w_hat[k]|,  sa = max_k |a[k]| / 127
 // plus f32 summation slack (1e-5 of sum |a| |w_hat|). Every int8 kernel this CPU runs, M/N tails,
 // K below / at / above a group and not a multiple of it; codes from a stored int4 file layout
-// give the same result as quantising the floats; epilogues; thread-count independence.
+// give the same result as quantising the floats; exact integer sums at the code extremes;
+// epilogues; thread-count independence.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -112,6 +113,52 @@ TEST_CASE("w4a8 gemm: within the activation-rounding budget of ref::linear on in
             CHECK(c == c2);
           }
   });
+}
+
+// Activations all +-127 and weights all +-7 make every scale exactly 1 (sa = 127 / 127, sw = 7 / 7),
+// so the output must equal the integer dot product exactly: codes at both extremes, the code
+// offset 8 removed exactly, no saturation (u8 x s8 pairs up to 2 * 15 * 127 in vpmaddubsw).
+TEST_CASE("w4a8 gemm: exact integer sums at the code extremes +-127 x +-7, all tails") {
+  ThreadPool pool(2);
+  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+    INFO(kernel.name);
+    std::mt19937 rng(7);
+    for (int group : {32, 64, 128})
+      for (int m : {1, 5, 13})
+        for (int n : {1, 17, 40})
+          for (int k : {1, 31, group, group + 7, 3 * group}) {
+            std::vector<float> a(size_t(m * k)), w(size_t(n * k));
+            for (auto& x : a) x = rng() % 2 ? 127.0f : -127.0f;
+            for (auto& x : w) x = rng() % 2 ? 7.0f : -7.0f;
+            std::vector<float> c(size_t(m * n), -1.0f);
+            gemm_w4a8(m, a.data(), size_t(k), pack_b_w4a8(kernel, w.data(), n, k, group), nullptr, Epilogue{},
+                      c.data(), size_t(n), pool);
+            for (int i = 0; i < m; ++i)
+              for (int j = 0; j < n; ++j) {
+                int64_t dot = 0;
+                for (int kk = 0; kk < k; ++kk)
+                  dot += int64_t(a[size_t(i * k + kk)]) * int64_t(w[size_t(j * k + kk)]);
+                if (c[size_t(i * n + j)] != float(dot))
+                  FAIL_CHECK("group " << group << " m " << m << " n " << n << " k " << k << " at " << i << "," << j
+                                      << ": " << c[size_t(i * n + j)] << " != " << dot);
+              }
+          }
+  });
+}
+
+TEST_CASE("w4a8 gemm: every q8 kernel maps to a W4A8 kernel of its geometry") {
+  for (const Q8GemmKernelInfo& q8 : q8_gemm_kernels()) {
+    const W4A8GemmKernelInfo& wk = w4a8_kernel_for(q8);
+    INFO(q8.name << " -> " << wk.name);
+    // A partner shares the tile; a q8 kernel without one falls back to the generic row.
+    if (wk.q8_partner == q8.name) {
+      CHECK(wk.nr == q8.nr);
+      CHECK(wk.kgroup == q8.kgroup);
+      CHECK(wk.isa == q8.isa);
+    } else {
+      CHECK(wk.isa == Isa::generic);
+    }
+  }
 }
 
 TEST_CASE("w4a8 gemm: silu and residual epilogues; 1 and 3 threads agree bit for bit") {

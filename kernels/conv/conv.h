@@ -6,9 +6,11 @@
 //
 // Activations are NHWC inside the runtime (channels fastest: the GEMM's reduction runs over
 // contiguous channels); nchw_to_nhwc / nhwc_to_nchw convert at the model's edges. The GEMM is
-// M = n*p*q output pixels, N = k output channels, K = r*s*c in (r, s, c) order. Input panels
-// are gathered per (row block, k block) into a scratch of at most mc x kc floats per task:
-// the full im2col matrix is never built (a 1x1 stride-1 convolution reads x in place).
+// M = n*p*q output pixels, N = k output channels, K = r*s*c in (r, s, c) order. The full im2col
+// matrix is never built: a 1x1 stride-1 convolution reads x in place; most others copy the
+// input rows each task needs into a zero-padded band (per-thread scratch, about the task's
+// share of x) and read im2col rows from it in place; the rest gather im2col blocks of at most
+// mc x kc floats per task (docs/kernels.md, Convolution).
 // Determinism as gemm_f32: bit-identical for any thread count.
 #pragma once
 #include <cstdint>

@@ -1,9 +1,11 @@
-// Int8 implicit-GEMM convolution: the int8 driver with an A source that gathers each im2col
-// row into a per-thread float buffer and quantises it (kernels/gemm/q8_driver.h).
+// Int8 and INT4 W4A8 implicit-GEMM convolution: the int8 / W4A8 drivers with an A source that
+// gathers each im2col row into a per-thread float buffer and quantises it
+// (kernels/gemm/q8_driver.h, kernels/gemm/w4a8_gemm.h).
 #include <cassert>
 #include <vector>
 
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_w4a8.h"
 #include "kernels/conv/im2col.h"
 #include "kernels/gemm/config.h"
 #include "kernels/gemm/q8_driver.h"
@@ -38,6 +40,29 @@ void conv2d_nhwc_q8(const ConvShape& sh, const float* x, const PackedConvWeights
       kn.quantize_row(size_t(b.k), kp, a, kn.a_format, aq + size_t(r - r0) * kp, &scales[r - r0]);
     }
   });
+}
+
+PackedConvWeightsW4A8 pack_conv2d_w4a8(const Q8GemmKernelInfo& kernel, const float* w, int k, int c, int r, int s,
+                                       int group) {
+  PackedConvWeightsW4A8 p;
+  p.k = k, p.c = c, p.r = r, p.s = s;
+  p.gemm = pack_b_w4a8(kernel, kern::weights_krsc(w, k, c, r, s).data(), k, r * s * c, group);
+  return p;
+}
+
+void conv2d_nhwc_w4a8(const ConvShape& sh, const float* x, const PackedConvWeightsW4A8& w, const float* bias,
+                      const Epilogue& epi, float* y, ThreadPool& pool) {
+  assert(w.k == sh.k && w.c == sh.c && w.r == sh.r && w.s == sh.s && w.gemm.kernel);
+  struct Source {
+    kern::Im2colA im2col;
+    int k;
+  } source{kern::Im2colA{sh, x}, w.gemm.k};
+  const kern::W4A8RowSource rows{&source, [](const void* ctx, int r, float* scratch) {
+                                   const auto* src = static_cast<const Source*>(ctx);
+                                   size_t ld = 0;
+                                   return src->im2col.block(r, 1, 0, src->k, scratch, &ld);
+                                 }};
+  kern::run_gemm_w4a8(sh.n * sh.p() * sh.q(), rows, w.gemm, bias, epi, y, size_t(sh.k), pool);
 }
 
 }  // namespace zoomrt

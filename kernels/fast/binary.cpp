@@ -1,4 +1,4 @@
-// Fast broadcasting add/mul: the three shape patterns the graphs use (see ops.h), each split
+// Fast broadcasting add/mul: the four shape patterns the graphs use (see ops.h), each split
 // into whole rows or fixed blocks; anything else goes to ref::binary.
 #include <algorithm>
 #include <array>
@@ -76,6 +76,20 @@ void binary(ref::BinaryOp op, std::span<const int64_t> a_shape, const float* a,
     pool.parallel_for(size_t(rows), grain, [&](size_t begin, size_t end) {
       for (size_t r = begin; r < end; ++r)
         k.binary(op, inner, full + int64_t(r) * inner, per_row ? bc + r : bc, per_row, y + int64_t(r) * inner);
+    });
+    return;
+  }
+  // b matches on leading and trailing dims and is 1 in between ([n, 1, 1, c] against
+  // [n, h, w, c]: the NHWC time embedding): rows of `inner` in (outer, mid) order.
+  size_t p = 0, q = rank;
+  while (p < rank && db[p] == out[p]) ++p;
+  while (q > p && db[q - 1] == out[q - 1]) --q;
+  if (prod(db, p, q) == 1) {
+    const int64_t mid = prod(out, p, q), inner = prod(out, q, rank);
+    const size_t grain = size_t(std::max<int64_t>(1, kBlock / std::max<int64_t>(inner, 1)));
+    pool.parallel_for(size_t(prod(out, 0, p) * mid), grain, [&](size_t begin, size_t end) {
+      for (size_t r = begin; r < end; ++r)
+        k.binary(op, inner, full + int64_t(r) * inner, bc + int64_t(r) / mid * inner, false, y + int64_t(r) * inner);
     });
     return;
   }

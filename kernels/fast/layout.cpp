@@ -1,4 +1,5 @@
-// Fast nearest 2x upsampling (threaded over input rows) and permute (kernels/transpose.h).
+// Fast nearest 2x upsampling (NCHW and NHWC, threaded over input rows), NHWC zero padding and
+// permute (kernels/transpose.h).
 #include <algorithm>
 #include <array>
 #include <cassert>
@@ -19,6 +20,45 @@ void upsample_nearest2x(int n, int c, int h, int w, const float* x, float* y, Th
       std::copy(y0, y0 + 2 * w, y0 + 2 * w);
     }
   });
+}
+
+void upsample_nearest2x_nhwc(int n, int h, int w, int c, const float* x, float* y, ThreadPool& pool) {
+  assert(n >= 0 && c >= 0 && h >= 0 && w >= 0);
+  const size_t rows = size_t(n) * size_t(h), px = size_t(c);  // input pixel rows; floats per pixel
+  const size_t grain = std::max<size_t>(1, 4096 / std::max<size_t>(1, size_t(w) * px));
+  pool.parallel_for(rows, grain, [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {  // input row r -> output rows 2r and 2r+1
+      const float* xr = x + r * size_t(w) * px;
+      float* y0 = y + 2 * r * 2 * size_t(w) * px;
+      for (size_t j = 0; j < size_t(w); ++j) {
+        std::copy(xr + j * px, xr + (j + 1) * px, y0 + 2 * j * px);
+        std::copy(xr + j * px, xr + (j + 1) * px, y0 + (2 * j + 1) * px);
+      }
+      std::copy(y0, y0 + 2 * size_t(w) * px, y0 + 2 * size_t(w) * px);
+    }
+  });
+}
+
+void pad2d_nhwc(int n, int h, int w, int c, int top, int bottom, int left, int right, const float* x,
+                float* y, ThreadPool& pool) {
+  assert(n >= 0 && h >= 0 && w >= 0 && c >= 0 && top >= 0 && bottom >= 0 && left >= 0 && right >= 0);
+  const size_t ho = size_t(h + top + bottom), px = size_t(c);
+  const size_t in_row = size_t(w) * px, out_row = size_t(w + left + right) * px;
+  auto rows = [&](size_t begin, size_t end) {
+    for (size_t r = begin; r < end; ++r) {  // output row r: sample r / ho, image row r % ho - top
+      float* yr = y + r * out_row;
+      const int64_t i = int64_t(r % ho) - top;
+      if (i < 0 || i >= h) {
+        std::fill(yr, yr + out_row, 0.0f);
+        continue;
+      }
+      const float* xr = x + (r / ho * size_t(h) + size_t(i)) * in_row;
+      std::fill(yr, yr + size_t(left) * px, 0.0f);
+      std::copy(xr, xr + in_row, yr + size_t(left) * px);
+      std::fill(yr + size_t(left) * px + in_row, yr + out_row, 0.0f);
+    }
+  };
+  pool.parallel_for(size_t(n) * ho, std::max<size_t>(1, 4096 / std::max<size_t>(1, out_row)), rows);
 }
 
 void permute(std::span<const int64_t> x_shape, std::span<const int> perm, const float* x, float* y,

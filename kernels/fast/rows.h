@@ -33,6 +33,11 @@ struct RowKernels {
   float (*sum_sq_dev)(const float* x, int64_t n, float mean);
   // y = x * a + b (one fused multiply-add), then silu when `silu`.
   void (*affine)(int64_t n, const float* x, float a, float b, bool silu, float* y);
+  // Per-element a and b (one NHWC pixel's channels): y[i] = x[i] * a[i] + b[i], then silu.
+  void (*affine_vec)(int64_t n, const float* x, const float* a, const float* b, bool silu, float* y);
+  // Shifted column sums of an NHWC block, one row (pixel) at a time: d = x[i] - shift[i],
+  // s1[i] += d, s2[i] += d * d. s1 and s2 must not overlap x.
+  void (*accumulate)(int64_t n, const float* x, const float* shift, float* s1, float* s2);
   // Layer-norm row: y = (x - mean) * inv * gamma[i] + beta[i]; gamma/beta may be nullptr.
   void (*norm_row)(int64_t n, const float* x, float mean, float inv, const float* gamma,
                    const float* beta, float* y);

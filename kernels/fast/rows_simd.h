@@ -92,6 +92,32 @@ struct Simd {
       map(n, x, y, [a, b](auto v) { return xsimd::fma(v, decltype(v)(a), decltype(v)(b)); });
   }
 
+  static void affine_vec(int64_t n, const float* x, const float* a, const float* b, bool act, float* y) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      B v = xsimd::fma(B::load_unaligned(x + i), B::load_unaligned(a + i), B::load_unaligned(b + i));
+      (act ? silu(v) : v).store_unaligned(y + i);
+    }
+    for (; i < n; ++i) {
+      const float v = xsimd::fma(x[i], a[i], b[i]);
+      y[i] = act ? silu(v) : v;
+    }
+  }
+
+  static void accumulate(int64_t n, const float* x, const float* shift, float* s1, float* s2) {
+    int64_t i = 0;
+    for (; i + W <= n; i += W) {
+      const B d = B::load_unaligned(x + i) - B::load_unaligned(shift + i);
+      (B::load_unaligned(s1 + i) + d).store_unaligned(s1 + i);
+      xsimd::fma(d, d, B::load_unaligned(s2 + i)).store_unaligned(s2 + i);
+    }
+    for (; i < n; ++i) {
+      const float d = x[i] - shift[i];
+      s1[i] += d;
+      s2[i] = xsimd::fma(d, d, s2[i]);
+    }
+  }
+
   static void norm_row(int64_t n, const float* x, float mean, float inv, const float* gamma, const float* beta,
                        float* y) {
     int64_t i = 0;
@@ -160,7 +186,8 @@ struct Simd {
   }
 
   static RowKernels table(Isa isa) {
-    return RowKernels{isa, sum, sum_sq_dev, affine, norm_row, activation, geglu, softmax, binary};
+    return RowKernels{isa,        sum,  sum_sq_dev, affine,  affine_vec, accumulate,
+                      norm_row,   activation, geglu, softmax, binary};
   }
 };
 

@@ -2,14 +2,17 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 namespace zoomrt::kern {
 
-GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k, int b_elem_bytes, int threads) {
+GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k, int b_elem_bytes, int threads,
+                   int k_unit) {
   auto ceil_div = [](int a, int b) { return (a + b - 1) / b; };
   GemmPlan p;
-  // Equal k blocks (K = 2880 gives 3 x 960, not 1024 + 1024 + 832).
-  p.kc = std::max(1, ceil_div(k, std::max(1, ceil_div(k, blk.kc_max))));
+  // Equal k blocks within each unit (K = 2880 gives 3 x 960, not 1024 + 1024 + 832).
+  const int unit = k_unit > 0 ? std::min(k_unit, k) : k;
+  p.kc = std::max(1, ceil_div(unit, std::max(1, ceil_div(unit, blk.kc_max))));
   p.nc_l2 = std::max(nr, blk.l2_block_bytes / (p.kc * b_elem_bytes) / nr * nr);
   // Split C into m_blocks x n_blocks tasks. The pool hands tasks to threads one at a time, so
   // the time is about ceil(tasks / threads) x the largest task (in micro-tiles); pick the split
@@ -40,6 +43,54 @@ GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k,
   p.m_blocks = ceil_div(m, p.mc);
   p.n_blocks = ceil_div(n, p.nc);
   return p;
+}
+
+namespace {
+
+// Prefetches floats [begin, end) into L2, a cache line at a time. (prefetchw or an L1 hint for
+// C measured no better; the read hint needs no ISA check.)
+void prefetch_range(const float* begin, const float* end) {
+  for (const float* p = begin; p < end; p += 16) __builtin_prefetch(p, 0, 2);
+  if (begin < end) __builtin_prefetch(end - 1, 0, 2);
+}
+
+}  // namespace
+
+void prefetch_micro_rows(const MicroRows& r, int kc, int part, int parts) {
+  const int r0 = part * r.rows / parts, r1 = (part + 1) * r.rows / parts;
+  for (int i = r0; i < r1; ++i) {
+    const float* row = r.a + size_t(i) * r.lda;
+    // Overlapping rows (a convolution's view, lda < kc): only the part past the previous row.
+    const float* from = (i > 0 && r.lda < size_t(kc)) ? row + (size_t(kc) - r.lda) : row;
+    prefetch_range(from, row + kc);
+  }
+}
+
+void prefetch_c_rows(const float* c, size_t ldc, int rows, int cols, int part, int parts) {
+  const int r0 = part * rows / parts, r1 = (part + 1) * rows / parts;
+  for (int i = r0; i < r1; ++i) prefetch_range(c + size_t(i) * ldc, c + size_t(i) * ldc + cols);
+}
+
+bool RowMajorA::conflicting_rows(size_t lda) {
+  // Bytes per way of L1 (32 KiB / 8 ways here, the same 4 KiB on recent Intel cores) over
+  // the bytes between rows: how many distinct sets MR rows start in; more than 4 rows per set
+  // leaves too few ways for the B panel.
+  constexpr size_t kWayBytes = 4096, kLine = 64, kMaxRowsPerSet = 4;
+  const size_t stride = lda * sizeof(float);
+  if (stride % kLine != 0) return false;  // rows start at varying offsets within lines
+  const size_t sets = kWayBytes / std::gcd(stride % kWayBytes == 0 ? kWayBytes : stride % kWayBytes, kWayBytes);
+  return (f32_gemm_default().mr + sets - 1) / sets > kMaxRowsPerSet;
+}
+
+const float* RowMajorA::block(int m0, int rows, int k0, int kc, float* scratch, size_t* ld) const {
+  const float* src = a + size_t(m0) * lda + size_t(k0);
+  if (!copy) {
+    *ld = lda;
+    return src;
+  }
+  *ld = padded_ld(kc);
+  for (int i = 0; i < rows; ++i) std::memcpy(scratch + size_t(i) * *ld, src + size_t(i) * lda, sizeof(float) * size_t(kc));
+  return scratch;
 }
 
 void run_f32_tile(const F32GemmKernelInfo& kernel, int mr, int nr, int kc, const float* a, size_t lda,

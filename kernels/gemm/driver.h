@@ -1,24 +1,33 @@
 // The blocked, threaded FP32 GEMM driver shared by gemm_f32 and the implicit-GEMM convolution.
 // Internal to kernels/.
 //
-// The A operand comes from an "A source" that hands out row blocks of A for one k range:
-//   size_t scratch_floats(int mc, int kc) const;   // scratch the source needs per task (0: none)
-//   const float* block(int m0, int rows, int k0, int kc, float* scratch, size_t* lda) const;
-// returning a row-major [rows, kc] view (row i at ptr + i * *lda), either into A itself or
-// gathered into `scratch`. That is how convolution packs input panels on the fly per block
-// without materialising the im2col matrix.
+// The A operand comes from an "A source". Two kinds:
+//  * block sources hand out row blocks of A for one k range:
+//      size_t scratch_floats(int mc, int kc) const;   // scratch the source needs per task (0: none)
+//      const float* block(int m0, int rows, int k0, int kc, float* scratch, size_t* lda) const;
+//    returning a row-major [rows, kc] view (row i at ptr + i * *lda), either into A itself or
+//    copied / gathered into `scratch` (RowMajorA below, the gathering im2col);
+//  * view sources (the convolution reading a padded band of its input in place) also have
+//      int k_unit() const;   // k blocks never cross a multiple of this (K % k_unit == 0)
+//      Task task(int m0, int m1, float* scratch) const;  // per task, before its k loop
+//    where Task has begin_k(k0, kc) and rows(i, max_rows) -> MicroRows: up to max_rows rows
+//    from row i that share one stride (a convolution's micro-rows stop at the end of an
+//    output row, so their count varies).
 //
 // Loop nest of one task (a block of C rows [m0, m1) x columns [n0, n1)):
-//   for k0 in steps of kc:  A block = source.block(...)              (mc x kc, L2 or L3)
-//     for jc in steps of nc_l2:                                        (B block kc x nc_l2, L2)
-//       for each MR rows:                                              (A micro-panel, L1/L2)
+//   for k0 in steps of kc (within k_unit):  A block (mc x kc, L2 or L3)
+//     for jc in steps of nc_l2:              B block kc x nc_l2 (L2)
+//       for each micro-row (<= MR rows):     A micro-panel (L1/L2)
 //         for each NR panel in the B block: micro-kernel, accumulating onto C after the first
 //             k block; after the last one, the epilogue on the tile while it is in L1.
-// The micro-kernels reach ~98 % of peak with both operands streaming from L2 (measured on
+//             Each panel call also prefetches a slice of the next micro-row's A and C, so
+//             the prefetches are spread over the micro-row instead of queueing in one burst.
+// The micro-kernels reach ~99 % of peak with both operands streaming from L2 (measured on
 // Zen 4), so kc is large (few passes over C) and only the B block is sized to L2.
-// Tasks are spread over the ThreadPool; every C element is owned by one task.
+// Tasks go to the pool's threads one at a time (run_tasks); every C element is owned by one task.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <vector>
 
@@ -34,10 +43,12 @@ struct GemmPlan {
   int mc, nc; // a task's block of C (mc multiple of MR, nc multiple of NR)
   int m_blocks, n_blocks;
 };
-// b_elem_bytes: bytes per packed B element (4 for f32, 1 for int8 kernels).
-GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k, int b_elem_bytes, int threads);
-inline GemmPlan plan_gemm(const F32GemmKernelInfo& kernel, int m, int n, int k, int threads) {
-  return plan_gemm(gemm_blocking(kernel), kernel.mr, kernel.nr, m, n, k, 4, threads);
+// b_elem_bytes: bytes per packed B element (4 for f32, 1 for int8 kernels). k_unit: k blocks
+// split each run of k_unit columns evenly and never cross one (0: k_unit = k).
+GemmPlan plan_gemm(const GemmBlocking& blk, int mr, int nr, int m, int n, int k, int b_elem_bytes, int threads,
+                   int k_unit = 0);
+inline GemmPlan plan_gemm(const F32GemmKernelInfo& kernel, int m, int n, int k, int threads, int k_unit = 0) {
+  return plan_gemm(gemm_blocking(kernel), kernel.mr, kernel.nr, m, n, k, 4, threads, k_unit);
 }
 
 struct GemmOutput {
@@ -54,26 +65,124 @@ inline constexpr int kMaxTileFloats = 1024;
 void run_f32_tile(const F32GemmKernelInfo& kernel, int mr, int nr, int kc, const float* a, size_t lda,
                   const float* b_panel, const GemmOutput& out, int i, int j, bool accumulate, bool last);
 
-// Asks for the next micro-row's A and C (rows x cols floats) while the current one computes:
-// short rows in many streams are what the hardware prefetchers follow worst.
-inline void prefetch_rows(const float* a, size_t lda, int rows, int cols) {
-  for (int r = 0; r < rows; ++r)
-    for (int c = 0; c < cols; c += 16) __builtin_prefetch(a + size_t(r) * lda + size_t(c), 0, 2);
-}
-
 // k == 0: C = epilogue(bias), an empty sum.
 void run_f32_empty_k(int m, int n, const GemmOutput& out);
+
+// Calls task(t) once for every t in [0, tasks), handing the tasks to the pool's threads one at
+// a time from a shared counter, as plan_gemm's cost model assumes. (parallel_for alone groups
+// n > 4 x threads items into fixed chunks: 10 tasks on 2 threads became 3 + 2 chunks of two,
+// 6 tasks against 4, which cost the M = 4096 shapes 15 %.) Also evens out a core that is
+// slowed by another process. Which thread runs a task never changes its result.
+template <class Task>
+void run_tasks(size_t tasks, ThreadPool& pool, const Task& task) {
+  if (tasks <= 1 || pool.threads() <= 1) {
+    for (size_t t = 0; t < tasks; ++t) task(t);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  pool.parallel_for(std::min(tasks, size_t(pool.threads())), 1, [&](size_t, size_t) {
+    for (size_t t; (t = next.fetch_add(1, std::memory_order_relaxed)) < tasks;) task(t);
+  });
+}
+
+// Rows [i, i + rows) of A for the current k block: row r at a + r * lda, kc floats each.
+struct MicroRows {
+  const float* a = nullptr;
+  size_t lda = 0;
+  int rows = 0;
+};
+
+// Rows in the next micro-row when `left` rows remain: the fewest micro-rows, of near-equal
+// height (77 rows = 7 x 11, not 6 x 12 + 5: a short micro-row keeps too few FMA chains in
+// flight and costs nearly as much as a full one).
+inline int balanced_rows(int left, int max_rows) {
+  const int tiles = (left + max_rows - 1) / max_rows;
+  return (left + tiles - 1) / tiles;
+}
+
+// A block source seen as a per-task view: one block per k range.
+template <class ASource>
+class BlockRows {
+ public:
+  BlockRows(const ASource& src, int m0, int m1, float* scratch) : src_(src), m0_(m0), m1_(m1), scratch_(scratch) {}
+  void begin_k(int k0, int kc) { a_ = src_.block(m0_, m1_ - m0_, k0, kc, scratch_, &lda_); }
+  MicroRows rows(int i, int max_rows) const {
+    return {a_ + size_t(i - m0_) * lda_, lda_, balanced_rows(m1_ - i, max_rows)};
+  }
+
+ private:
+  const ASource& src_;
+  int m0_, m1_;
+  float* scratch_;
+  const float* a_ = nullptr;
+  size_t lda_ = 0;
+};
+
+// Row-major A read in place (gemm_f32, the 1x1 stride-1 convolution), except when its rows
+// would fight over a few L1 sets: with lda * 4 bytes a multiple of 2 or 4 KiB (K = 1024, 2560,
+// 5120) the MR rows of a micro-row map to one or two sets of the 8-way L1 and evict each other
+// every few k steps (-10 % measured). Then each A block is copied once per task and k block into scratch with
+// an odd number of cache lines per row, and reused by every B block.
+struct RowMajorA {
+  const float* a;
+  size_t lda;
+  bool copy = conflicting_rows(lda);
+
+  static bool conflicting_rows(size_t lda);
+  static size_t padded_ld(int kc) {  // >= kc floats, an odd number of 64-byte lines
+    const size_t lines = (size_t(kc) + 15) / 16;
+    return (lines | 1) * 16;
+  }
+  size_t scratch_floats(int mc, int kc) const { return copy ? size_t(mc) * padded_ld(kc) : 0; }
+  const float* block(int m0, int rows, int k0, int kc, float* scratch, size_t* ld) const;
+};
+
+template <class ASource>
+concept ViewSource = requires(const ASource& s) {
+  s.k_unit();
+  s.task(0, 0, nullptr);
+};
+
+// Slice `part` of `parts` of the prefetches for micro-row `r` (kc floats per row; rows may
+// overlap when lda < kc). Both go to L2.
+void prefetch_micro_rows(const MicroRows& r, int kc, int part, int parts);
+void prefetch_c_rows(const float* c, size_t ldc, int rows, int cols, int part, int parts);
+
+// The micro-rows of one task block for k block [k0, k0 + kc), B block columns [jc, j_end).
+template <class Rows>
+void run_f32_block(const PackedGemmB& b, const Rows& view, int m0, int m1, int jc, int j_end, int n1, int k0,
+                   int kc, const float* b_block, const GemmOutput& out, bool last) {
+  const F32GemmKernelInfo& kernel = b.kernel();
+  const int mr = kernel.mr, nr = kernel.nr, panels = (j_end - jc + nr - 1) / nr;
+  MicroRows cur = view.rows(m0, mr);
+  for (int i = m0; i < m1;) {
+    const int i_next = i + cur.rows;
+    const MicroRows next = i_next < m1 ? view.rows(i_next, mr) : MicroRows{};
+    for (int j = jc, part = 0; j < j_end; j += nr, ++part) {
+      if (next.rows > 0) {
+        prefetch_micro_rows(next, kc, part, panels);
+        prefetch_c_rows(out.c + size_t(i_next) * out.ldc + size_t(jc), out.ldc, next.rows, j_end - jc, part, panels);
+      }
+      const float* panel = b_block ? b_block + size_t((j - jc) / nr) * size_t(kc) * size_t(nr)
+                                   : b.panel(j / nr) + size_t(k0) * size_t(nr);
+      run_f32_tile(kernel, cur.rows, std::min(nr, n1 - j), kc, cur.a, cur.lda, panel, out, i, j, k0 > 0, last);
+    }
+    i = i_next;
+    cur = next;
+  }
+}
 
 template <class ASource>
 void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOutput& out, ThreadPool& pool) {
   assert(!b.empty() && "B was never packed");
   const F32GemmKernelInfo& kernel = b.kernel();
-  const int n = b.n(), k = b.k(), mr = kernel.mr, nr = kernel.nr;
+  const int n = b.n(), k = b.k(), nr = kernel.nr;
   if (m <= 0 || n <= 0) return;
   if (k == 0) return run_f32_empty_k(m, n, out);
-  const GemmPlan plan = plan_gemm(kernel, m, n, k, pool.threads());
-  const size_t tasks = size_t(plan.m_blocks) * size_t(plan.n_blocks);
-  pool.parallel_for(tasks, 1, [&](size_t t0, size_t t1) {
+  int k_unit = k;
+  if constexpr (ViewSource<ASource>) k_unit = src.k_unit();
+  const GemmPlan plan = plan_gemm(kernel, m, n, k, pool.threads(), k_unit);
+  run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
     // Per pool thread and reused across calls: a fresh multi-MiB vector per task would
     // page-fault its way in every time.
     thread_local std::vector<float> scratch;
@@ -86,32 +195,22 @@ void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOut
     const bool expand = b.format() != BFormat::f32;
     if (const size_t need = size_t(plan.kc) * size_t(plan.nc_l2); expand && b_scratch_floats < need)
       b_scratch = alloc_aligned_floats(need), b_scratch_floats = need;
-    for (size_t t = t0; t < t1; ++t) {
-      const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
-      const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
-      for (int k0 = 0; k0 < k; k0 += plan.kc) {
-        const int kc = std::min(plan.kc, k - k0);
-        const bool last = k0 + plan.kc >= k;
-        size_t lda = 0;
-        const float* a = src.block(m0, m1 - m0, k0, kc, scratch.data(), &lda);
-        for (int jc = n0; jc < n1; jc += plan.nc_l2) {
-          const int j_end = std::min(n1, jc + plan.nc_l2);
-          if (expand) b.expand(jc / nr, (j_end + nr - 1) / nr, k0, kc, b_scratch.get());
-          for (int i = m0; i < m1; i += mr) {
-            if (const int next_rows = std::min(mr, m1 - i - mr); next_rows > 0) {
-              prefetch_rows(a + size_t(i + mr - m0) * lda, lda, next_rows, kc);
-              prefetch_rows(out.c + size_t(i + mr) * out.ldc + size_t(jc), out.ldc, next_rows,
-                            std::min(n1, jc + plan.nc_l2) - jc);
-            }
-            for (int j = jc; j < j_end; j += nr) {
-              const float* panel = expand ? b_scratch.get() + size_t((j - jc) / nr) * size_t(kc) * size_t(nr)
-                                          : b.panel(j / nr) + size_t(k0) * size_t(nr);
-              run_f32_tile(kernel, std::min(mr, m1 - i), std::min(nr, n1 - j), kc, a + size_t(i - m0) * lda,
-                           lda, panel, out, i, j, k0 > 0, last);
-            }
-          }
-        }
+    const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
+    const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
+    auto view = [&] {
+      if constexpr (ViewSource<ASource>) return src.task(m0, m1, scratch.data());
+      else return BlockRows<ASource>(src, m0, m1, scratch.data());
+    }();
+    auto k_block = [&](int k0) { return std::min(plan.kc, std::min(k, (k0 / k_unit + 1) * k_unit) - k0); };
+    for (int k0 = 0; k0 < k;) {
+      const int kc = k_block(k0);
+      view.begin_k(k0, kc);
+      for (int jc = n0; jc < n1; jc += plan.nc_l2) {
+        const int j_end = std::min(n1, jc + plan.nc_l2);
+        if (expand) b.expand(jc / nr, (j_end + nr - 1) / nr, k0, kc, b_scratch.get());
+        run_f32_block(b, view, m0, m1, jc, j_end, n1, k0, kc, expand ? b_scratch.get() : nullptr, out, k0 + kc >= k);
       }
+      k0 += kc;
     }
   });
 }

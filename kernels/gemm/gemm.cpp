@@ -50,24 +50,9 @@ PackedGemmB pack_b_f32(const float* w, int n, int k, Layout layout) {
   return pack_b_f32_for(f32_gemm_default(), w, n, k, layout);
 }
 
-namespace {
-
-// Plain row-major A: blocks are views into A itself, nothing is copied.
-struct RowMajorA {
-  const float* a;
-  size_t lda;
-  size_t scratch_floats(int, int) const { return 0; }
-  const float* block(int m0, int, int k0, int, float*, size_t* ld) const {
-    *ld = lda;
-    return a + size_t(m0) * lda + size_t(k0);
-  }
-};
-
-}  // namespace
-
 void gemm_f32(int m, const float* a, size_t lda, const PackedGemmB& b, const float* bias,
               const Epilogue& epi, float* c, size_t ldc, ThreadPool& pool) {
-  kern::run_gemm_f32(m, RowMajorA{a, lda}, b, kern::GemmOutput{bias, &epi, c, ldc}, pool);
+  kern::run_gemm_f32(m, kern::RowMajorA{a, lda}, b, kern::GemmOutput{bias, &epi, c, ldc}, pool);
 }
 
 }  // namespace zoomrt

@@ -37,22 +37,21 @@ void run_gemm_q8(int m, const PackedGemmBQ8& b, const float* bias, const Epilogu
   if (b.k == 0) return run_f32_empty_k(m, n, out);
   const size_t kp = size_t(b.k_padded);
   const GemmPlan plan = plan_gemm_q8(b, m, pool.threads());
-  pool.parallel_for(size_t(plan.m_blocks) * size_t(plan.n_blocks), 1, [&](size_t t0, size_t t1) {
+  // Tasks handed out one at a time (driver.h, run_tasks), as plan_gemm's cost model assumes.
+  run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
     // Each task quantises its own rows into a per-thread buffer (reused across calls), so the
     // codes are still in cache when the kernels read them and quantising overlaps across threads.
     thread_local std::vector<int8_t> aq;
     thread_local std::vector<float> a_scale;
-    for (size_t t = t0; t < t1; ++t) {
-      const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
-      const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
-      if (aq.size() < size_t(m1 - m0) * kp) aq.resize(size_t(m1 - m0) * kp);
-      if (a_scale.size() < size_t(m1 - m0)) a_scale.resize(size_t(m1 - m0));
-      quantize_rows(m0, m1, aq.data(), a_scale.data());
-      Epilogue e = epi;
-      if (e.residual) e.residual += size_t(m0) * e.ld_residual;
-      run_q8_block(Q8Block{b, aq.data(), a_scale.data()}, m1 - m0, n0, n1, plan.nc_l2,
-                   GemmOutput{bias, &e, c + size_t(m0) * ldc, ldc});
-    }
+    const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
+    const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
+    if (aq.size() < size_t(m1 - m0) * kp) aq.resize(size_t(m1 - m0) * kp);
+    if (a_scale.size() < size_t(m1 - m0)) a_scale.resize(size_t(m1 - m0));
+    quantize_rows(m0, m1, aq.data(), a_scale.data());
+    Epilogue e = epi;
+    if (e.residual) e.residual += size_t(m0) * e.ld_residual;
+    run_q8_block(Q8Block{b, aq.data(), a_scale.data()}, m1 - m0, n0, n1, plan.nc_l2,
+                 GemmOutput{bias, &e, c + size_t(m0) * ldc, ldc});
   });
 }
 

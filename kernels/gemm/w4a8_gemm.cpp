@@ -1,5 +1,5 @@
-// W4A8 GEMM (w4a8_gemm.h): nibble panels unpacked one group at a time into the int8 panel layout
-// of the q8 micro-kernels ([group / kgroup][NR][kgroup]), int32 sums per group scaled into f32.
+// W4A8 GEMM (w4a8_gemm.h): packing into nibble panels, and the threaded loop that quantises each
+// task's activation rows (s8 codes + per-group code sums) and runs the W4A8 micro-kernels.
 #include "kernels/gemm/w4a8_gemm.h"
 
 #include <algorithm>
@@ -7,59 +7,102 @@
 #include <cstring>
 
 #include "kernels/gemm/config.h"
+#include "kernels/gemm/driver.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt {
 
 namespace {
 
-// code (0..15) of packed element (row kk, column j) of a panel
-inline int nibble(const uint8_t* panel, size_t nr, size_t kk, size_t j) {
-  const uint8_t byte = panel[kk * (nr / 2) + j / 2];
-  return j % 2 ? byte >> 4 : byte & 15;
+constexpr W4A8GemmKernelInfo kW4A8Kernels[] = {
+#define X(name, isa, partner, mr, nr, kgroup) \
+  {#name, Isa::isa, #partner, mr, nr, kgroup, &kern::name, &kern::w4a8_group_sums__##isa},
+    ZOOMRT_W4A8_GEMM_KERNELS(X)
+#undef X
+};
+static_assert(kW4A8Kernels[0].isa == Isa::generic, "the first row is the fallback for every q8 kernel");
+constexpr bool tiles_fit_scratch() {  // N-tail tiles go through a stack tile of kMaxTileFloats
+  for (const auto& k : kW4A8Kernels)
+    if (k.mr * k.nr > kern::kMaxTileFloats) return false;
+  return true;
 }
-
-// One group of one panel as int8 codes - 8 in the q8 B layout, and 128 * column sums for u8
-// kernels (they add 128 to A).
-void unpack_group(const PackedGemmBW4A8& b, int panel, int g, int8_t* dst, int32_t* corr) {
-  const Q8GemmKernelInfo& kn = *b.kernel;
-  const size_t nr = size_t(kn.nr), kg = size_t(kn.kgroup), group = size_t(b.group);
-  const uint8_t* p = b.codes.data() + size_t(panel) * size_t(b.k_padded) * (nr / 2);
-  std::fill(corr, corr + nr, 0);
-  for (size_t i = 0; i < group; ++i) {
-    const size_t kk = size_t(g) * group + i;
-    for (size_t j = 0; j < nr; ++j) {
-      const int v = nibble(p, nr, kk, j) - 8;
-      dst[(i / kg) * nr * kg + j * kg + i % kg] = int8_t(v);
-      corr[j] += v;
-    }
-  }
-  for (size_t j = 0; j < nr; ++j) corr[j] = kn.a_format == Q8AFormat::u8 ? 128 * corr[j] : 0;
-}
+static_assert(tiles_fit_scratch(), "a W4A8 micro-tile exceeds the scratch tile");
 
 PackedGemmBW4A8 make_packed(const Q8GemmKernelInfo& kernel, int n, int k, int group) {
-  assert(group % kernel.kgroup == 0 && kernel.nr % 2 == 0);
+  const W4A8GemmKernelInfo& wk = w4a8_kernel_for(kernel);
+  assert(group % 32 == 0 && group % wk.kgroup == 0 && wk.nr % 2 == 0);  // group sums step 32 codes
   PackedGemmBW4A8 b;
-  b.n = n, b.k = k, b.group = group, b.kernel = &kernel;
+  b.n = n, b.k = k, b.group = group, b.kernel = &kernel, b.w4a8 = &wk;
   b.k_padded = std::max(1, (k + group - 1) / group) * group;
-  const size_t panels = size_t((n + kernel.nr - 1) / kernel.nr);
-  b.codes.assign(panels * size_t(b.k_padded) * size_t(kernel.nr / 2), uint8_t(8 | 8 << 4));
-  b.scale.assign(panels * size_t(b.k_padded / group) * size_t(kernel.nr), 1.0f);
+  const size_t panels = size_t((n + wk.nr - 1) / wk.nr);
+  b.codes.assign(panels * size_t(b.k_padded) * size_t(wk.nr / 2), uint8_t(8 | 8 << 4));
+  b.scale.assign(panels * size_t(b.k_padded / group) * size_t(wk.nr), 1.0f);
   return b;
 }
 
 void put_code(PackedGemmBW4A8& b, int col, int kk, int code) {
-  const size_t nr = size_t(b.kernel->nr), p = size_t(col) / nr, j = size_t(col) % nr;
-  uint8_t& byte = b.codes[(p * size_t(b.k_padded) + size_t(kk)) * (nr / 2) + j / 2];
-  byte = j % 2 ? uint8_t((byte & 15) | code << 4) : uint8_t((byte & 0xF0) | code);
+  const size_t nr = size_t(b.w4a8->nr), kg = size_t(b.w4a8->kgroup), half = nr / 2;
+  const size_t p = size_t(col) / nr, jj = size_t(col) % nr, j = jj % half;
+  const size_t step = size_t(kk) / kg, t = size_t(kk) % kg;
+  uint8_t& byte = b.codes[p * size_t(b.k_padded) * half + step * half * kg + j * kg + t];
+  byte = jj >= half ? uint8_t((byte & 15) | code << 4) : uint8_t((byte & 0xF0) | code);
 }
 
 void put_scale(PackedGemmBW4A8& b, int col, int g, float s) {
-  const size_t nr = size_t(b.kernel->nr), groups = size_t(b.k_padded / b.group);
+  const size_t nr = size_t(b.w4a8->nr), groups = size_t(b.k_padded / b.group);
   b.scale[(size_t(col) / nr * groups + size_t(g)) * nr + size_t(col) % nr] = s;
 }
 
+// Rows per task capped so a task's codes (rows x k_padded bytes) stay about L2-sized; B blocks
+// (nibble bytes) sized to the f32 driver's L2 share.
+kern::GemmPlan plan_w4a8(const PackedGemmBW4A8& b, int m, int threads) {
+  const W4A8GemmKernelInfo& wk = *b.w4a8;
+  GemmBlocking blk = gemm_blocking(f32_gemm_default());
+  const int col_bytes = std::max(1, b.k_padded / 2);
+  blk.kc_max = col_bytes;  // never split over k: the plan's kc is one whole column of nibbles
+  const int rows_cap = std::max(1, (1 << 20) / b.k_padded);
+  blk.mc_max = std::max(wk.mr, std::min(blk.mc_max, rows_cap) / wk.mr * wk.mr);
+  return kern::plan_gemm(blk, wk.mr, wk.nr, m, b.n, col_bytes, 1, threads);
+}
+
+struct W4A8Task {
+  const PackedGemmBW4A8& b;
+  const int8_t* aq;      // rows of the task, row i at aq + i * k_padded
+  const int32_t* corr;   // [rows][groups]: -8 * code sum per group
+  const float* a_scale;  // [rows]
+};
+
+// One micro-tile at task row i, column j (N tail through a scratch tile), then the epilogue.
+void w4a8_tile(const W4A8Task& t, int mr, int nr, int i, int j, const float* bias, const Epilogue& e, float* c,
+               size_t ldc) {
+  const PackedGemmBW4A8& b = t.b;
+  const W4A8GemmKernelInfo& wk = *b.w4a8;
+  const size_t kp = size_t(b.k_padded), groups = kp / size_t(b.group), p = size_t(j / wk.nr);
+  const uint8_t* panel = b.codes.data() + p * kp * size_t(wk.nr / 2);
+  const float* sw = b.scale.data() + p * groups * size_t(wk.nr);
+  const size_t steps = size_t(b.group / wk.kgroup);
+  float* ct = c + size_t(i) * ldc + size_t(j);
+  const int8_t* a = t.aq + size_t(i) * kp;
+  const int32_t* corr = t.corr + size_t(i) * groups;
+  if (nr == wk.nr) {
+    wk.kernel(size_t(mr), groups, steps, a, kp, corr, groups, panel, sw, t.a_scale + i, ct, ldc);
+  } else {
+    alignas(64) float tile[kern::kMaxTileFloats];
+    wk.kernel(size_t(mr), groups, steps, a, kp, corr, groups, panel, sw, t.a_scale + i, tile, size_t(wk.nr));
+    for (int r = 0; r < mr; ++r) std::memcpy(ct + size_t(r) * ldc, tile + r * wk.nr, sizeof(float) * size_t(nr));
+  }
+  if (bias || e.act != Activation::none || e.residual)
+    b.kernel->epilogue(size_t(mr), size_t(nr), ct, ldc, bias ? bias + j : nullptr, e.act,
+                       e.residual ? e.residual + size_t(i) * e.ld_residual + size_t(j) : nullptr, e.ld_residual);
+}
+
 }  // namespace
+
+const W4A8GemmKernelInfo& w4a8_kernel_for(const Q8GemmKernelInfo& q8) {
+  for (const W4A8GemmKernelInfo& k : kW4A8Kernels)
+    if (k.q8_partner == q8.name) return k;
+  return kW4A8Kernels[0];
+}
 
 PackedGemmBW4A8 pack_b_w4a8_codes(const Q8GemmKernelInfo& kernel, const uint8_t* codes, const float* scales, int n,
                                   int k, int group) {
@@ -91,54 +134,58 @@ PackedGemmBW4A8 pack_b_w4a8(const Q8GemmKernelInfo& kernel, const float* w, int 
   return b;
 }
 
-void gemm_w4a8(int m, const float* a, size_t lda, const PackedGemmBW4A8& b, const float* bias, const Epilogue& epi,
-               float* c, size_t ldc, ThreadPool& pool) {
+void kern::run_gemm_w4a8(int m, const W4A8RowSource& src, const PackedGemmBW4A8& b, const float* bias,
+                         const Epilogue& epi, float* c, size_t ldc, ThreadPool& pool) {
   if (m <= 0 || b.n <= 0) return;
-  const Q8GemmKernelInfo& kn = *b.kernel;
-  const int mr = kn.mr, nr = kn.nr, groups = b.k_padded / b.group;
-  const int panels = (b.n + nr - 1) / nr;
-  const int mc = std::max(mr, std::min(m, 256) / mr * mr);  // rows per task: amortise the unpack
-  const int m_blocks = (m + mc - 1) / mc;
-  // Enough column chunks to keep every thread busy when m is small (one time-embedding row).
-  const int n_chunks = std::min(panels, std::max(1, 2 * int(pool.threads()) / m_blocks));
-  const int chunk = (panels + n_chunks - 1) / n_chunks;
-  const size_t kp = size_t(b.k_padded);
-  pool.parallel_for(size_t(m_blocks) * size_t(n_chunks), 1, [&](size_t t0, size_t t1) {
-    thread_local std::vector<int8_t> aq, bq;
-    thread_local std::vector<float> a_scale, acc, tile;
+  assert(b.kernel && b.w4a8 && "B was never packed");
+  const Q8GemmKernelInfo& q8 = *b.kernel;
+  const int mr = b.w4a8->mr, nr = b.w4a8->nr;
+  const size_t kp = size_t(b.k_padded), group = size_t(b.group), groups = kp / group;
+  const kern::GemmPlan plan = plan_w4a8(b, m, int(pool.threads()));
+  kern::run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
+    thread_local std::vector<int8_t> aq;
+    thread_local std::vector<float> a_scale;
     thread_local std::vector<int32_t> corr;
-    for (size_t t = t0; t < t1; ++t) {
-      const int m0 = int(t / size_t(n_chunks)) * mc, rows = std::min(mc, m - m0);
-      const int p0 = int(t % size_t(n_chunks)) * chunk, p1 = std::min(panels, p0 + chunk);
-      aq.resize(size_t(rows) * kp), a_scale.resize(size_t(rows));
-      for (int i = 0; i < rows; ++i)
-        kn.quantize_row(size_t(b.k), kp, a + size_t(m0 + i) * lda, kn.a_format, aq.data() + size_t(i) * kp,
-                        &a_scale[size_t(i)]);
-      bq.resize(size_t(b.group) * size_t(nr)), corr.resize(size_t(nr));
-      acc.resize(size_t(rows) * size_t(nr)), tile.resize(size_t(mr) * size_t(nr));
-      for (int p = p0; p < p1; ++p) {
-        std::fill(acc.begin(), acc.end(), 0.0f);
-        for (int g = 0; g < groups; ++g) {
-          unpack_group(b, p, g, bq.data(), corr.data());
-          const float* sw = b.scale.data() + (size_t(p) * size_t(groups) + size_t(g)) * size_t(nr);
-          for (int i = 0; i < rows; i += mr) {
-            const int r = std::min(mr, rows - i);
-            kn.kernel(size_t(r), size_t(b.group / kn.kgroup), aq.data() + size_t(i) * kp + size_t(g) * size_t(b.group),
-                      kp, bq.data(), tile.data(), size_t(nr), &a_scale[size_t(i)], sw, corr.data());
-            for (int ii = 0; ii < r; ++ii)
-              for (int j = 0; j < nr; ++j) acc[size_t(i + ii) * nr + j] += tile[size_t(ii) * nr + j];
-          }
-        }
-        const int j0 = p * nr, cols = std::min(nr, b.n - j0);
-        for (int i = 0; i < rows; ++i)
-          std::memcpy(c + size_t(m0 + i) * ldc + size_t(j0), &acc[size_t(i) * nr], sizeof(float) * size_t(cols));
-        if (!bias && epi.act == Activation::none && !epi.residual) continue;
-        const float* res = epi.residual ? epi.residual + size_t(m0) * epi.ld_residual + size_t(j0) : nullptr;
-        kn.epilogue(size_t(rows), size_t(cols), c + size_t(m0) * ldc + size_t(j0), ldc, bias ? bias + j0 : nullptr,
-                    epi.act, res, epi.ld_residual);
+    thread_local std::vector<float> row;  // a gathered row, for sources that do not have it in place
+    row.resize(std::max(row.size(), size_t(b.k)));
+    const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, rows = std::min(m - m0, plan.mc);
+    const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(b.n, n0 + plan.nc);
+    aq.resize(std::max(aq.size(), size_t(rows) * kp)), a_scale.resize(std::max(a_scale.size(), size_t(rows)));
+    corr.resize(std::max(corr.size(), size_t(rows) * groups));
+    for (int i = 0; i < rows; ++i) {
+      int8_t* q = aq.data() + size_t(i) * kp;
+      q8.quantize_row(size_t(b.k), kp, src.row(src.ctx, m0 + i, row.data()), Q8AFormat::s8, q, &a_scale[size_t(i)]);
+      b.w4a8->group_sums(groups, group, q, &corr[size_t(i) * groups]);
+    }
+    Epilogue e = epi;
+    if (e.residual) e.residual += size_t(m0) * e.ld_residual;
+    const W4A8Task task{b, aq.data(), corr.data(), a_scale.data()};
+    float* cm = c + size_t(m0) * ldc;
+    for (int jc = n0; jc < n1; jc += plan.nc_l2) {  // B block in L2, reused by every row tile
+      const int j1 = std::min(n1, jc + plan.nc_l2);
+      for (int i = 0; i < rows; i += mr) {
+        // The next micro-row's C lines, as the int8 driver does: stores that miss stall the
+        // kernel's final writes (the rows are ldc apart, which hardware prefetchers follow badly).
+        for (int r = i + mr; r < std::min(rows, i + 2 * mr); ++r)
+          for (int j = jc; j < j1; j += 16) __builtin_prefetch(cm + size_t(r) * ldc + size_t(j), 1, 2);
+        for (int j = jc; j < j1; j += nr)
+          w4a8_tile(task, std::min(mr, rows - i), std::min(nr, n1 - j), i, j, bias, e, cm, ldc);
       }
     }
   });
+}
+
+void gemm_w4a8(int m, const float* a, size_t lda, const PackedGemmBW4A8& b, const float* bias, const Epilogue& epi,
+               float* c, size_t ldc, ThreadPool& pool) {
+  struct InPlace {
+    const float* a;
+    size_t lda;
+  } in_place{a, lda};
+  const kern::W4A8RowSource src{&in_place, [](const void* ctx, int r, float*) {
+                                  const auto* p = static_cast<const InPlace*>(ctx);
+                                  return p->a + size_t(r) * p->lda;
+                                }};
+  kern::run_gemm_w4a8(m, src, b, bias, epi, c, ldc, pool);
 }
 
 }  // namespace zoomrt

@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_w4a8.h"
+#include "kernels/gemm/config.h"
 #include "tools/bench/bench.h"
 #include "tools/bench/onednn_util.h"
 
@@ -97,6 +99,15 @@ Runner onednn_conv(const ConvShape& s, ThreadPool&) {
 
 }  // namespace
 
+// INT4 W4A8 (dtype "int4"): 4-bit weights, one scale per 64 values of (r, s, c); im2col rows
+// gathered and quantised to int8 inside the timed call, as for int8.
+Runner zoomrt_conv_w4a8(const ConvShape& s, ThreadPool& pool) {
+  auto d = std::make_shared<ConvData>(s);
+  auto w = std::make_shared<PackedConvWeightsW4A8>(
+      pack_conv2d_w4a8(q8_gemm_default(), d->w.data(), s.k, s.c, s.r, s.s, 64));
+  return [d, w, s, &pool] { conv2d_nhwc_w4a8(s, d->x.data(), *w, nullptr, Epilogue{}, d->y.data(), pool); };
+}
+
 void add_conv_cases(std::vector<Case>& cases, int) {
   for (const ConvCase& cc : kConvShapes) {
     const ConvShape s = cc.sh;
@@ -107,6 +118,7 @@ void add_conv_cases(std::vector<Case>& cases, int) {
     cases.push_back({op, "f32", shape, "openblas", flops, [s](ThreadPool& p) { return openblas_conv(s, p); }});
     cases.push_back({op, "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_conv(s, p); }});
     cases.push_back({op, "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_q8(s, p); }});
+    cases.push_back({op, "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_w4a8(s, p); }});
   }
 }
 

@@ -6,7 +6,9 @@
 #include <memory>
 
 #include "kernels/gemm/gemm.h"
+#include "kernels/gemm/config.h"
 #include "kernels/gemm/q8_gemm.h"
+#include "kernels/gemm/w4a8_gemm.h"
 #include "tools/bench/bench.h"
 #include "tools/bench/onednn_util.h"
 
@@ -59,6 +61,17 @@ Runner zoomrt_linear_q8(const LinearShape& s, ThreadPool& pool) {
   };
 }
 
+// INT4 W4A8 (dtype "int4"): 4-bit weights, one scale per 64 k (the runtime's int4a8 default),
+// activations quantised per row inside the timed call as for int8.
+constexpr int kInt4Group = 64;
+Runner zoomrt_linear_w4a8(const LinearShape& s, ThreadPool& pool) {
+  auto d = std::make_shared<LinearData>(s);
+  auto packed = std::make_shared<PackedGemmBW4A8>(pack_b_w4a8(q8_gemm_default(), d->w.data(), s.n, s.k, kInt4Group));
+  return [d, packed, s, &pool] {
+    gemm_w4a8(s.m, d->a.data(), size_t(s.k), *packed, nullptr, Epilogue{}, d->c.data(), size_t(s.n), pool);
+  };
+}
+
 Runner openblas_linear(const LinearShape& s, ThreadPool&) {
   auto d = std::make_shared<LinearData>(s);
   return [d, s] {
@@ -96,6 +109,7 @@ void add_gemm_cases(std::vector<Case>& cases, int) {
     cases.push_back({"linear", "f32", shape, "openblas", flops, [s](ThreadPool& p) { return openblas_linear(s, p); }});
     cases.push_back({"linear", "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear(s, p); }});
     cases.push_back({"linear", "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_q8(s, p); }});
+    cases.push_back({"linear", "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_w4a8(s, p); }});
   }
 }
 

@@ -2,10 +2,12 @@
 //              [--unet-step]   (only the full UNet step per weight format, see bench.h)
 // Measures the FP32 FMA peak, then every case (ours and the baselines on the same shapes) and
 // prints a table, or with --json one object: {peak_gflops, threads, isa, cases: [...]}.
+#include <unistd.h>
 #include <omp.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <cstdio>
 #include <iostream>
@@ -62,8 +64,21 @@ std::vector<Timing> time_group(const std::vector<Runner>& runs, double min_secon
 }  // namespace
 }  // namespace zoomrt::bench
 
+// oneDNN's OpenMP threads keep spinning for a while after each call (libgomp's default wait
+// policy) and steal a core from the implementation timed right after them in the interleaved
+// rounds: short zoomrt cases then measured ~110 instead of ~215 GF/s. libgomp reads the policy
+// when it is loaded, before main, so the bench re-executes itself once with a passive policy
+// (and OpenBLAS threads told to sleep soon) unless the caller chose one.
+static void use_passive_thread_waits(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then run as we are
+}
+
 int main(int argc, char** argv) {
   using namespace zoomrt;
+  use_passive_thread_waits(argv);
   CLI::App app{"zoomrt-bench: zoomrt kernels vs. the machine's FMA peak, OpenBLAS and oneDNN"};
   bool json = false;
   int threads = 0;
