@@ -29,6 +29,9 @@ struct TensorInfo {
 // One struct for all ops' attributes; each op reads only the fields its line in ops.h names.
 struct Attrs {
   int stride = 1, pad = 0, groups = 1;  // conv2d
+  // conv2d (groups 1), group_norm(_silu), upsample_nearest2x, pad2d: the image tensor x and the
+  // output are NHWC [n,h,w,c] instead of NCHW (graph/layout_pass.cpp sets it; weights unchanged).
+  bool channels_last = false;
   int pads[4] = {0, 0, 0, 0};           // pad2d: top, bottom, left, right
   int heads = 1;                        // attention
   bool causal = false;

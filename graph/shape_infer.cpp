@@ -1,5 +1,6 @@
-// Shape inference: one case per op in ops.h. A mismatch is a builder bug (configs are
-// validated before graphs are built), reported as std::logic_error naming the node.
+// Shape inference: one case per op in ops.h (channels-last variants where the op is marked CL).
+// A mismatch is a builder bug (configs are validated before graphs are built), reported as
+// std::logic_error naming the node.
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -40,18 +41,22 @@ Shape infer_shape(Op op, const std::string& node, const std::vector<Shape>& in, 
       need(in.size() == 2 || in.size() == 3, "needs x, w and an optional bias");
       const Shape& w = in[1];
       need(x.size() == 4 && w.size() == 4, "x and w must be 4-D");
-      need(a.groups >= 1 && x[1] == w[1] * a.groups, "channels " + shape_str(x) + " vs weight " + shape_str(w));
+      need(!a.channels_last || a.groups == 1, "channels-last needs groups 1");
+      const int ci = a.channels_last ? 3 : 1, hi = a.channels_last ? 1 : 2;  // dims of c and h in x
+      need(a.groups >= 1 && x[ci] == w[1] * a.groups, "channels " + shape_str(x) + " vs weight " + shape_str(w));
       need(in.size() == 2 || in[2] == Shape{w[0]}, "bias must be [k]");
-      int64_t p = (x[2] + 2 * a.pad - w[2]) / a.stride + 1;
-      int64_t q = (x[3] + 2 * a.pad - w[3]) / a.stride + 1;
+      int64_t p = (x[hi] + 2 * a.pad - w[2]) / a.stride + 1;
+      int64_t q = (x[hi + 1] + 2 * a.pad - w[3]) / a.stride + 1;
       need(p > 0 && q > 0, "kernel larger than padded input");
+      if (a.channels_last) return {x[0], p, q, w[0]};
       return {x[0], w[0], p, q};
     }
     case Op::pad2d: {
-      need(x.size() >= 2, "needs at least 2 dims");
+      need(x.size() >= 2 && (!a.channels_last || x.size() == 4), "needs at least 2 dims (channels-last: 4)");
       Shape out = x;
-      out[out.size() - 2] += a.pads[0] + a.pads[1];
-      out[out.size() - 1] += a.pads[2] + a.pads[3];
+      const size_t hd = a.channels_last ? 1 : out.size() - 2;  // the padded dims: hd, hd + 1
+      out[hd] += a.pads[0] + a.pads[1];
+      out[hd + 1] += a.pads[2] + a.pads[3];
       return out;
     }
     case Op::linear: {
@@ -71,10 +76,13 @@ Shape infer_shape(Op op, const std::string& node, const std::vector<Shape>& in, 
       return x;
     }
     case Op::group_norm:
-    case Op::group_norm_silu:
-      need(x.size() >= 2 && a.groups >= 1 && x[1] % a.groups == 0, "channels not divisible by groups");
-      need(in[1] == Shape{x[1]} && in[2] == Shape{x[1]}, "gamma/beta must be [c]");
+    case Op::group_norm_silu: {
+      need(x.size() >= 2 && (!a.channels_last || x.size() == 4), "needs at least 2 dims (channels-last: 4)");
+      const int64_t c = a.channels_last ? x.back() : x[1];
+      need(a.groups >= 1 && c % a.groups == 0, "channels not divisible by groups");
+      need(in[1] == Shape{c} && in[2] == Shape{c}, "gamma/beta must be [c]");
       return x;
+    }
     case Op::layer_norm:
       need(!x.empty() && in[1] == Shape{x.back()} && in[2] == Shape{x.back()}, "gamma/beta must be [c]");
       return x;
@@ -89,6 +97,7 @@ Shape infer_shape(Op op, const std::string& node, const std::vector<Shape>& in, 
       return broadcast(node, op, x, in[1]);
     case Op::upsample_nearest2x:
       need(x.size() == 4, "x must be 4-D");
+      if (a.channels_last) return {x[0], 2 * x[1], 2 * x[2], x[3]};
       return {x[0], x[1], 2 * x[2], 2 * x[3]};
     case Op::concat: {
       int ax = norm_axis(a.axis, x.size());

@@ -1,6 +1,11 @@
-// CPU dispatch: one case per op in graph/ops.h. With fast_kernels the ops kernels/fast covers run
-// there (vectorised, threaded); the reference kernels run the rest, and everything otherwise.
+// CPU dispatch: one case per op in graph/ops.h, plus the channels-last forms (run_channels_last).
+// With fast_kernels the ops kernels/fast covers run there (vectorised, threaded); the reference
+// kernels run the rest, and everything otherwise.
 #include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "kernels/fast/ops.h"
 #include "kernels/ref/ops.h"
@@ -19,6 +24,61 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
 
 size_t axis_of(int axis, size_t rank) { return size_t(axis < 0 ? axis + int(rank) : axis); }
 
+// The reference form of a channels-last node: x [n,h,w,c] transposed to NCHW, the NCHW kernel
+// `nchw(x, y)` into an NCHW scratch of y's size, transposed back into y [n,p,q,k]. Two
+// transposes per call on purpose: the reference kernels stay the one NCHW oracle.
+void via_nchw(const Shape& xs, const Shape& ys, const float* x, float* y,
+              const std::function<void(const float*, float*)>& nchw) {
+  static constexpr int kToNchw[] = {0, 3, 1, 2}, kToNhwc[] = {0, 2, 3, 1};
+  std::vector<float> xt(size_t(shape_numel(xs))), yt(size_t(shape_numel(ys)));
+  ref::permute(xs, kToNchw, x, xt.data());
+  nchw(xt.data(), yt.data());
+  const Shape yt_shape{ys[0], ys[3], ys[1], ys[2]};
+  ref::permute(yt_shape, kToNhwc, yt.data(), y);
+}
+
+// Ops marked channels-last (graph/ops.h "CL"): x and y NHWC. The fast kernels run them in
+// place; the reference path (fast_kernels false) goes through via_nchw.
+void run_channels_last(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool,
+                       bool fast_kernels) {
+  auto in = [&](size_t i) { return static_cast<const float*>(ptr(n.inputs[i])); };
+  const Shape &xs = g.tensor(n.inputs[0]).shape, &ys = g.tensor(n.output).shape;
+  const float* x = in(0);
+  float* y = static_cast<float*>(ptr(n.output));
+  const Attrs& a = n.attrs;
+  const int nb = int(xs[0]), h = int(xs[1]), w = int(xs[2]), c = int(xs[3]);
+  const bool silu = n.op == Op::group_norm_silu;
+  switch (n.op) {
+    case Op::conv2d: {  // the fast path is run_fast_node; this is the reference one
+      const Shape& ws = g.tensor(n.inputs[1]).shape;
+      ref::Conv2dShape sh{nb, c, h, w, int(ws[0]), int(ws[2]), int(ws[3]), a.stride, a.pad, a.groups};
+      return via_nchw(xs, ys, x, y, [&](const float* xt, float* yt) {
+        ref::conv2d(sh, xt, in(1), n.inputs.size() > 2 ? in(2) : nullptr, yt, pool);
+      });
+    }
+    case Op::pad2d:
+      if (fast_kernels) return fast::pad2d_nhwc(nb, h, w, c, a.pads[0], a.pads[1], a.pads[2], a.pads[3], x, y, pool);
+      return via_nchw(xs, ys, x, y, [&](const float* xt, float* yt) {
+        ref::pad2d(int64_t(nb) * c, h, w, a.pads[0], a.pads[1], a.pads[2], a.pads[3], xt, yt);
+      });
+    case Op::group_norm:
+    case Op::group_norm_silu:
+      if (fast_kernels)
+        return fast::group_norm_nhwc(nb, int64_t(h) * w, c, a.groups, a.eps, x, in(1), in(2), silu, y, pool);
+      return via_nchw(xs, ys, x, y, [&](const float* xt, float* yt) {
+        ref::group_norm(nb, c, int64_t(h) * w, a.groups, a.eps, xt, in(1), in(2), yt, pool);
+        if (silu) ref::silu(shape_numel(ys), yt, yt, pool);
+      });
+    case Op::upsample_nearest2x:
+      if (fast_kernels) return fast::upsample_nearest2x_nhwc(nb, h, w, c, x, y, pool);
+      return via_nchw(xs, ys, x, y, [&](const float* xt, float* yt) {
+        ref::upsample_nearest2x(nb, c, h, w, xt, yt, pool);
+      });
+    default:
+      throw std::logic_error(fmt::format("node {}: {} has no channels-last form", n.name, op_name(n.op)));
+  }
+}
+
 }  // namespace
 
 void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(TensorId)>& ptr, ThreadPool& pool,
@@ -30,6 +90,7 @@ void run_cpu_node(const Graph& g, const Node& n, const std::function<void*(Tenso
   const Shape& xs = in_shape(0);
   const int64_t numel = shape_numel(ys);
   const Attrs& a = n.attrs;
+  if (a.channels_last) return run_channels_last(g, n, ptr, pool, fast_kernels);
   switch (n.op) {
     case Op::conv2d: {
       const Shape& ws = in_shape(1);

@@ -55,7 +55,10 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     : graph_(fuse_group_norm_silu(g)), pool_(pool) {  // one pass over memory per norm + silu pair
   const bool fast_kernels = opts.fast_kernels;
   fast_kernels_ = fast_kernels;
-  if (!fast_kernels && opts.precision.weights != WeightFormat::f32)
+  // The fast kernels run image tensors NHWC between the graph's edges (the convolutions read
+  // and write them in place); the reference path keeps the graph as built: the NCHW oracle.
+  if (fast_kernels) graph_ = to_channels_last(graph_);
+  if (!fast_kernels && !opts.precision.all_f32())
     fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",
                precision_name(opts.precision));
   order_ = topological_order(graph_);

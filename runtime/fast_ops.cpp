@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 #include "kernels/gemm/config.h"
@@ -10,28 +11,23 @@ namespace zoomrt {
 
 namespace {
 
-BFormat bformat(WeightFormat w) {
-  switch (w) {
-    case WeightFormat::f16: return BFormat::f16;
-    case WeightFormat::int4:
-    case WeightFormat::int4a8: return BFormat::q4;  // int4a8 convolutions: W4A16
-    default: return BFormat::f32;
-  }
-}
-
 // Packs a weight stored as int8 codes or int4-gG codes without re-quantising: true when done.
 // Rank-4 int8 codes are reordered to the convolution's (r, s, c) reduction order (int4 files
 // already hold that order, weights/quantized.h).
-// w4a8: the policy runs int4 linear layers W4A8.
+// w4a8: the policy runs int4 layers W4A8 (linear and conv: both reduce over the codes' order).
 bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNode& f) {
   const std::vector<int64_t>& ws = sw.shape;
   const int out = int(ws[0]), k = int(sw.k());
   const bool conv = n.op == Op::conv2d;
   if (sw.spec.format != QuantFormat::int8 && sw.spec.format != QuantFormat::int4) return false;
   const std::vector<float> scales = to_f32(*sw.scales);  // (the mapping may be unaligned)
-  if (sw.spec.format == QuantFormat::int4 && !conv && w4a8) {
+  if (sw.spec.format == QuantFormat::int4 && w4a8) {
     f.w4a8 = true;
-    f.gemm_w4a8 = pack_b_w4a8_codes(q8_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
+    PackedGemmBW4A8 b = pack_b_w4a8_codes(q8_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
+    if (conv)
+      f.conv_w4a8 = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
+    else
+      f.gemm_w4a8 = std::move(b);
     return true;
   }
   if (sw.spec.format == QuantFormat::int8) {
@@ -63,10 +59,29 @@ bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNod
   return true;
 }
 
+// Rounds an f32 weight to int8 / int4-gG codes with the quantiser `zoomrt quantize` uses
+// (weights/quantized.h), so a policy and a quantised file of the same format give the same
+// codes. The tensors back the views of `sw` and must outlive it.
+StoredWeight quantise_weight(const Shape& ws, const float* w, const LayerPrecision& lp,
+                             std::vector<QuantTensor>& tensors, std::vector<TensorView>& views) {
+  const QuantSpec spec = lp.weights == WeightFormat::int8 ? QuantSpec{QuantFormat::int8}
+                                                          : QuantSpec{QuantFormat::int4, lp.group};
+  StoredWeight sw;
+  sw.spec = spec;
+  sw.quantized = true;
+  sw.shape.assign(ws.begin(), ws.end());
+  tensors = quantize_weight("w", sw.shape, w, spec);
+  views.resize(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i)
+    views[i] = {tensors[i].name, tensors[i].dtype, tensors[i].shape, tensors[i].bytes.data(), tensors[i].bytes.size()};
+  sw.data = &views[0], sw.scales = &views[1];
+  return sw;
+}
+
 }  // namespace
 
 size_t FastNode::weight_bytes() const {
-  if (w4a8) return gemm_w4a8.bytes();
+  if (w4a8) return gemm_w4a8.bytes() + conv_w4a8.gemm.bytes();
   if (q8) return gemm_q8.data.size() + conv_q8.gemm.data.size() + 4 * (gemm_q8.scale.size() + conv_q8.gemm.scale.size());
   return gemm.bytes() + conv.gemm.bytes();
 }
@@ -84,14 +99,13 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
   }
   if (!fast_node_packs_weight(g, n)) return nullptr;
   auto f = std::make_unique<FastNode>();
-  if (!weight_f32 && stored && stored->quantized && 
-      pack_stored_codes(n, *stored, precision.weights == WeightFormat::int4a8, *f))
+  const LayerPrecision lp = precision.for_weight(g.tensor(n.inputs[1]).name);  // this op class's format
+  if (!weight_f32 && stored && stored->quantized && pack_stored_codes(n, *stored, lp.weights == WeightFormat::int4a8, *f))
     return f;
   // One layer in f32 at most: the view itself when it is aligned F32, else a converted (or
   // dequantised) copy.
   std::vector<float> converted;
   const float* w = weight_f32;
-  const BFormat fmt = bformat(precision.weights);
   if (!w) {
     assert(stored && stored->data);
     const TensorView* view = stored->data;
@@ -103,24 +117,22 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
     }
   }
   const Shape& ws = g.tensor(n.inputs[1]).shape;
-  const bool q8 = precision.weights == WeightFormat::int8;
-  f->q8 = q8;
-  if (n.op == Op::linear) {
-    if (precision.weights == WeightFormat::int4a8) {
-      f->w4a8 = true;
-      f->gemm_w4a8 = pack_b_w4a8(q8_gemm_default(), w, int(ws[0]), int(ws[1]), precision.group);
-    } else if (q8) {
-      f->gemm_q8 = pack_b_q8(w, int(ws[0]), int(ws[1]), Layout::nk);
-      std::vector<int8_t>().swap(f->gemm_q8.quantized);  // inspection copy: not needed here
-    } else {
-      f->gemm = pack_b(w, int(ws[0]), int(ws[1]), Layout::nk, fmt, precision.group);
+  if (lp.weights == WeightFormat::int8 || lp.weights == WeightFormat::int4 || lp.weights == WeightFormat::int4a8) {
+    std::vector<QuantTensor> tensors;
+    std::vector<TensorView> views;
+    const StoredWeight sw = quantise_weight(ws, w, lp, tensors, views);
+    if (!lp.weights_only) {
+      pack_stored_codes(n, sw, lp.weights == WeightFormat::int4a8, *f);
+      return f;
     }
-  } else if (q8) {
-    f->conv_q8 = pack_conv2d_q8(w, int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]));
-    std::vector<int8_t>().swap(f->conv_q8.gemm.quantized);
-  } else {
-    f->conv = pack_conv2d(w, int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]), fmt, precision.group);
+    converted = dequantize(sw);  // int8w: the int8 weights' values, f32 arithmetic
+    w = converted.data();
   }
+  const BFormat fmt = lp.weights == WeightFormat::f16 ? BFormat::f16 : BFormat::f32;
+  if (n.op == Op::linear)
+    f->gemm = pack_b(w, int(ws[0]), int(ws[1]), Layout::nk, fmt, lp.group);
+  else
+    f->conv = pack_conv2d(w, int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]), fmt, lp.group);
   return f;
 }
 
@@ -150,6 +162,19 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
     return;
   }
   const Shape& ws = g.tensor(n.inputs[1]).shape;
+  if (n.attrs.channels_last) {  // x [n,h,w,c] and y [n,p,q,k] straight through: no transposes
+    ConvShape sh{int(xs[0]), int(xs[3]), int(xs[1]), int(xs[2]), int(ws[0]), int(ws[2]), int(ws[3]),
+                 n.attrs.stride, n.attrs.pad};
+    if (f.w4a8)
+      conv2d_nhwc_w4a8(sh, x, f.conv_w4a8, bias, Epilogue{}, y, pool);
+    else if (f.q8)
+      conv2d_nhwc_q8(sh, x, f.conv_q8, bias, Epilogue{}, y, pool);
+    else
+      conv2d_nhwc_f32(sh, x, f.conv, bias, Epilogue{}, y, pool);
+    return;
+  }
+  if (f.w4a8)  // the layout pass makes every groups-1 convolution channels-last before packing
+    throw std::logic_error(n.name + ": int4a8 convolution outside a channels-last graph");
   ConvShape sh{int(xs[0]), int(xs[1]), int(xs[2]), int(xs[3]), int(ws[0]), int(ws[2]), int(ws[3]), n.attrs.stride,
                n.attrs.pad};
   if (f.q8)

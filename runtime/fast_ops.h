@@ -17,6 +17,7 @@
 #include "graph/graph.h"
 #include "kernels/attention/attention_f32.h"
 #include "kernels/conv/conv.h"
+#include "kernels/conv/conv_w4a8.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/q8_gemm.h"
 #include "kernels/gemm/w4a8_gemm.h"
@@ -32,8 +33,9 @@ struct FastNode {
   PackedGemmBQ8 gemm_q8;      // linear int8
   PackedConvWeightsQ8 conv_q8;  // conv2d int8
   PackedGemmBW4A8 gemm_w4a8;  // linear int4a8
+  PackedConvWeightsW4A8 conv_w4a8;  // conv2d int4a8 (quantised from float weights)
   bool q8 = false;            // the *_q8 members are the packed weights
-  bool w4a8 = false;          // gemm_w4a8 is the packed weight
+  bool w4a8 = false;          // gemm_w4a8 / conv_w4a8 is the packed weight
   bool attention = false;     // attention: kernels/attention (no weights to pack)
   size_t weight_bytes() const;  // bytes of the packed weights
 };

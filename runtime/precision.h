@@ -1,16 +1,25 @@
 // The precision policy of the fast executor path (`--dtype` on `zoomrt eval` and `zoomrt zoom`):
-// which format linear and conv2d weights are packed in. Activations stay FP32 between ops;
-// norms, softmax, attention and every other op always run in FP32.
+// which format linear and conv2d weights are packed in, per op class. Activations stay FP32
+// between ops; norms, softmax, attention and every other op always run in FP32.
 //
 //   f32   weights f32 (the default; the reference path only knows this one)
 //   f16   weights stored f16 in the packed panels, expanded to f32 per B block (F16C)
 //   int8  weights int8 per output channel (symmetric), activations int8 per row, int32 sums
+//   int8w analysis: the int8 weights, dequantised and run in f32 (weight error alone)
 //   int4  weights 4-bit with one f32 scale per group of 32/64/128 k (`int4` = `int4-g64`),
 //         expanded to f32 per B block (W4A16-style: activations stay f32)
-//   int4a8  the same weights; linear layers run W4A8 (kernels/gemm/w4a8_gemm.h: activations
-//         int8 per row, int32 sums per group); conv2d stays W4A16 (no int4 implicit-GEMM conv)
+//   int4a8  the same weights run W4A8: activations int8 per row, int32 sums per group, nibbles
+//         unpacked in registers (kernels/gemm/w4a8_gemm.h, kernels/conv/conv_w4a8.h)
+//
+// A policy is a base format plus optional per-class overrides, written
+// `BASE[,CLASS=FORMAT...]`, e.g. `int4-g64,resnet=int8,time=f16` or `f32,ff=int8` (only the
+// GEGLU feed-forward quantised: how sensitivity is measured). The class of a weight comes from
+// its (diffusers / transformers) tensor name, see op_class_of_weight. Named presets (the
+// defaults `int8`, `int4-g64`, ...) may carry overrides of their own; docs/kernels.md lists them.
 #pragma once
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace zoomrt {
 
@@ -28,16 +37,69 @@ enum class WeightFormat {
 #undef X
 };
 
-struct Precision {
+// X(enumerator, name, help): the op classes a policy can set apart, by weight name.
+#define ZOOMRT_OP_CLASSES(X)                                                            \
+  X(conv_io, "conv_io", "conv_in / conv_out (model edges)")                             \
+  X(resnet, "resnet", "resnet 3x3 convs (conv1, conv2)")                               \
+  X(shortcut, "shortcut", "resnet 1x1 conv_shortcut")                                  \
+  X(sampler, "sampler", "downsampler / upsampler convs")                               \
+  X(time, "time", "time embedding linears and resnet time_emb_proj")                   \
+  X(qkv, "qkv", "attention to_q / to_k / to_v (q_proj / k_proj / v_proj)")             \
+  X(attn_out, "attn_out", "attention to_out (out_proj)")                                \
+  X(proj, "proj", "transformer proj_in / proj_out")                                    \
+  X(ff, "ff", "feed-forward: GEGLU ff.net (mlp fc1 / fc2)")                             \
+  X(other, "other", "any other linear / conv weight")
+
+enum class OpClass {
+#define X(e, name, help) e,
+  ZOOMRT_OP_CLASSES(X)
+#undef X
+};
+constexpr int kOpClassCount = 0
+#define X(e, name, help) +1
+    ZOOMRT_OP_CLASSES(X)
+#undef X
+    ;
+
+// The class of a linear / conv weight from its tensor name ("down_blocks.0.resnets.1.conv2.weight"
+// -> resnet). Unknown names are OpClass::other.
+OpClass op_class_of_weight(std::string_view weight_name);
+const char* op_class_name(OpClass c);
+std::string op_class_names();  // "conv_io | resnet | ..." for help texts
+
+// One class's format.
+struct LayerPrecision {
   WeightFormat weights = WeightFormat::f32;
-  int group = 64;  // int4 / int4a8 only: k per scale (32, 64 or 128)
+  int group = 64;             // int4 / int4a8 only: k per scale (32, 64 or 128)
+  bool weights_only = false;  // int8 only ("int8w"): round the weights to int8, run in f32
+  bool operator==(const LayerPrecision&) const = default;
 };
 
-// "f32", "f16", "int8", "int4", "int4-g32", "int4-g64", "int4-g128", "int4a8", "int4a8-g32", ...
+struct Precision {
+  WeightFormat weights = WeightFormat::f32;  // the base format: every class not overridden
+  int group = 64;
+  bool weights_only = false;
+  struct Override {
+    OpClass cls;
+    LayerPrecision p;
+    bool operator==(const Override&) const = default;
+  };
+  std::vector<Override> overrides = {};  // at most one per class, in class order
+
+  LayerPrecision base() const { return {weights, group, weights_only}; }
+  LayerPrecision for_class(OpClass c) const;
+  LayerPrecision for_weight(std::string_view weight_name) const { return for_class(op_class_of_weight(weight_name)); }
+  bool all_f32() const;  // every class f32 (what the reference kernels can run)
+  bool operator==(const Precision&) const = default;
+};
+
+// "f32", "int8", "int4-g64", or a base plus overrides "int4-g64,resnet=int8" (presets by name).
 std::string precision_name(const Precision& p);
-// Parses those names; InputError "<what>: 'x' is not one of f32 | f16 | ..." otherwise.
+std::string layer_precision_name(const LayerPrecision& p);
+// Parses those names; InputError "<what>: 'x' is not one of f32 | f16 | ..." (or naming the bad
+// class / override) otherwise.
 Precision precision_from_name(const std::string& name, const std::string& what = "--dtype");
-// "f32 | f16 | int8 | int4 | int4-g32 | int4-g64 | int4-g128" for help texts.
+// "f32 | f16 | int8 | ..." (the plain formats and presets) for help texts.
 std::string precision_names();
 
 // How an Executor runs (runtime/executor.h).

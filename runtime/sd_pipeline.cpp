@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "runtime/memory_budget.h"
 #include "runtime/rng.h"
 #include "runtime/schedulers/scheduler.h"
 #include "runtime/tokenizer.h"
@@ -53,6 +54,14 @@ SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), p
     fail_input("{}/scheduler/scheduler_config.json: scheduler class '{}' is not supported (use --scheduler: {})",
                opts.model, sc.class_name, scheduler_names());
   impl_->scheduler = make_scheduler(name, sc);
+  // Every component's executor stays alive for the whole run: refuse up front a run whose packed
+  // weights and arenas cannot fit, before the first weight is packed.
+  MemoryNeed need;
+  for (Component c : kAllComponents)
+    need += estimate_memory(build_component_for_image(cfg_, c, opts.height, opts.width), opts.dtype);
+  check_memory_budget(fmt::format("{} at {}x{} with --dtype {}", opts.model, opts.width, opts.height,
+                                  precision_name(opts.dtype)),
+                      need, opts.memory_budget);
 }
 
 SdPipeline::~SdPipeline() = default;

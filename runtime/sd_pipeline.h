@@ -26,6 +26,7 @@ struct SdOptions {
   std::string scheduler;      // "" = the model's scheduler_config.json
   int threads = 0;
   Precision dtype;            // weight format of linear/conv layers (runtime/precision.h)
+  size_t memory_budget = 0;   // bytes the run may hold (runtime/memory_budget.h); 0 = physical memory
 };
 
 class SdPipeline {

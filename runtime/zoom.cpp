@@ -188,11 +188,22 @@ json zoom_options_json(const ZoomOptions& o, const ZoomGeometry& g) {
 
 ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
   const ZoomGeometry g = make_zoom_geometry(o.width, o.height, o.zoom_factor, o.border_px, o.frames_between, o.feather_px);
-  if (o.keyframes < 1 || o.keyframes > 100000) fail_input("--keyframes: {} must be in 1..100000", o.keyframes);
+  // Fixed bounds, each with its reason: frames are numbered with six digits (%06d, also what
+  // ffmpeg reads), and the schedulers know 1000 training timesteps.
+  if (o.keyframes < 1 || o.keyframes > 100000)
+    fail_input("--keyframes: {} must be in 1..100000 (for a longer zoom, start another run from its last frame with "
+               "--image)",
+               o.keyframes);
+  const int64_t frames = int64_t(o.keyframes - 1) * (o.frames_between + 1) + 1;
+  if (frames > 999999)
+    fail_input("--keyframes/--frames-between: {} keyframes with {} frames between make {} frames, above the 999999 "
+               "that six-digit frame numbers allow (fewer frames between, or split the zoom into runs with --image)",
+               o.keyframes, o.frames_between, frames);
   if (!(o.fps > 0) || o.fps > 240) fail_input("--fps: {} must be above 0 and at most 240", o.fps);
   if (o.prompts.entries.empty() || o.prompts.entries.front().first_keyframe != 0)
     fail_input("--prompt: no prompt for keyframe 0");
-  if (o.model.steps < 1 || o.model.steps > 1000) fail_input("--steps: {} must be in 1..1000", o.model.steps);
+  if (o.model.steps < 1 || o.model.steps > 1000)
+    fail_input("--steps: {} must be in 1..1000 (the schedulers have 1000 training timesteps)", o.model.steps);
   if (!(o.model.guidance >= 0) || o.model.guidance > 100) fail_input("--guidance: {} must be in 0..100", o.model.guidance);
   if (!o.input_image.empty()) load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
   validate_zoom_sim_options(o.sim);

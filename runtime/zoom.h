@@ -33,6 +33,7 @@ struct ZoomModelOptions {
   std::string scheduler;   // "" = the model's scheduler_config.json
   std::string dtype = "f32";
   int threads = 0;         // 0 = all cores; never changes the frames
+  std::string memory_budget;  // "" = physical memory (runtime/memory_budget.h)
 };
 
 struct ZoomOptions {

@@ -206,6 +206,14 @@ TEST_CASE("matrix: an image above the pixel limit, and frames above it", "[matri
   CHECK_FALSE(fs::exists(scratch() + "/out_big/frames"));
 }
 
+TEST_CASE("matrix: a run whose weights and activations exceed the memory budget", "[matrix]") {
+  // The tiny model at 64x64 needs ~45 MiB (runtime/memory_budget.h): refused before any weight is packed.
+  expect_bad(run_cli(zoom_args(scratch() + "/out_budget") + " --memory-budget 1M"),
+             {"needs about", "memory budget of 1 MiB", "--memory-budget"});
+  expect_bad(run_cli(zoom_args(scratch() + "/out_budget") + " --memory-budget lots"), {"--memory-budget", "'lots'"});
+  CHECK_FALSE(fs::exists(scratch() + "/out_budget/frames"));
+}
+
 TEST_CASE("matrix: an image path that is a folder", "[matrix]") {
   expect_bad(run_cli(zoom_args(scratch() + "/out_dirimg") + " --image " + scratch()), {scratch()});
 }
@@ -224,7 +232,10 @@ TEST_CASE("matrix: options out of range", "[matrix]") {
   expect_bad(run_cli(base + " --guidance 1000"), {"--guidance"});
   expect_bad(run_cli(base + " --threads -1"), {"--threads"});
   expect_bad(run_cli(base + " --max-image-pixels 0"), {"--max-image-pixels"});
-  expect_bad(run_cli(base + " --keyframes 100001"), {"--keyframes"});
+  const std::string counts = "zoom --prompt p --quiet --no-video --no-sim --width 64 --height 64 --out " + scratch() +
+                             "/out_range";
+  expect_bad(run_cli(counts + " --keyframes 100001"), {"--keyframes: 100001 must be in 1..100000", "--image"});
+  expect_bad(run_cli(counts + " --keyframes 100000 --frames-between 20"), {"2099980 frames", "999999"});
   expect_bad(run_cli(base + " --steps 1001"), {"--steps"});
   expect_bad(run_cli(base + " --feather -1"), {"--feather"});
 }

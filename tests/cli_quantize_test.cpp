@@ -6,7 +6,9 @@
 // random UNet (printed by the test; see docs/kernels.md), so a regression fails.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
@@ -45,12 +47,13 @@ struct Floor {
   double floor;
 };
 // Cosine of the quantised UNet against diffusers' FP32 output.
-// Measured (sd2_tiny, this CPU): f16 1.000000, int8 0.998759, int4-g32/64/128 0.895771 / 0.877194
-// / 0.864792 (the same values as the --dtype policy: the codes are the same), palette2..8
+// Measured (sd2_tiny, this CPU): f16 1.000000, int8 0.998787, int4-g32/64/128 0.924368 / 0.916776
+// / 0.920456 (int4 scales chosen for least squared error; the same values as the --dtype
+// policy: the codes are the same), palette2..8
 // 0.478 / 0.741 / 0.867 / 0.968 / 0.989 / 0.9975 / 0.999438, sparse24 0.477 (half of every
 // random layer pruned: these tiny random weights have no small-magnitude half to lose).
-constexpr Floor kFloors[] = {{"f16", 0.9999},    {"int8", 0.998},     {"int4-g32", 0.85},  {"int4-g64", 0.85},
-                             {"int4-g128", 0.84}, {"palette2", 0.45},  {"palette3", 0.72},  {"palette4", 0.85},
+constexpr Floor kFloors[] = {{"f16", 0.9999},    {"int8", 0.9985},    {"int4-g32", 0.91},  {"int4-g64", 0.90},
+                             {"int4-g128", 0.90}, {"palette2", 0.45},  {"palette3", 0.72},  {"palette4", 0.85},
                              {"palette5", 0.96},  {"palette6", 0.98},  {"palette7", 0.995}, {"palette8", 0.999},
                              {"sparse24", 0.45}};
 
@@ -185,6 +188,37 @@ TEST_CASE("a stored int4 model runs W4A8 under --dtype int4a8 within the int4 fl
   const double c = cosine(to_f32(SafetensorsFile::open(dir.path + "/pred.safetensors").at("noise_pred")),
                           to_f32(io.at("noise_pred")));
   WARN("sd2_tiny unet stored int4-g64, run int4a8: cosine vs diffusers fp32 " << c);
-  CHECK(c >= 0.85);
-  CHECK(c < 0.999);  // the activations really were quantised (W4A16 alone gives 0.877194)
+  CHECK(c >= 0.90);
+  CHECK(c < 0.999);  // the activations really were quantised (W4A16 alone gives 0.916776)
+}
+
+TEST_CASE("eval --compare prints cosine, max abs and relative RMS error against a reference file") {
+  TempDir dir("compare");
+  fs::create_directories(dir.path);
+  const std::string pred = dir.path + "/pred.safetensors";
+  CliResult e = run_cli("eval --model " + kModel + " --component unet --dtype int8-mix --inputs " + kModel +
+                        "/io/unet.safetensors --output " + pred + " --compare " + kModel + "/io/unet.safetensors");
+  INFO(e.err);
+  REQUIRE(e.status == 0);
+  // The same three figures computed here from the written output and the diffusers reference.
+  SafetensorsFile io = SafetensorsFile::open(kModel + "/io/unet.safetensors");
+  const std::vector<float> got = to_f32(SafetensorsFile::open(pred).at("noise_pred")), ref = to_f32(io.at("noise_pred"));
+  double dd = 0, bb = 0, max_abs = 0;
+  for (size_t i = 0; i < ref.size(); ++i)
+    dd += double(got[i] - ref[i]) * (got[i] - ref[i]), bb += double(ref[i]) * ref[i],
+        max_abs = std::max(max_abs, double(std::abs(got[i] - ref[i])));
+  double cos = 0, printed_max = 0, rel = 0;
+  const size_t at = e.out.find("noise_pred: cosine ");
+  REQUIRE(at != std::string::npos);
+  REQUIRE(std::sscanf(e.out.c_str() + at, "noise_pred: cosine %lf max_abs %lf rel_rms %lf", &cos, &printed_max, &rel) ==
+          3);
+  CHECK(cos == Approx(cosine(got, ref)).epsilon(1e-6));
+  CHECK(printed_max == Approx(max_abs).epsilon(1e-3));
+  CHECK(rel == Approx(std::sqrt(dd / bb)).epsilon(1e-3));
+  CHECK(cos >= 0.999);  // int8-mix meets the issue's int8 target on this model (0.999564)
+  // A reference without any of the outputs is bad input naming the file.
+  CliResult bad = run_cli("eval --model " + kModel + " --component unet --inputs " + kModel +
+                          "/io/unet.safetensors --compare " + kModel + "/io/text_encoder.safetensors");
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.err, Catch::Contains("text_encoder.safetensors") && Catch::Contains("none of the outputs"));
 }

@@ -1,8 +1,15 @@
 // graph/passes.h: group_norm -> silu fusion on a ResNet block (both pairs fused, names and the
-// output kept) and the cases it must leave alone (norm output read twice, or a graph output).
+// output kept) and the cases it must leave alone (norm output read twice, or a graph output);
+// to_channels_last on the fixture UNets and VAE (only edge permutes left, names and outputs
+// kept) and on a small graph that needs conversions in the middle. The values are checked in
+// tests/runtime_executor_test.cpp (this test links zoomrt_graph only).
+#include <set>
+#include <string>
+
 #include <catch2/catch.hpp>
 
 #include "graph/builder.h"
+#include "graph/model_config.h"
 #include "graph/models.h"
 #include "graph/passes.h"
 
@@ -57,4 +64,105 @@ TEST_CASE("a group norm read by more than the silu, or marked as output, is not 
   CHECK(f.nodes().size() == g.nodes().size());
   CHECK(count_op(f, Op::group_norm_silu) == 0);
   CHECK(f.outputs().size() == 3);
+}
+
+// ---- to_channels_last ----
+
+namespace {
+
+JsonConfig fixture_config(const std::string& model, const std::string& file) {
+  return JsonConfig::load(std::string(ZOOMRT_FIXTURES_DIR) + "/models/" + model + "/" + file);
+}
+
+// The rewritten graph's invariants: same inputs, weights and outputs (names and shapes); every
+// node of `g` kept under its name except the transformer permutes; image ops channels-last.
+void check_channels_last(const Graph& g, const Graph& cl) {
+  REQUIRE(cl.inputs().size() == g.inputs().size());
+  for (size_t i = 0; i < g.inputs().size(); ++i) {
+    CHECK(cl.tensor(cl.inputs()[i]).name == g.tensor(g.inputs()[i]).name);
+    CHECK(cl.tensor(cl.inputs()[i]).shape == g.tensor(g.inputs()[i]).shape);
+  }
+  REQUIRE(cl.outputs().size() == g.outputs().size());
+  for (size_t i = 0; i < g.outputs().size(); ++i) {
+    CHECK(cl.tensor(cl.outputs()[i]).name == g.tensor(g.outputs()[i]).name);
+    CHECK(cl.tensor(cl.outputs()[i]).shape == g.tensor(g.outputs()[i]).shape);
+  }
+  CHECK(cl.weights().size() == g.weights().size());
+  CHECK(cl.param_count() == g.param_count());
+  std::set<std::string> names;
+  for (const Node& n : cl.nodes()) names.insert(n.name);
+  for (const Node& n : g.nodes())
+    if (n.op != Op::permute) CHECK(names.count(n.name) == 1);
+  for (const Node& n : cl.nodes()) {
+    INFO(n.name);
+    const bool image_op = n.op == Op::conv2d || n.op == Op::group_norm || n.op == Op::group_norm_silu ||
+                          n.op == Op::upsample_nearest2x || n.op == Op::pad2d;
+    if (image_op) CHECK(n.attrs.channels_last);
+    if (n.op == Op::concat) CHECK(n.attrs.axis == 3);  // the skip connections, along channels
+  }
+}
+
+}  // namespace
+
+TEST_CASE("to_channels_last leaves only the edge permutes in the fixture UNets") {
+  for (const char* model : {"sd2_tiny", "sd15_tiny"}) {
+    INFO(model);
+    const UNetConfig cfg = UNetConfig::from(fixture_config(model, "unet/config.json"));
+    const Graph g = fuse_group_norm_silu(build_unet(cfg, 2, 8, 8, 77));
+    int attn_blocks = 0;
+    for (const Node& n : g.nodes()) attn_blocks += n.name.ends_with(".to_tokens.permute");
+    REQUIRE(attn_blocks > 0);
+    CHECK(count_layout_permutes(g) == 2 * attn_blocks);  // in and out of every transformer
+
+    const Graph cl = to_channels_last(g);
+    check_channels_last(g, cl);
+    CHECK(count_layout_permutes(cl) == 2);  // sample in, noise_pred out
+    int edge = 0;
+    for (const Node& n : cl.nodes())
+      if (n.op == Op::permute) {
+        CHECK((n.name == "sample.to_nhwc" || n.name == "noise_pred.to_nchw"));
+        ++edge;
+      }
+    CHECK(edge == 2);
+    // The time embedding view is made [n,1,1,c] directly (no conversion node).
+    for (const Node& n : cl.nodes())
+      if (n.name.ends_with(".time_emb_proj.view")) CHECK(cl.tensor(n.output).shape[1] == 1);
+    CHECK(to_channels_last(cl).nodes().size() == cl.nodes().size());  // already rewritten: kept
+  }
+}
+
+TEST_CASE("to_channels_last leaves only the edge permutes in the fixture VAE") {
+  const VaeConfig cfg = VaeConfig::from(fixture_config("sd2_tiny", "vae/config.json"));
+  const Graph enc = fuse_group_norm_silu(build_vae_encoder(cfg, 1, 32, 32));
+  const Graph dec = fuse_group_norm_silu(build_vae_decoder(cfg, 1, 8, 8));
+  CHECK(count_layout_permutes(enc) == 2);  // the mid block's attention in and out
+  CHECK(count_layout_permutes(dec) == 2);
+  const Graph enc_cl = to_channels_last(enc), dec_cl = to_channels_last(dec);
+  check_channels_last(enc, enc_cl);
+  check_channels_last(dec, dec_cl);
+  // Encoder: image in; mean and logvar (sliced NHWC, axis 3) out. Decoder: latents in, image out.
+  CHECK(count_layout_permutes(enc_cl) == 3);
+  CHECK(count_layout_permutes(dec_cl) == 2);
+  for (const Node& n : enc_cl.nodes())
+    if (n.op == Op::slice) CHECK(n.attrs.axis == 3);
+}
+
+TEST_CASE("to_channels_last converts only where an op needs the plain layout") {
+  Graph g;
+  GraphBuilder b(g);
+  TensorId x = g.add_input("x", {1, 8, 6, 6});
+  TensorId h = b.conv("c1", x, 8, 3, 1, 1);
+  TensorId t = b.linear("tok", b.nchw_to_tokens("in", h), 8);  // permute folds into the reshape
+  TensorId back = b.tokens_to_nchw("out", t, 6, 6);
+  TensorId sum = b.add("res", back, h);
+  TensorId sm = b.op(Op::softmax, "sm", {sum});  // over w: needs the plain layout
+  g.mark_output(sm, "y");
+  g.mark_output(h, "h");
+  const Graph cl = to_channels_last(g);
+  check_channels_last(g, cl);
+  std::vector<std::string> permutes;
+  for (const Node& n : cl.nodes())
+    if (n.op == Op::permute) permutes.push_back(n.name);
+  CHECK(permutes == std::vector<std::string>{"x.to_nhwc", "res.to_nchw", "h.to_nchw"});
+  CHECK(count_op(cl, Op::reshape) == 2);  // the tokens reshapes, kept
 }

@@ -1,9 +1,17 @@
 // Executor and memory planner on small hand-built graphs: liveness arena (peak computed by
-// hand), weights bound by name with precise errors, results equal to direct kernel calls.
+// hand), weights bound by name with precise errors, results equal to direct kernel calls; the
+// channels-last rewrite (graph/passes.h) computing the NCHW graph's outputs on the fixture model.
+#include <algorithm>
+#include <cmath>
+
 #include <catch2/catch.hpp>
 
 #include "graph/builder.h"
+#include "graph/passes.h"
 #include "runtime/executor.h"
+#include "runtime/model.h"
+#include "runtime/weight_names.h"
+#include "weights/diffusers_dir.h"
 #include "weights/error.h"
 
 using namespace zoomrt;
@@ -109,4 +117,66 @@ TEST_CASE("topological order keeps the builder order when it is valid") {
   Graph g = chain();
   auto order = topological_order(g);
   CHECK(order == std::vector<int>{0, 1, 2});
+}
+
+namespace {
+
+// Runs `g` on the sd2_tiny fixture's weights and the inputs the reference script saved for `file`.
+std::map<std::string, HostTensor> run_fixture(Graph g, Component c, const char* file, bool fast_kernels) {
+  const std::string dir = std::string(ZOOMRT_FIXTURES_DIR) + "/models/sd2_tiny";
+  SafetensorsFile io = SafetensorsFile::open(dir + "/io/" + file + ".safetensors");
+  std::map<std::string, HostTensor> inputs;
+  for (TensorId t : g.inputs()) inputs[g.tensor(t).name] = HostTensor::from_view(io.at(g.tensor(t).name));
+  DiffusersDir d = DiffusersDir::open(dir);
+  WeightSource ws = d.weights(component_folder(c));
+  ThreadPool pool(2);
+  Executor ex(std::move(g), with_name_alternatives([&](std::string_view n) { return ws.find(n); }), ws.describe(),
+              pool, ExecOptions{fast_kernels, Precision{}});
+  return ex.run(inputs);
+}
+
+Graph fixture_graph(Component c, const char* file) {
+  const std::string dir = std::string(ZOOMRT_FIXTURES_DIR) + "/models/sd2_tiny";
+  SafetensorsFile io = SafetensorsFile::open(dir + "/io/" + file + ".safetensors");
+  std::map<std::string, Shape> shapes;
+  for (const TensorView& t : io.tensors()) shapes[t.name] = Shape(t.shape.begin(), t.shape.end());
+  return build_component(load_model_configs(dir), c, shapes);
+}
+
+// max |a - b| / max(1, max |a|) over all outputs (same names and sizes required).
+double relative_difference(const std::map<std::string, HostTensor>& a, const std::map<std::string, HostTensor>& b) {
+  REQUIRE(a.size() == b.size());
+  double worst = 0;
+  for (const auto& [name, ta] : a) {
+    const HostTensor& tb = b.at(name);
+    REQUIRE(ta.shape == tb.shape);
+    double max_a = 0, max_d = 0;
+    for (size_t i = 0; i < ta.f32.size(); ++i) {
+      max_a = std::max(max_a, std::abs(double(ta.f32[i])));
+      max_d = std::max(max_d, std::abs(double(ta.f32[i]) - double(tb.f32[i])));
+    }
+    REQUIRE(max_a > 0.1);  // the fixture exercises the path
+    worst = std::max(worst, max_d / std::max(1.0, max_a));
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("the channels-last graph gives the NCHW graph's outputs (UNet, VAE encoder and decoder)") {
+  const std::pair<Component, const char*> cases[] = {
+      {Component::unet, "unet"}, {Component::vae_encoder, "vae_encoder"}, {Component::vae_decoder, "vae_decoder"}};
+  for (auto [c, file] : cases) {
+    INFO(file);
+    const Graph g = fixture_graph(c, file);
+    const Graph cl = to_channels_last(fuse_group_norm_silu(g));
+    REQUIRE(count_layout_permutes(cl) <= 3);  // edges only (tests/graph_passes_test.cpp)
+    // Reference kernels on both (the flagged nodes run through their NCHW reference form).
+    const auto want = run_fixture(g, c, file, false);
+    const auto got = run_fixture(cl, c, file, false);
+    CHECK(relative_difference(want, got) <= 1e-5);
+    // The fast path rewrites the graph itself and runs NHWC kernels: held to the parity budget
+    // (tests/runtime_parity_test.cpp) against the NCHW reference.
+    CHECK(relative_difference(want, run_fixture(g, c, file, true)) <= 1e-4);
+  }
 }

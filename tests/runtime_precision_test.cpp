@@ -1,6 +1,6 @@
 // Precision policy end to end: the UNet of the tiny SD2-like and SD1.5-like fixture models run
-// with linear/conv weights in f16, int8 and int4 must stay close to the same UNet in FP32 on
-// the reference script's inputs. The measure is cosine similarity of the whole noise
+// with linear/conv weights in f16, int8, int4 and the mixed presets must stay close to the same
+// UNet in FP32 on the reference script's inputs. The measure is cosine similarity of the whole noise
 // prediction (the issue's budgets: >= 0.9999 f16, >= 0.999 int8, >= 0.99 int4-g64); the FP32
 // run itself is held to the diffusers output, so the comparison is not against ourselves alone.
 #include <cmath>
@@ -56,22 +56,23 @@ std::vector<float> run_unet(const UnetRun& r, const Precision& p, size_t* packed
 }
 
 // Budgets by policy name. `issue` is the target of issue 4; `floor` is what the test holds
-// today. f16 meets its target (the fixture weights are f16 already, so f16 is exact here). On
-// these tiny random UNets (16-64 channels) round-to-nearest int8 and int4 do NOT meet the
-// issue's targets: measured int8 0.99878 (sd2_tiny) / 0.99900 (sd15_tiny), int4-g64 0.877 /
-// 0.872 (docs/kernels.md). Every layer class alone costs ~1 % of cosine at int4, so the gap is
-// per-layer rounding noise that 16-channel layers do not average out, not one bad layer. The
-// floors sit just under the measured values so a regression still fails.
+// today, just under the measured values so a regression fails. Measured (sd2_tiny / sd15_tiny,
+// vs FP32): int8 0.99879 / 0.99884, int8w 0.99949 / 0.99958, int8-mix 0.99956 / 0.99950,
+// int4-g32 0.9244 / 0.9253, int4-g64 0.9168 / 0.9117, int4-g128 0.9205 / 0.9169, int4a8-g64
+// 0.9165 / 0.9118, int4-mix 0.99147 / 0.99057 (docs/kernels.md, with the full-size figures).
+// Uniform int8 misses 0.999: about 40 % of its error is weight rounding (int8w) and 60 %
+// activation rounding, and most of it comes from the few layers on the UNet's main path
+// (conv_in/conv_out, 1x1 shortcuts, proj_in/proj_out), which int8-mix keeps in f16 at ~5 %
+// more bytes. 4-bit weights (~20 dB SQNR per layer on random Gaussian weights) miss 0.99 even
+// with those layers kept wide; int4-mix (4-bit only in the resnet 3x3 convs, the rest as
+// int8-mix) meets it.
 struct Budget {
   const char* dtype;
   double issue, floor;
 };
-constexpr Budget kBudgets[] = {{"f16", 0.9999, 0.9999},
-                               {"int8", 0.999, 0.998},
-                               {"int4-g64", 0.99, 0.85},
-                               {"int4-g32", 0.99, 0.85},
-                               {"int4-g128", 0.99, 0.84},
-                               {"int4a8-g64", 0.99, 0.85}};
+constexpr Budget kBudgets[] = {{"f16", 0.9999, 0.9999},    {"int8", 0.999, 0.9985},      {"int8w", 0.999, 0.9993},
+                               {"int8-mix", 0.999, 0.9993}, {"int4-g64", 0.99, 0.90},     {"int4-g32", 0.99, 0.91},
+                               {"int4-g128", 0.99, 0.90},   {"int4a8-g64", 0.99, 0.90},   {"int4-mix", 0.99, 0.990}};
 
 void check_model(const std::string& model) {
   const UnetRun r = load(model);
@@ -88,7 +89,7 @@ void check_model(const std::string& model) {
                << " B)");
     CHECK(c >= b.floor);
     if (std::string(b.dtype) != "f16") CHECK(c < 1.0);  // the policy really changed the weights
-    CHECK(bytes < f32_bytes);
+    if (std::string(b.dtype) != "int8w") CHECK(bytes < f32_bytes);  // int8w packs f32 panels
   }
 }
 
@@ -102,6 +103,63 @@ TEST_CASE("precision names parse and print back") {
   CHECK(precision_name(precision_from_name("int4a8")) == "int4a8-g64");
   CHECK_THROWS_AS(precision_from_name("bf8"), InputError);
   CHECK_THROWS_WITH(precision_from_name("int4-g7"), Catch::Contains("--dtype") && Catch::Contains("int4-g7"));
+}
+
+TEST_CASE("per-class overrides parse, print back canonically and pick each weight's format") {
+  const Precision p = precision_from_name("int4-g64,time=f16,resnet=int8");
+  CHECK(precision_name(p) == "int4-g64,resnet=int8,time=f16");  // class order, not text order
+  CHECK(precision_from_name(precision_name(p)) == p);
+  CHECK(p.for_weight("down_blocks.1.resnets.0.conv1.weight") == LayerPrecision{WeightFormat::int8, 64, false});
+  CHECK(p.for_weight("time_embedding.linear_1.weight").weights == WeightFormat::f16);
+  CHECK(p.for_weight("up_blocks.2.resnets.1.time_emb_proj.weight").weights == WeightFormat::f16);
+  CHECK(p.for_weight("mid_block.attentions.0.transformer_blocks.0.ff.net.2.weight") ==
+        LayerPrecision{WeightFormat::int4, 64, false});
+  CHECK(precision_name(precision_from_name("int8,ff=int8")) == "int8");  // same as the base: dropped
+  CHECK(precision_from_name("int8w").weights_only);
+  CHECK(precision_name(precision_from_name("int8w")) == "int8w");
+  const Precision mix8 = precision_from_name("int8-mix"), mix4 = precision_from_name("int4-mix");
+  CHECK(precision_name(mix8) == "int8-mix");
+  CHECK(precision_name(mix4) == "int4-mix");
+  CHECK(precision_name(precision_from_name("int8-mix,sampler=f16")) == "int8,conv_io=f16,shortcut=f16,sampler=f16,proj=f16");
+  CHECK(mix8.for_weight("conv_in.weight").weights == WeightFormat::f16);
+  CHECK(mix8.for_weight("up_blocks.1.resnets.0.conv_shortcut.weight").weights == WeightFormat::f16);
+  CHECK(mix8.for_weight("down_blocks.2.attentions.1.proj_out.weight").weights == WeightFormat::f16);
+  CHECK(mix8.for_weight("down_blocks.2.resnets.1.conv1.weight").weights == WeightFormat::int8);
+  CHECK(mix4.for_weight("down_blocks.2.resnets.1.conv1.weight") == LayerPrecision{WeightFormat::int4, 64, false});
+  CHECK(mix4.for_weight("down_blocks.2.attentions.1.transformer_blocks.0.ff.net.2.weight").weights == WeightFormat::int8);
+  CHECK(precision_from_name("f32").all_f32());
+  CHECK(!precision_from_name("f32,ff=int8").all_f32());
+  CHECK_THROWS_WITH(precision_from_name("int8,mlp=f16"), Catch::Contains("mlp") && Catch::Contains("resnet"));
+  CHECK_THROWS_WITH(precision_from_name("int8,ff"), Catch::Contains("CLASS=FORMAT"));
+  CHECK_THROWS_AS(precision_from_name("int8,ff=int9"), InputError);
+}
+
+TEST_CASE("op classes follow the diffusers / transformers weight names") {
+  const std::pair<const char*, OpClass> cases[] = {
+      {"conv_in.weight", OpClass::conv_io},
+      {"conv_out.weight", OpClass::conv_io},
+      {"decoder.conv_out.weight", OpClass::conv_io},
+      {"down_blocks.0.resnets.0.conv2.weight", OpClass::resnet},
+      {"up_blocks.1.resnets.2.conv_shortcut.weight", OpClass::shortcut},
+      {"encoder.down_blocks.1.resnets.0.nin_shortcut.weight", OpClass::shortcut},
+      {"down_blocks.0.downsamplers.0.conv.weight", OpClass::sampler},
+      {"up_blocks.0.upsamplers.0.conv.weight", OpClass::sampler},
+      {"time_embedding.linear_2.weight", OpClass::time},
+      {"mid_block.resnets.1.time_emb_proj.weight", OpClass::time},
+      {"down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k.weight", OpClass::qkv},
+      {"text_model.encoder.layers.3.self_attn.v_proj.weight", OpClass::qkv},
+      {"down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_out.0.weight", OpClass::attn_out},
+      {"text_model.encoder.layers.3.self_attn.out_proj.weight", OpClass::attn_out},
+      {"up_blocks.3.attentions.2.proj_in.weight", OpClass::proj},
+      {"up_blocks.3.attentions.2.proj_out.weight", OpClass::proj},
+      {"up_blocks.3.attentions.2.transformer_blocks.0.ff.net.0.proj.weight", OpClass::ff},
+      {"text_model.encoder.layers.0.mlp.fc2.weight", OpClass::ff},
+      {"post_quant_conv.weight", OpClass::other},
+  };
+  for (const auto& [name, cls] : cases) {
+    INFO(name);
+    CHECK(std::string(op_class_name(op_class_of_weight(name))) == op_class_name(cls));
+  }
 }
 
 TEST_CASE("SD2-like tiny UNet: f16, int8, int4 weights stay within the cosine budgets of FP32") {

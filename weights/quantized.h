@@ -8,6 +8,9 @@
 //   int8     <name> I8 [n, K]; <name>.scales F32 [n]              w = code * scale[row]  (|code| <= 127)
 //   int4-gG  <name> U8 [n, ceil(K/2)]: two 4-bit codes per byte, even k in the low nibble;
 //            <name>.scales F32 [n, ceil(K/G)]                      w = (code - 8) * scale[row, k/G]
+//            Codes 0..15 (-8..7). The writer picks each group's scale from a small grid to
+//            minimise the squared rounding error (clipping the extremes a little); its sign
+//            puts the group's largest magnitude on the -8 side, so a scale may be negative.
 //            Rank-4 conv weights [n, c, r, s] keep codes and groups in (r, s, c) order (the
 //            convolution's reduction order), so they pack without re-quantising.
 //   paletteB <name> U8 [ceil(n*K*B/8)]: B-bit indices, LSB first, in logical order;

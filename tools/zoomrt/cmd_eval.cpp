@@ -1,6 +1,9 @@
 // zoomrt eval: run one component on named tensors from a safetensors file and write its
-// outputs; the parity/debug tool against diffusers.
+// outputs; the parity/debug tool against diffusers. `--compare REF.safetensors` prints, per
+// output found in REF, cosine similarity, max |out - ref| and relative RMS error
+// ||out - ref|| / ||ref|| (how the precision policies' accuracy is measured, docs/kernels.md).
 #include <chrono>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -15,22 +18,53 @@
 
 namespace zoomrt::cli {
 
+namespace {
+
+// One line per output of `out` that `ref_path` also holds (same element count; any float dtype).
+void print_comparison(const std::map<std::string, HostTensor>& out, const std::string& ref_path) {
+  SafetensorsFile ref = SafetensorsFile::open(ref_path);
+  int compared = 0;
+  for (const auto& [name, h] : out) {
+    const TensorView* v = nullptr;
+    for (const TensorView& t : ref.tensors())
+      if (t.name == name) v = &t;
+    if (!v) continue;
+    const std::vector<float> r = to_f32(*v);
+    if (r.size() != h.f32.size())
+      fail_input("{}: tensor '{}' has {} values, the output has {}", ref_path, name, r.size(), h.f32.size());
+    double ab = 0, aa = 0, bb = 0, dd = 0, max_abs = 0;
+    for (size_t i = 0; i < r.size(); ++i) {
+      const double a = h.f32[i], b = r[i];
+      ab += a * b, aa += a * a, bb += b * b, dd += (a - b) * (a - b), max_abs = std::max(max_abs, std::fabs(a - b));
+    }
+    fmt::print("{}: cosine {:.7f}  max_abs {:.4g}  rel_rms {:.4g}  (vs {})\n", name, ab / std::sqrt(aa * bb), max_abs,
+               std::sqrt(dd / bb), ref_path);
+    ++compared;
+  }
+  if (!compared) fail_input("{}: holds none of the outputs", ref_path);
+}
+
+}  // namespace
+
 void setup_eval(CLI::App& sub) {
   struct Opts {
-    std::string model, component, inputs, output, variant, dtype = "f32";
+    std::string model, component, inputs, output, compare, variant, dtype = "f32";
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "diffusers model directory")->required();
   sub.add_option("--component", o->component, "text_encoder | unet | vae_encoder | vae_decoder")->required();
   sub.add_option("--inputs", o->inputs, "safetensors file with the input tensors")->required();
-  sub.add_option("--output", o->output, "safetensors file to write the outputs to")->required();
+  sub.add_option("--output", o->output, "safetensors file to write the outputs to");
+  sub.add_option("--compare", o->compare,
+                 "safetensors file with reference outputs: print cosine, max abs and relative RMS error");
   sub.add_option("--variant", o->variant, "weights variant: fp16 (default: plain, else fp16)");
   sub.add_option("--threads", o->threads, "threads (default: all cores)");
   sub.add_option("--dtype", o->dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
   sub.callback([o] {
     const Component c = component_from_name(o->component);
     const Precision precision = precision_from_name(o->dtype);
+    if (o->output.empty() && o->compare.empty()) fail_input("eval: give --output, --compare or both");
     if (o->threads < 0 || o->threads > 1024) fail_input("--threads: {} is out of range", o->threads);
     if (!o->variant.empty() && o->variant != "fp16") fail_input("--variant: '{}' is not fp16", o->variant);
     SafetensorsFile in = SafetensorsFile::open(o->inputs);
@@ -57,12 +91,13 @@ void setup_eval(CLI::App& sub) {
       tensors.push_back({name, DType::F32, h.shape, [&h = h](uint8_t* dst) {
                            std::memcpy(dst, h.f32.data(), h.f32.size() * sizeof(float));
                          }});
-    write_safetensors(o->output, tensors);
+    if (!o->output.empty()) write_safetensors(o->output, tensors);
     fmt::print(stderr, "{}: {} weights {:.1f} MiB, load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
                o->component, precision_name(precision), double(ex.weight_bytes_packed() + ex.weight_bytes_converted()) / (1 << 20),
                std::chrono::duration<double>(t1 - t0).count(),
                std::chrono::duration<double>(t2 - t1).count(), pool.threads(),
                double(ex.memory_plan().arena_bytes) / (1 << 20), double(peak_rss_bytes()) / (1 << 20));
+    if (!o->compare.empty()) print_comparison(out, o->compare);
   });
 }
 

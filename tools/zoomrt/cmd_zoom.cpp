@@ -11,6 +11,7 @@
 #include "kernels/thread_pool.h"
 #include "runtime/precision.h"
 #include "runtime/embedded_model.h"
+#include "runtime/memory_budget.h"
 #include "runtime/npu_accounting.h"
 #include "runtime/sd_pipeline.h"
 #include "runtime/zoom.h"
@@ -30,8 +31,8 @@ struct ZoomCliOptions {
   bool no_video = false, no_sim = false;
 };
 
-// FALLBACK until runtime/sd_pipeline.h (make_sd_inpainter) lands: the lead replaces this
-// function with `return make_sd_inpainter(<SdOptions from m>);`.
+// The Stable Diffusion inpainter for the zoom's model options (the embedded tiny model when no
+// --model is given).
 std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   const ZoomModelOptions& m = z.model;
   SdOptions sd;
@@ -43,6 +44,7 @@ std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   sd.scheduler = m.scheduler;
   sd.threads = m.threads;
   sd.dtype = precision_from_name(m.dtype);
+  sd.memory_budget = m.memory_budget.empty() ? 0 : parse_bytes(m.memory_budget);
   return make_sd_inpainter(sd);
 }
 
@@ -116,6 +118,8 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
   sub.add_option("--dtype", m.dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
   sub.add_option("--threads", m.threads, "CPU threads, 0 = all (frames do not depend on it)");
+  sub.add_option("--memory-budget", m.memory_budget,
+                 "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
   add_sim_options(sub, c);
 }
 
@@ -128,6 +132,7 @@ void run(ZoomCliOptions& c) {
                   : load_prompt_schedule_file(c.prompt_file, make_prompt_schedule(c.prompt, c.prompt_at, false));
   if (z.model.threads < 0) fail_input("--threads: {} must be >= 0", z.model.threads);
   precision_from_name(z.model.dtype);  // InputError before anything runs
+  if (!z.model.memory_budget.empty()) parse_bytes(z.model.memory_budget);
   if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
   // Frames are held as float planes several times over (latents, masks, blends): an absurd
   // --width/--height must be refused before anything is allocated, under the same limit.
