@@ -1,13 +1,16 @@
-// stb_image / stb_image_write are header-only; this file holds their one implementation.
+// stb_image / stb_image_write are header-only; this file holds their one implementation, PNG
+// only: JPEG goes to our own decoder (runtime/jpeg_decoder.h), whose failures we can fix.
 #include "runtime/image_io.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 
+#include "runtime/jpeg_decoder.h"
 #include "weights/atomic_file.h"
 #include "weights/error.h"
 
@@ -20,7 +23,6 @@
 #endif
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
 #define STBI_FAILURE_USERMSG
 #include <stb/stb_image.h>
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -77,49 +79,61 @@ static std::vector<uint8_t> read_file_bytes(const std::string& path) {
   return bytes;
 }
 
-// Debian's stb_image does not check that a JPEG Huffman table (DHT segment) declares at most
-// 256 codes, and then writes past its 257-entry tables (found by the image fuzzer; the input
-// is tests/fuzz/regressions/image/). Every DHT segment is checked here before stb sees the
-// file: segments are walked by their lengths as stb does, entropy-coded data after a scan
-// header is skipped up to the next marker, and counts past the end of the file read as 0.
-static void check_jpeg_huffman_tables(const std::vector<uint8_t>& b, const std::string& path) {
-  // PNGs are left alone (their compressed data may hold FF C4); anything else stb might take for
-  // a JPEG (it skips fill bytes before SOI, so no fixed header check) is scanned.
-  static const uint8_t kPng[4] = {0x89, 'P', 'N', 'G'};
-  if (b.size() >= 4 && std::equal(kPng, kPng + 4, b.begin())) return;
-  // Every FF C4 (DHT) anywhere in the file, not only where our marker walk would find one: stb's
-  // own walk can desynchronise differently on corrupt input. In valid files FF C4 only starts a
-  // DHT segment (scan data stuffs FF with 00), so this refuses no valid JPEG in practice.
-  for (size_t i = 2; i + 3 < b.size(); ++i) {
-    if (b[i] != 0xFF || b[i + 1] != 0xC4) continue;
-    const size_t len = (size_t(b[i + 2]) << 8) | b[i + 3];
-    const size_t end = i + 2 + len;
-    for (size_t t = i + 4; t < end && t < b.size();) {  // one table: class/id, 16 counts, values
-      size_t codes = 0;
-      for (size_t k = 1; k <= 16; ++k) codes += t + k < b.size() ? b[t + k] : 0;
-      if (codes > 256) fail_input("{}: corrupt JPEG (a Huffman table declares {} codes, at most 256)", path, codes);
-      t += 17 + codes;
-    }
+void check_image_pixels(const std::string& path, int64_t width, int64_t height, int64_t max_pixels) {
+  if (width * height > max_pixels)
+    fail_input("{}: image is {}x{} = {} pixels, above the limit of {} (raise it with --max-image-pixels)", path, width,
+               height, width * height, max_pixels);
+}
+
+static bool is_png(const std::vector<uint8_t>& b) {
+  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A};
+  return b.size() >= 8 && std::equal(kSignature, kSignature + 8, b.begin());
+}
+
+// stb_image grows its IDAT buffer to a chunk's declared length before it reads the chunk, so a
+// forged length allocates up to 4 GB for a tiny file (found by the image fuzzer:
+// tests/fuzz/regressions/image/png_idat_length_past_end.png). Every chunk is checked to lie
+// inside the file first; then stb's buffers stay within twice the file size.
+static void check_png_chunks(const std::vector<uint8_t>& b, const std::string& path) {
+  size_t p = 8;  // after the signature
+  while (p < b.size()) {
+    if (b.size() - p < 12) fail_input("{}: corrupt PNG (file ends inside a chunk header)", path);
+    const size_t len = (size_t(b[p]) << 24) | (size_t(b[p + 1]) << 16) | (size_t(b[p + 2]) << 8) | b[p + 3];
+    std::string type(b.begin() + long(p + 4), b.begin() + long(p + 8));
+    for (char& ch : type)
+      if (!std::isalpha(static_cast<unsigned char>(ch))) ch = '?';
+    if (len > b.size() - p - 12)
+      fail_input("{}: corrupt PNG (chunk {} of {} bytes runs past the end of the file)", path, type, len);
+    p += 12 + len;
+    if (type == "IEND") return;
   }
+}
+
+static Image load_png(const std::vector<uint8_t>& bytes, const std::string& path, int64_t max_pixels) {
+  check_png_chunks(bytes, path);
+  int w = 0, h = 0, comp = 0;
+  // Header first: the pixel limit is checked before any large allocation.
+  if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))
+    fail_input("{}: corrupt PNG ({})", path, stbi_failure_reason());
+  if (w <= 0 || h <= 0) fail_input("{}: image has no pixels", path);
+  check_image_pixels(path, w, h, max_pixels);
+  std::unique_ptr<stbi_uc, void (*)(void*)> data(
+      stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 3), &stbi_image_free);
+  if (!data) fail_input("{}: corrupt PNG ({})", path, stbi_failure_reason());
+  return from_rgb8(data.get(), w, h);
 }
 
 Image load_image(const std::string& path, int64_t max_pixels) {
   const std::vector<uint8_t> bytes = read_file_bytes(path);
   if (bytes.empty()) fail_input("{}: empty file, not a PNG or JPEG image", path);
   if (bytes.size() > size_t(INT32_MAX)) fail_input("{}: file too large for an image", path);
-  check_jpeg_huffman_tables(bytes, path);
-  int w = 0, h = 0, comp = 0;
-  // Header first: the pixel limit is checked before any large allocation.
-  if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))
-    fail_input("{}: not a readable PNG or JPEG image ({})", path, stbi_failure_reason());
-  if (w <= 0 || h <= 0) fail_input("{}: image has no pixels", path);
-  if (int64_t(w) * int64_t(h) > max_pixels)
-    fail_input("{}: image is {}x{} = {} pixels, above the limit of {} (raise it with --max-image-pixels)", path, w,
-               h, int64_t(w) * h, max_pixels);
-  std::unique_ptr<stbi_uc, void (*)(void*)> data(
-      stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp, 3), &stbi_image_free);
-  if (!data) fail_input("{}: corrupt image ({})", path, stbi_failure_reason());
-  return from_rgb8(data.get(), w, h);
+  // Dispatch on the signature only: stb (PNG) and our decoder (JPEG) never see the other's files.
+  if (is_png(bytes)) return load_png(bytes, path, max_pixels);
+  if (is_jpeg(bytes.data(), bytes.size())) {
+    const JpegPixels px = decode_jpeg(bytes.data(), bytes.size(), path, max_pixels);
+    return from_rgb8(px.rgb.data(), px.width, px.height);
+  }
+  fail_input("{}: not a PNG or JPEG image", path);
 }
 
 static void append_bytes(void* context, void* data, int size) {

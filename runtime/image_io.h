@@ -1,8 +1,9 @@
 // Image files: PNG/JPEG in, PNG out, and the float <-> 8-bit conversion the zoom uses.
 //
 // Images are zoomrt::Image (runtime/inpainter.h): planar RGB [3, height, width], float in [0, 1].
-// Decoding uses stb_image (any bit depth is reduced to 8 bits, alpha is dropped, grey is
-// expanded to RGB); encoding uses stb_image_write, which is deterministic, and every file is
+// Decoding picks the format by signature: PNG goes to stb_image (any bit depth is reduced to
+// 8 bits, alpha is dropped), JPEG (FF D8) to our own decoder (runtime/jpeg_decoder.h); grey is
+// expanded to RGB. Encoding uses stb_image_write, which is deterministic, and every file is
 // written atomically (temporary name, then rename), so a killed run never leaves a half PNG.
 // Bad input (missing, unreadable, corrupt or oversized file) throws InputError naming the file.
 #pragma once
@@ -28,6 +29,10 @@ void quantize_u8(Image& img);
 // Interleaved 8-bit RGB [height, width, 3] <-> Image.
 std::vector<uint8_t> to_rgb8(const Image& img);
 Image from_rgb8(const uint8_t* rgb, int width, int height);
+
+// InputError "<path>: image is WxH = N pixels, above the limit of M (raise it with
+// --max-image-pixels)" when width * height > max_pixels; decoders call it before allocating.
+void check_image_pixels(const std::string& path, int64_t width, int64_t height, int64_t max_pixels);
 
 // Decodes a PNG or JPEG file. InputError: missing/unreadable file, corrupt data, more than
 // `max_pixels` pixels.

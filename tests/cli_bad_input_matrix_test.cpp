@@ -212,6 +212,11 @@ TEST_CASE("matrix: a run whose weights and activations exceed the memory budget"
              {"needs about", "memory budget of 1 MiB", "--memory-budget"});
   expect_bad(run_cli(zoom_args(scratch() + "/out_budget") + " --memory-budget lots"), {"--memory-budget", "'lots'"});
   CHECK_FALSE(fs::exists(scratch() + "/out_budget/frames"));
+  const std::string out = scratch() + "/budget_out.safetensors";
+  expect_bad(run_cli("eval --model " + tiny_model() + " --component vae_decoder --inputs " + kDecoderInputs +
+                     " --output " + out + " --memory-budget 64K"),
+             {"vae_decoder with --dtype f32: needs about", "--memory-budget"});
+  CHECK_FALSE(fs::exists(out));
 }
 
 TEST_CASE("matrix: an image path that is a folder", "[matrix]") {

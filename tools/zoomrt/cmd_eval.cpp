@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "runtime/executor.h"
+#include "runtime/memory_budget.h"
 #include "runtime/model.h"
 #include "runtime/precision.h"
 #include "runtime/process_stats.h"
@@ -48,7 +49,7 @@ void print_comparison(const std::map<std::string, HostTensor>& out, const std::s
 
 void setup_eval(CLI::App& sub) {
   struct Opts {
-    std::string model, component, inputs, output, compare, variant, dtype = "f32";
+    std::string model, component, inputs, output, compare, variant, dtype = "f32", memory_budget;
     int threads = 0;
   };
   auto o = std::make_shared<Opts>();
@@ -61,6 +62,8 @@ void setup_eval(CLI::App& sub) {
   sub.add_option("--variant", o->variant, "weights variant: fp16 (default: plain, else fp16)");
   sub.add_option("--threads", o->threads, "threads (default: all cores)");
   sub.add_option("--dtype", o->dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
+  sub.add_option("--memory-budget", o->memory_budget,
+                 "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
   sub.callback([o] {
     const Component c = component_from_name(o->component);
     const Precision precision = precision_from_name(o->dtype);
@@ -73,6 +76,9 @@ void setup_eval(CLI::App& sub) {
     ModelConfigs m = load_model_configs(o->model);
     if (m.builtin) fail_input("--model: eval needs a model directory with weights (try make-model first)");
     Graph g = build_component(m, c, shapes);
+    const size_t budget = o->memory_budget.empty() ? 0 : parse_bytes(o->memory_budget);
+    check_memory_budget(fmt::format("{}/{} with --dtype {}", o->model, o->component, precision_name(precision)),
+                        estimate_memory(g, precision), budget);
     std::map<std::string, HostTensor> inputs;
     for (TensorId t : g.inputs()) inputs[g.tensor(t).name] = HostTensor::from_view(in.at(g.tensor(t).name));
 
