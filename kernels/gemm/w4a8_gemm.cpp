@@ -53,16 +53,45 @@ void put_scale(PackedGemmBW4A8& b, int col, int g, float s) {
   b.scale[(size_t(col) / nr * groups + size_t(g)) * nr + size_t(col) % nr] = s;
 }
 
-// Rows per task capped so a task's codes (rows x k_padded bytes) stay about L2-sized; B blocks
-// (nibble bytes) sized to the f32 driver's L2 share.
-kern::GemmPlan plan_w4a8(const PackedGemmBW4A8& b, int m, int threads) {
+// The task split. A task quantises every row of its block, so splitting N (as the int8 plan
+// prefers for small M: half of B each) quantises all of A once per column block. For W4A8 that
+// is expensive relative to the work: one row's quantisation (+ group sums) costs about 0.75 of
+// that row's micro-kernel work against one 32-column panel (measured, Zen 4; both scale with k),
+// and B is half the int8 size, so splitting M is cheap. So the cost of the largest task is
+//   rows x (panels + kQuantPanels) + kPanelLoad x panels   (in row x panel units)
+// with rows split evenly (micro-rows of near-equal height, any count: a 5-row tile costs
+// the same per row as a 6-row one), and the plan minimises rounds x largest task x (1 + 1 %
+// per task), as plan_gemm does. kPanelLoad: streaming a panel into L2 once per task.
+// M = 77, N = 320 on 2 threads: two tasks of 39 / 38 rows instead of two of 77 rows x 160
+// columns. Rows per task are capped so a task's codes (rows x k_padded bytes) stay about
+// L2-sized; B blocks (nibble bytes) sized to the f32 driver's L2 share.
+struct W4A8Plan {
+  int mc, nc, nc_l2;  // rows and columns (a multiple of NR) per task; columns per L2 block
+  int m_blocks, n_blocks;
+};
+
+W4A8Plan plan_w4a8(const PackedGemmBW4A8& b, int m, int threads) {
+  constexpr double kQuantPanels = 0.75, kPanelLoad = 2.0;
+  auto ceil_div = [](int x, int y) { return (x + y - 1) / y; };
   const W4A8GemmKernelInfo& wk = *b.w4a8;
-  GemmBlocking blk = gemm_blocking(f32_gemm_default());
-  const int col_bytes = std::max(1, b.k_padded / 2);
-  blk.kc_max = col_bytes;  // never split over k: the plan's kc is one whole column of nibbles
-  const int rows_cap = std::max(1, (1 << 20) / b.k_padded);
-  blk.mc_max = std::max(wk.mr, std::min(blk.mc_max, rows_cap) / wk.mr * wk.mr);
-  return kern::plan_gemm(blk, wk.mr, wk.nr, m, b.n, col_bytes, 1, threads);
+  const GemmBlocking blk = gemm_blocking(f32_gemm_default());
+  const int col_bytes = std::max(1, b.k_padded / 2);  // never split over k: a panel column is whole
+  const int mc_max = std::max(wk.mr, std::min(blk.mc_max, (1 << 20) / b.k_padded));
+  const int n_units = ceil_div(b.n, wk.nr), mb_min = ceil_div(m, mc_max);
+  const int mb_max = std::max(mb_min, std::min(ceil_div(m, wk.mr), mb_min + 4 * threads));
+  W4A8Plan p{};
+  double best = 1e300;
+  for (int nb = 1; nb <= std::min(n_units, 4 * threads); ++nb)
+    for (int mb = mb_min; mb <= mb_max; ++mb) {
+      const int rows = ceil_div(m, mb), panels = ceil_div(n_units, nb);
+      const int tasks = ceil_div(m, rows) * ceil_div(n_units, panels), rounds = ceil_div(tasks, threads);
+      const double task = double(rows) * (panels + kQuantPanels) + kPanelLoad * panels;
+      const double cost = rounds * task * (1.0 + 0.01 * tasks);
+      if (cost < best) best = cost, p.mc = rows, p.nc = panels * wk.nr;
+    }
+  p.m_blocks = ceil_div(m, p.mc), p.n_blocks = ceil_div(b.n, p.nc);
+  p.nc_l2 = std::max(wk.nr, blk.l2_block_bytes / col_bytes / wk.nr * wk.nr);
+  return p;
 }
 
 struct W4A8Task {
@@ -80,15 +109,17 @@ void w4a8_tile(const W4A8Task& t, int mr, int nr, int i, int j, const float* bia
   const size_t kp = size_t(b.k_padded), groups = kp / size_t(b.group), p = size_t(j / wk.nr);
   const uint8_t* panel = b.codes.data() + p * kp * size_t(wk.nr / 2);
   const float* sw = b.scale.data() + p * groups * size_t(wk.nr);
-  const size_t steps = size_t(b.group / wk.kgroup);
+  const size_t steps = size_t(b.group / wk.kgroup), kg = size_t(wk.kgroup);
+  // Steps of the last group that hold real k (the rest multiply zero activation codes).
+  const size_t last = (size_t(b.k) - (groups - 1) * size_t(b.group) + kg - 1) / kg;
   float* ct = c + size_t(i) * ldc + size_t(j);
   const int8_t* a = t.aq + size_t(i) * kp;
   const int32_t* corr = t.corr + size_t(i) * groups;
   if (nr == wk.nr) {
-    wk.kernel(size_t(mr), groups, steps, a, kp, corr, groups, panel, sw, t.a_scale + i, ct, ldc);
+    wk.kernel(size_t(mr), groups, steps, last, a, kp, corr, groups, panel, sw, t.a_scale + i, ct, ldc);
   } else {
     alignas(64) float tile[kern::kMaxTileFloats];
-    wk.kernel(size_t(mr), groups, steps, a, kp, corr, groups, panel, sw, t.a_scale + i, tile, size_t(wk.nr));
+    wk.kernel(size_t(mr), groups, steps, last, a, kp, corr, groups, panel, sw, t.a_scale + i, tile, size_t(wk.nr));
     for (int r = 0; r < mr; ++r) std::memcpy(ct + size_t(r) * ldc, tile + r * wk.nr, sizeof(float) * size_t(nr));
   }
   if (bias || e.act != Activation::none || e.residual)
@@ -141,7 +172,7 @@ void kern::run_gemm_w4a8(int m, const W4A8RowSource& src, const PackedGemmBW4A8&
   const Q8GemmKernelInfo& q8 = *b.kernel;
   const int mr = b.w4a8->mr, nr = b.w4a8->nr;
   const size_t kp = size_t(b.k_padded), group = size_t(b.group), groups = kp / group;
-  const kern::GemmPlan plan = plan_w4a8(b, m, int(pool.threads()));
+  const W4A8Plan plan = plan_w4a8(b, m, int(pool.threads()));
   kern::run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
     thread_local std::vector<int8_t> aq;
     thread_local std::vector<float> a_scale;
@@ -163,13 +194,13 @@ void kern::run_gemm_w4a8(int m, const W4A8RowSource& src, const PackedGemmBW4A8&
     float* cm = c + size_t(m0) * ldc;
     for (int jc = n0; jc < n1; jc += plan.nc_l2) {  // B block in L2, reused by every row tile
       const int j1 = std::min(n1, jc + plan.nc_l2);
-      for (int i = 0; i < rows; i += mr) {
+      for (int i = 0, h; i < rows; i += h) {
+        h = kern::balanced_rows(rows - i, mr);  // 39 rows: 6 6 6 6 5 5 5, not 6 x 6 + 3
         // The next micro-row's C lines, as the int8 driver does: stores that miss stall the
         // kernel's final writes (the rows are ldc apart, which hardware prefetchers follow badly).
-        for (int r = i + mr; r < std::min(rows, i + 2 * mr); ++r)
+        for (int r = i + h; r < std::min(rows, i + h + mr); ++r)
           for (int j = jc; j < j1; j += 16) __builtin_prefetch(cm + size_t(r) * ldc + size_t(j), 1, 2);
-        for (int j = jc; j < j1; j += nr)
-          w4a8_tile(task, std::min(mr, rows - i), std::min(nr, n1 - j), i, j, bias, e, cm, ldc);
+        for (int j = jc; j < j1; j += nr) w4a8_tile(task, h, std::min(nr, n1 - j), i, j, bias, e, cm, ldc);
       }
     }
   });

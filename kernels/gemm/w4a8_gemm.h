@@ -24,19 +24,23 @@ namespace zoomrt {
 namespace kern {
 // W4A8 micro-kernel contract (one signature for the family), for i < mr, j < NR:
 //   c[i, j] = a_scale[i] * sum_{g < groups} b_scale[g * NR + j] *
-//             float(a_corr[i * ld_corr + g] + sum_{s < group_steps, t < kgroup} a[i, kk] * code(kk, j))
-//   with kk = (g * group_steps + s) * kgroup + t, a_corr = -8 * (sum of the row's codes in group g)
+//             float(a_corr[i * ld_corr + g] + sum_{s < steps(g), t < kgroup} a[i, kk] * code(kk, j))
+//   with kk = (g * group_steps + s) * kgroup + t, a_corr = -8 * (sum of the row's codes in group g),
+//   steps(g) = group_steps except last_steps (<= group_steps) for the last group: past the real
+//   k the activation codes are 0, so the padding's steps are skipped (K = 81 at g64: 21 steps
+//   instead of 32).
 //   a: s8 activation codes, row i at a + i * lda; b: one nibble panel (PackedGemmBW4A8 layout);
 //   the f32 sum over g runs in ascending g (first term a product, then fused multiply-adds).
-using W4A8GemmKernelFn = void (*)(size_t mr, size_t groups, size_t group_steps, const int8_t* a, size_t lda,
-                                  const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
-                                  const float* a_scale, float* c, size_t ldc);
+using W4A8GemmKernelFn = void (*)(size_t mr, size_t groups, size_t group_steps, size_t last_steps, const int8_t* a,
+                                  size_t lda, const int32_t* a_corr, size_t ld_corr, const uint8_t* b,
+                                  const float* b_scale, const float* a_scale, float* c, size_t ldc);
 // w4a8_group_sums__<isa>: a_corr of one row, out[g] = -8 * sum_{t < group} q[g * group + t]
 // (group a multiple of 32), vectorised in the kernel's ISA.
 using W4A8GroupSumsFn = void (*)(size_t groups, size_t group, const int8_t* q, int32_t* out);
-#define X(name, isa, partner, mr, nr, kgroup)                                                                    \
-  void name(size_t mr_, size_t groups, size_t group_steps, const int8_t* a, size_t lda, const int32_t* a_corr, \
-            size_t ld_corr, const uint8_t* b, const float* b_scale, const float* a_scale, float* c, size_t ldc); \
+#define X(name, isa, partner, mr, nr, kgroup)                                                                 \
+  void name(size_t mr_, size_t groups, size_t group_steps, size_t last_steps, const int8_t* a, size_t lda,    \
+            const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale, const float* a_scale, \
+            float* c, size_t ldc);                                                                              \
   void w4a8_group_sums__##isa(size_t groups, size_t group, const int8_t* q, int32_t* out);
 ZOOMRT_W4A8_GEMM_KERNELS(X)
 #undef X

@@ -16,9 +16,9 @@ namespace zoomrt::kern {
 namespace {
 
 template <int ROWS>
-void w4a8_rows_x16(size_t groups, size_t group_steps, const int8_t* a, size_t lda, const int32_t* a_corr,
-                   size_t ld_corr, const uint8_t* b, const float* b_scale, const float* a_scale, float* c,
-                   size_t ldc) {
+void w4a8_rows_x16(size_t groups, size_t group_steps, size_t last_steps, const int8_t* a, size_t lda,
+                   const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
+                   const float* a_scale, float* c, size_t ldc) {
   const __m256i low4 = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
   alignas(32) float f[ROWS][16];
 #pragma GCC unroll 4
@@ -31,7 +31,8 @@ void w4a8_rows_x16(size_t groups, size_t group_steps, const int8_t* a, size_t ld
 #pragma GCC unroll 4
     for (int i = 0; i < ROWS; ++i) v[i][0] = v[i][1] = _mm256_set1_epi32(a_corr[size_t(i) * ld_corr + g]);
     const int8_t* ak = a + 4 * g * group_steps;
-    for (size_t s = 0; s < group_steps; ++s, ak += 4, b += 32) {
+    const size_t steps = g + 1 < groups ? group_steps : last_steps;
+    for (size_t s = 0; s < steps; ++s, ak += 4, b += 32) {
       const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
       const __m256i lo = _mm256_and_si256(raw, low4), hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), low4);
 #pragma GCC unroll 4
@@ -60,7 +61,7 @@ void w4a8_rows_x16(size_t groups, size_t group_steps, const int8_t* a, size_t ld
 
 template <int... Rows>
 constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
+  using Fn = void (*)(size_t, size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
                       const float*, float*, size_t);
   return std::array<Fn, sizeof...(Rows)>{&w4a8_rows_x16<Rows + 1>...};
 }
@@ -68,10 +69,10 @@ constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 4>{});
 
 }  // namespace
 
-void w4a8_gemm_4x16__avx2(size_t mr, size_t groups, size_t group_steps, const int8_t* a, size_t lda,
-                          const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
+void w4a8_gemm_4x16__avx2(size_t mr, size_t groups, size_t group_steps, size_t last_steps, const int8_t* a,
+                          size_t lda, const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
                           const float* a_scale, float* c, size_t ldc) {
-  kRows[mr - 1](groups, group_steps, a, lda, a_corr, ld_corr, b, b_scale, a_scale, c, ldc);
+  kRows[mr - 1](groups, group_steps, last_steps, a, lda, a_corr, ld_corr, b, b_scale, a_scale, c, ldc);
 }
 
 }  // namespace zoomrt::kern

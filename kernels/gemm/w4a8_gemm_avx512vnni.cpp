@@ -25,9 +25,9 @@ inline void dpbusd_bcast(__m512i& acc, __m512i codes, const int8_t* a) {
 }
 
 template <int ROWS>
-void w4a8_rows_x32(size_t groups, size_t group_steps, const int8_t* a, size_t lda, const int32_t* a_corr,
-                   size_t ld_corr, const uint8_t* b, const float* b_scale, const float* a_scale, float* c,
-                   size_t ldc) {
+void w4a8_rows_x32(size_t groups, size_t group_steps, size_t last_steps, const int8_t* a, size_t lda,
+                   const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
+                   const float* a_scale, float* c, size_t ldc) {
   constexpr int kPrefetchSteps = 16;  // 1 KiB ahead: panels cross 4 KiB pages every 64 steps
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   __m512 f[ROWS][2];  // f32 sums over the groups so far, in registers
@@ -39,7 +39,8 @@ void w4a8_rows_x32(size_t groups, size_t group_steps, const int8_t* a, size_t ld
       v[i][1] = _mm512_set1_epi32(a_corr[size_t(i) * ld_corr + g]);
     }
     const int8_t* ak = a + 4 * g * group_steps;
-    for (size_t s = 0; s < group_steps; ++s, ak += 4, b += 64) {
+    const size_t steps = g + 1 < groups ? group_steps : last_steps;
+    for (size_t s = 0; s < steps; ++s, ak += 4, b += 64) {
       _mm_prefetch(reinterpret_cast<const char*>(b + 64 * kPrefetchSteps), _MM_HINT_T0);
       const __m512i raw = _mm512_loadu_si512(b);
       const __m512i lo = _mm512_and_si512(raw, low4), hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low4);
@@ -68,7 +69,7 @@ void w4a8_rows_x32(size_t groups, size_t group_steps, const int8_t* a, size_t ld
 
 template <int... Rows>
 constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
+  using Fn = void (*)(size_t, size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
                       const float*, float*, size_t);
   return std::array<Fn, sizeof...(Rows)>{&w4a8_rows_x32<Rows + 1>...};
 }
@@ -76,10 +77,10 @@ constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 6>{});
 
 }  // namespace
 
-void w4a8_gemm_6x32__avx512vnni(size_t mr, size_t groups, size_t group_steps, const int8_t* a, size_t lda,
-                                 const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
-                                 const float* a_scale, float* c, size_t ldc) {
-  kRows[mr - 1](groups, group_steps, a, lda, a_corr, ld_corr, b, b_scale, a_scale, c, ldc);
+void w4a8_gemm_6x32__avx512vnni(size_t mr, size_t groups, size_t group_steps, size_t last_steps, const int8_t* a,
+                                 size_t lda, const int32_t* a_corr, size_t ld_corr, const uint8_t* b,
+                                 const float* b_scale, const float* a_scale, float* c, size_t ldc) {
+  kRows[mr - 1](groups, group_steps, last_steps, a, lda, a_corr, ld_corr, b, b_scale, a_scale, c, ldc);
 }
 
 }  // namespace zoomrt::kern

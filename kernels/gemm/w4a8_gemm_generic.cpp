@@ -7,16 +7,17 @@
 
 namespace zoomrt::kern {
 
-void w4a8_gemm_4x8__generic(size_t mr, size_t groups, size_t group_steps, const int8_t* a, size_t lda,
-                            const int32_t* a_corr, size_t ld_corr, const uint8_t* b, const float* b_scale,
-                            const float* a_scale, float* c, size_t ldc) {
+void w4a8_gemm_4x8__generic(size_t mr, size_t groups, size_t group_steps, size_t last_steps, const int8_t* a,
+                            size_t lda, const int32_t* a_corr, size_t ld_corr, const uint8_t* b,
+                            const float* b_scale, const float* a_scale, float* c, size_t ldc) {
   constexpr size_t NR = 8, HALF = NR / 2;
   float f[4][NR] = {};
   for (size_t g = 0; g < groups; ++g) {
     int32_t acc[4][NR];
     for (size_t i = 0; i < mr; ++i)
       for (size_t j = 0; j < NR; ++j) acc[i][j] = a_corr[i * ld_corr + g];
-    for (size_t s = 0; s < group_steps; ++s, b += HALF) {
+    const size_t steps = g + 1 < groups ? group_steps : last_steps;
+    for (size_t s = 0; s < steps; ++s, b += HALF) {
       const size_t kk = g * group_steps + s;
       for (size_t i = 0; i < mr; ++i) {
         const int32_t ai = a[i * lda + kk];

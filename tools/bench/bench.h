@@ -45,7 +45,8 @@ double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
 
 // --unet-step: one full UNet step at 512x512, batch 2, on the full-size SD2-inpainting
 // architecture with random weights built in memory (no files), once per weight format
-// (f32, f16, int8, int4). Each format runs in a child process so its peak RSS is its own.
+// (f32, f16, int8, int4, int4a8, int8-mix, int4-mix). Each format runs in a child process so its
+// peak RSS is its own.
 // Returns one JSON object per format: {dtype, seconds, peak_rss_bytes, weight_bytes_packed}.
 // filter: only formats whose name contains it (empty: all).
 std::vector<std::string> run_unet_steps(int threads, const std::string& filter);
