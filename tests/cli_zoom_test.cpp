@@ -273,7 +273,7 @@ TEST_CASE("zoom stats.json has the NPU figures per frame and in summary, consist
   CHECK(text_rows > 0);
 }
 
-TEST_CASE("zoom --no-sim leaves sim null and the frames unchanged; --battery-mwh gives hours") {
+TEST_CASE("zoom --no-sim leaves sim null and the frames unchanged, --battery-mwh gives hours") {
   const std::string plain = small_run("nosim", "--threads 2 --no-sim");
   check_same_frames(reference_run(), plain);
   const nlohmann::json stats = read_json(plain + "/stats.json");

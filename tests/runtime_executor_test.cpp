@@ -74,7 +74,7 @@ TEST_CASE("liveness arena: a chain needs two buffers, and results are right") {
   }
 }
 
-TEST_CASE("weights are bound by name; missing or misshapen tensors are named") {
+TEST_CASE("weights are bound by name, missing or misshapen tensors are named") {
   auto build = [] {
     Graph g;
     GraphBuilder b(g);

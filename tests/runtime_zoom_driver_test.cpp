@@ -80,7 +80,7 @@ std::vector<std::string> frames_of(const std::string& out) {
 
 }  // namespace
 
-TEST_CASE("a zoom writes frames, keyframes, state and stats; keyframes keep the shrunk centre") {
+TEST_CASE("a zoom writes frames, keyframes, state and stats, keyframes keep the shrunk centre") {
   const std::string out = fresh_dir("basic");
   FakeInpainter fake;
   const ZoomResult r = run_zoom(small_options(out, 4), fake);
@@ -223,7 +223,7 @@ TEST_CASE("bad input is InputError before anything on disk changes") {
   expect_bad(bad, "--fps");
 }
 
-TEST_CASE("prompt schedules parse from options and files; errors name the place") {
+TEST_CASE("prompt schedules parse from options and files, errors name the place") {
   const PromptSchedule s = make_prompt_schedule("a", {"3:b", "7: \"c\""});
   CHECK(s.prompt_for(0) == "a");
   CHECK(s.prompt_for(2) == "a");

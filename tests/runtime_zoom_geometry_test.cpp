@@ -46,7 +46,7 @@ TEST_CASE("geometry from a border or a zoom factor, per axis for non-square fram
   CHECK_THROWS_AS(make_zoom_geometry(64, 64, 2.0, 0, 4, 40), InputError);
 }
 
-TEST_CASE("shrinking 2x is the 2x2 box average; 1.5x weighs partial pixels") {
+TEST_CASE("shrinking 2x is the 2x2 box average, 1.5x weighs partial pixels") {
   const Image src = make_image(8, 6, pattern);
   const Image half = resize_image(src, 4, 3);
   for (int c = 0; c < 3; ++c)

@@ -36,7 +36,7 @@ TEST_CASE("strategy list: names round-trip, unknown names fail with the list", "
   CHECK_THROWS_AS(parse_strategy_list("naive,,romanet"), InputError);
 }
 
-TEST_CASE("every plan fits; exhaustive is the lower bound", "[strategy]") {
+TEST_CASE("every plan fits, exhaustive is the lower bound", "[strategy]") {
   for (const SramBudget& b : {unified_budget(64 * 1024), partitioned_budget(32768, 32768, 16384)}) {
     for (const Layer& l : sample_layers()) {
       const uint64_t lower = plan_layer(l, Strategy::exhaustive, b).dram_bytes();

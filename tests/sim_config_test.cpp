@@ -92,7 +92,7 @@ TEST_CASE("every constant in every preset names its source", "[sim][config]") {
   }
 }
 
-TEST_CASE("a JSON file loads by path; unknown names fail with one line", "[sim][config]") {
+TEST_CASE("a JSON file loads by path, unknown names fail with one line", "[sim][config]") {
   const std::string path = "sim_config_test_npu.json";
   {
     std::ofstream f(path);

@@ -103,7 +103,7 @@ TEST_CASE("fixed, dvfs and dfs-layer under a 0.5 W cap, by hand", "[sim][power]"
   CHECK(battery_hours(dfs, 1000) == Approx(1.0 / dfs.avg_power_w));
 }
 
-TEST_CASE("no cap means the top point; an impossible cap is reported", "[sim][power]") {
+TEST_CASE("no cap means the top point, an impossible cap is reported", "[sim][power]") {
   NpuConfig npu = test_npu();
   std::vector<LayerCost> layers = {layer("A", 400000, 4e8), layer("B", 400000, 4e6)};
   for (PowerPolicy p : all_power_policies()) {

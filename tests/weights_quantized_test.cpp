@@ -116,7 +116,7 @@ TEST_CASE("inconsistent quantised tensors are InputError naming the tensor") {
   CHECK_THROWS_AS(quantize_weight("b", {10, 6}, w.data(), quant_spec_from_name("sparse24")), InputError);
 }
 
-TEST_CASE("quantized_layout lists what quantize_weight writes; sizes follow params x bits") {
+TEST_CASE("quantized_layout lists what quantize_weight writes, sizes follow params x bits") {
   std::mt19937 rng(7);
   std::normal_distribution<float> dist;
   for (const std::vector<int64_t>& shape : {std::vector<int64_t>{12, 40}, std::vector<int64_t>{8, 3, 3, 3},
