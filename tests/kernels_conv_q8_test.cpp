@@ -2,6 +2,8 @@
 // exact at the extremes against ref::conv2d, within the quantisation bound on float data.
 #include <catch2/catch.hpp>
 
+#include "kernel_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -19,35 +21,16 @@ namespace {
 constexpr double kBoundSlack = 1.01;
 constexpr double kAbsEps = 1e-5;
 
-template <class Fn>
-void for_each_q8_kernel(Fn&& fn) {
-  for (const Q8GemmKernelInfo& kernel : q8_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_q8_kernel;
+using test::ref_conv;
 
-// NCHW x -> NHWC, run the int8 conv, back to NCHW.
+// The int8 conv on NCHW data.
 std::vector<float> run_q8(const Q8GemmKernelInfo& kernel, const ConvShape& sh, const std::vector<float>& x_nchw,
                           const std::vector<float>& w, const float* bias, ThreadPool& pool) {
-  const int64_t hw = int64_t(sh.h) * sh.w, pq = int64_t(sh.p()) * sh.q();
-  std::vector<float> x(x_nchw.size()), y(size_t(sh.n) * sh.k * pq), y_nchw(y.size());
-  nchw_to_nhwc(sh.n, sh.c, hw, x_nchw.data(), x.data(), pool);
   const PackedConvWeightsQ8 packed = pack_conv2d_q8_for(kernel, w.data(), sh.k, sh.c, sh.r, sh.s);
-  conv2d_nhwc_q8(sh, x.data(), packed, bias, Epilogue{}, y.data(), pool);
-  nhwc_to_nchw(sh.n, sh.k, pq, y.data(), y_nchw.data(), pool);
-  return y_nchw;
-}
-
-std::vector<float> ref_conv(const ConvShape& sh, const std::vector<float>& x, const std::vector<float>& w,
-                            const float* bias, ThreadPool& pool) {
-  std::vector<float> y(size_t(sh.n) * sh.k * sh.p() * sh.q());
-  ref::conv2d(ref::Conv2dShape{sh.n, sh.c, sh.h, sh.w, sh.k, sh.r, sh.s, sh.stride, sh.pad, 1}, x.data(), w.data(),
-              bias, y.data(), pool);
-  return y;
+  return test::run_nhwc(sh, x_nchw, pool, [&](const float* x, float* y) {
+    conv2d_nhwc_q8(sh, x, packed, bias, Epilogue{}, y, pool);
+  });
 }
 
 const ConvShape kShapes[] = {

@@ -39,20 +39,18 @@ struct Options {
 std::vector<float> run_fast(const F32GemmKernelInfo& kernel, const ConvShape& sh, const std::vector<float>& x_nchw,
                             const std::vector<float>& w, const float* bias, const float* res_nchw, Activation act,
                             ThreadPool& pool) {
-  const int64_t hw = int64_t(sh.h) * sh.w, pq = int64_t(sh.p()) * sh.q();
-  std::vector<float> x(x_nchw.size()), y(size_t(sh.n) * sh.k * pq), y_nchw(y.size()), res;
-  nchw_to_nhwc(sh.n, sh.c, hw, x_nchw.data(), x.data(), pool);
+  const int64_t pq = int64_t(sh.p()) * sh.q();
+  std::vector<float> res;
   Epilogue epi{act};
   if (res_nchw) {
-    res.resize(y.size());
+    res.resize(size_t(sh.n) * sh.k * size_t(pq));
     nchw_to_nhwc(sh.n, sh.k, pq, res_nchw, res.data(), pool);
     epi.residual = res.data();
     epi.ld_residual = size_t(sh.k);
   }
   const PackedConvWeights packed = pack_conv2d_f32_for(kernel, w.data(), sh.k, sh.c, sh.r, sh.s);
-  conv2d_nhwc_f32(sh, x.data(), packed, bias, epi, y.data(), pool);
-  nhwc_to_nchw(sh.n, sh.k, pq, y.data(), y_nchw.data(), pool);
-  return y_nchw;
+  return test::run_nhwc(sh, x_nchw, pool,
+                        [&](const float* x, float* y) { conv2d_nhwc_f32(sh, x, packed, bias, epi, y, pool); });
 }
 
 void check_conv(const F32GemmKernelInfo& kernel, const ConvShape& sh, const Options& o, ThreadPool& pool) {
@@ -133,14 +131,17 @@ TEST_CASE("f32 conv: fused bias, activation and residual") {
 TEST_CASE("f32 conv: 1 and 3 threads give bit-identical results") {
   ThreadPool one(1), three(3);
   for_each_kernel([&](const F32GemmKernelInfo& kernel) {
-    // Gathered im2col rows, then the padded band (output rows of 33 pixels).
-    for (const ConvShape sh : {ConvShape{2, 32, 19, 17, 3 * kernel.nr + 1, 3, 3, 1, 1},
+    // Which A source runs is use_band's choice (conv.cpp): 20 channels (3 x 20 < 64 floats per
+    // kernel row) gather im2col rows on every kernel; q = 17 gathers on the 8- and 12-row kernels
+    // and takes the band on the 4- and 6-row ones; q = 33 takes the padded band on every kernel.
+    for (const ConvShape sh : {ConvShape{2, 20, 19, 17, 3 * kernel.nr + 1, 3, 3, 1, 1},
+                               ConvShape{2, 32, 19, 17, 3 * kernel.nr + 1, 3, 3, 1, 1},
                                ConvShape{2, 32, 9, 33, 3 * kernel.nr + 1, 3, 3, 1, 1}}) {
       const auto x = random_floats(size_t(sh.n) * sh.c * sh.h * sh.w, 21);
       const auto w = random_floats(size_t(sh.k) * sh.c * 9, 22), bias = random_floats(size_t(sh.k), 23);
       const auto y1 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, one);
       const auto y3 = run_fast(kernel, sh, x, w, bias.data(), nullptr, Activation::silu, three);
-      INFO(kernel.name << " w=" << sh.w);
+      INFO(kernel.name << " c=" << sh.c << " w=" << sh.w);
       CHECK(y1 == y3);
     }
   });

@@ -1,8 +1,11 @@
 // INT4 W4A8 implicit-GEMM convolution (kernels/conv/conv_w4a8.h) for every int8 kernel the CPU
-// supports (through its W4A8 kernel), against ref::conv2d: exact at the code extremes, within
+// supports (through its W4A8 kernel), against ref::conv2d: exact at the code extremes (floats
+// packed by pack_conv2d_w4a8, and stored codes 0..15 packed as the runtime does), within
 // the activation-rounding budget on float data with weights dequantised in the test by the
 // format's definition, and thread-count independent.
 #include <catch2/catch.hpp>
+
+#include "kernel_test_util.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,35 +20,16 @@ using namespace zoomrt;
 
 namespace {
 
-template <class Fn>
-void for_each_kernel(Fn&& fn) {
-  for (const Q8GemmKernelInfo& kernel : q8_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_q8_kernel;
+using test::ref_conv;
 
-// NCHW x -> NHWC, run the W4A8 conv, back to NCHW.
+// The W4A8 conv on NCHW data.
 std::vector<float> run_w4a8(const Q8GemmKernelInfo& kernel, const ConvShape& sh, const std::vector<float>& x_nchw,
                             const std::vector<float>& w, int group, const float* bias, ThreadPool& pool) {
-  const int64_t hw = int64_t(sh.h) * sh.w, pq = int64_t(sh.p()) * sh.q();
-  std::vector<float> x(x_nchw.size()), y(size_t(sh.n) * sh.k * pq), y_nchw(y.size());
-  nchw_to_nhwc(sh.n, sh.c, hw, x_nchw.data(), x.data(), pool);
   const PackedConvWeightsW4A8 packed = pack_conv2d_w4a8(kernel, w.data(), sh.k, sh.c, sh.r, sh.s, group);
-  conv2d_nhwc_w4a8(sh, x.data(), packed, bias, Epilogue{}, y.data(), pool);
-  nhwc_to_nchw(sh.n, sh.k, pq, y.data(), y_nchw.data(), pool);
-  return y_nchw;
-}
-
-std::vector<float> ref_conv(const ConvShape& sh, const std::vector<float>& x, const std::vector<float>& w,
-                            const float* bias, ThreadPool& pool) {
-  std::vector<float> y(size_t(sh.n) * sh.k * sh.p() * sh.q());
-  ref::conv2d(ref::Conv2dShape{sh.n, sh.c, sh.h, sh.w, sh.k, sh.r, sh.s, sh.stride, sh.pad, 1}, x.data(), w.data(),
-              bias, y.data(), pool);
-  return y;
+  return test::run_nhwc(sh, x_nchw, pool, [&](const float* x, float* y) {
+    conv2d_nhwc_w4a8(sh, x, packed, bias, Epilogue{}, y, pool);
+  });
 }
 
 // The int4-gG format by its definition, on w [k, c, r, s] grouped along (r, s, c) per output
@@ -78,7 +62,7 @@ const ConvShape kShapes[] = {
 
 TEST_CASE("w4a8 conv: exact integer results at the code extremes +-127 x +-7") {
   ThreadPool pool(2);
-  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
     for (const ConvShape& sh : kShapes) {
       // All activations +-127 (every receptive field reaches 127: sa = 1) and all weights +-7
       // (every group reaches 7: sw = 1), so the outputs are exact integers.
@@ -97,9 +81,42 @@ TEST_CASE("w4a8 conv: exact integer results at the code extremes +-127 x +-7") {
   });
 }
 
+// The runtime's route (runtime/fast_ops.cpp): stored int4 codes in (r, s, c) order, code 0
+// (= -8) included, packed with pack_b_w4a8_codes; unit scales and activations +-127 make the
+// outputs exact integers, against ref::conv2d on w = code - 8 in [k, c, r, s].
+TEST_CASE("w4a8 conv: stored codes in (r, s, c) order, -8 included, exact against ref::conv2d") {
+  ThreadPool pool(2);
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
+    for (const ConvShape& sh : kShapes) {
+      const int group = 32, rsc = sh.r * sh.s * sh.c, row_bytes = (rsc + 1) / 2, groups = (rsc + group - 1) / group;
+      std::mt19937 rng(5);
+      std::vector<float> x(size_t(sh.n) * sh.c * sh.h * sh.w), w(size_t(sh.k) * size_t(rsc));
+      std::vector<float> scales(size_t(sh.k * groups), 1.0f);
+      std::vector<uint8_t> codes(size_t(sh.k * row_bytes), 0);
+      for (auto& v : x) v = rng() % 2 ? 127.f : -127.f;
+      for (int o = 0; o < sh.k; ++o)
+        for (int kk = 0; kk < rsc; ++kk) {  // kk in (r, s, c) order
+          const uint32_t u = rng() % 4;
+          const int q = u == 0 ? 0 : u == 1 ? 15 : int(rng() % 16);
+          codes[size_t(o * row_bytes + kk / 2)] |= uint8_t(q << (kk % 2 ? 4 : 0));
+          const int ch = kk % sh.c, rr = kk / sh.c / sh.s, ss = kk / sh.c % sh.s;
+          w[((size_t(o) * sh.c + size_t(ch)) * sh.r + size_t(rr)) * sh.s + size_t(ss)] = float(q - 8);
+        }
+      const PackedConvWeightsW4A8 packed{sh.k, sh.c, sh.r, sh.s,
+                                         pack_b_w4a8_codes(kernel, codes.data(), scales.data(), sh.k, rsc, group)};
+      const auto got = test::run_nhwc(sh, x, pool, [&](const float* xn, float* yn) {
+        conv2d_nhwc_w4a8(sh, xn, packed, nullptr, Epilogue{}, yn, pool);
+      });
+      INFO(kernel.name << " c=" << sh.c << " h=" << sh.h << " w=" << sh.w << " k=" << sh.k << " r=" << sh.r
+                       << " stride=" << sh.stride << " pad=" << sh.pad);
+      CHECK(got == ref_conv(sh, x, w, nullptr, pool));
+    }
+  });
+}
+
 TEST_CASE("w4a8 conv: float data within the activation-rounding budget of ref::conv2d on int4 weights") {
   ThreadPool pool(2);
-  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
     for (const ConvShape& sh : kShapes) {
       std::mt19937 rng(11);
       std::normal_distribution<float> d;

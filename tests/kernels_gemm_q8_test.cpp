@@ -3,6 +3,8 @@
 // bound of ref::linear, fused epilogues, and thread-count independence.
 #include <catch2/catch.hpp>
 
+#include "kernel_test_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -28,16 +30,7 @@ std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, floa
   return v;
 }
 
-template <class Fn>
-void for_each_q8_kernel(Fn&& fn) {
-  for (const Q8GemmKernelInfo& kernel : q8_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_q8_kernel;
 
 // Values in {-127, 127} (each row and weight channel reaches 127, so every scale is exactly 1):
 // the products 127 * 127 in every position are what saturates vpmaddubsw-based int8 kernels.

@@ -4,9 +4,11 @@
 //   |y - a . w_hat| <= (sa / 2) * sum_k |w_hat[k]|,  sa = max_k |a[k]| / 127
 // plus f32 summation slack (1e-5 of sum |a| |w_hat|). Every int8 kernel this CPU runs, M/N tails,
 // K below / at / above a group and not a multiple of it; codes from a stored int4 file layout
-// give the same result as quantising the floats; exact integer sums at the code extremes;
-// epilogues; thread-count independence.
+// give the same result as quantising the floats; exact integer sums at the code extremes, from
+// floats (+-7) and from stored codes (0..15, so -8 too); epilogues; thread-count independence.
 #include <catch2/catch.hpp>
+
+#include "kernel_test_util.h"
 
 #include <algorithm>
 #include <cmath>
@@ -56,16 +58,7 @@ Int4 quantize_int4(const std::vector<float>& w, int n, int k, int group) {
   return q;
 }
 
-template <class Fn>
-void for_each_kernel(Fn&& fn) {
-  for (const Q8GemmKernelInfo& kernel : q8_gemm_kernels()) {
-    if (!cpu_supports(kernel.isa)) {
-      WARN("skipped " << kernel.name << ": this CPU lacks " << isa_name(kernel.isa));
-      continue;
-    }
-    fn(kernel);
-  }
-}
+using test::for_each_q8_kernel;
 
 void check_within_budget(int m, int n, int k, const std::vector<float>& a, const Int4& q, const std::vector<float>& got,
                          const std::vector<float>& bias) {
@@ -93,7 +86,7 @@ void check_within_budget(int m, int n, int k, const std::vector<float>& a, const
 
 TEST_CASE("w4a8 gemm: within the activation-rounding budget of ref::linear on int4 weights, all tails") {
   ThreadPool pool(2);
-  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
     INFO(kernel.name);
     for (int group : {32, 64, 128})
       for (int m : {1, 5, 13})
@@ -120,7 +113,7 @@ TEST_CASE("w4a8 gemm: within the activation-rounding budget of ref::linear on in
 // offset 8 removed exactly, no saturation (u8 x s8 pairs up to 2 * 15 * 127 in vpmaddubsw).
 TEST_CASE("w4a8 gemm: exact integer sums at the code extremes +-127 x +-7, all tails") {
   ThreadPool pool(2);
-  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
     INFO(kernel.name);
     std::mt19937 rng(7);
     for (int group : {32, 64, 128})
@@ -146,6 +139,46 @@ TEST_CASE("w4a8 gemm: exact integer sums at the code extremes +-127 x +-7, all t
   });
 }
 
+// The stored int4 format (weights/quantized.h) uses code 0 (= -8) too, which the float packer
+// above never produces: codes drawn from 0..15 (mostly the ends 0 and 15) with unit scales,
+// packed from the file layout, against the exact integer dot product sum a * (code - 8).
+TEST_CASE("w4a8 gemm: stored codes 0..15 (-8 included) give exact integer sums, all tails") {
+  ThreadPool pool(2);
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
+    INFO(kernel.name);
+    std::mt19937 rng(9);
+    for (int group : {32, 64, 128})
+      for (int m : {1, 5, 13})
+        for (int n : {1, 17, 40})
+          for (int k : {1, 31, group, group + 7, 3 * group}) {
+            const int groups = (k + group - 1) / group, row_bytes = (k + 1) / 2;
+            std::vector<float> a(size_t(m * k)), scales(size_t(n * groups), 1.0f);
+            std::vector<int> code(size_t(n * k));
+            std::vector<uint8_t> codes(size_t(n * row_bytes), 0);
+            for (auto& x : a) x = rng() % 2 ? 127.0f : -127.0f;
+            for (int j = 0; j < n; ++j)
+              for (int kk = 0; kk < k; ++kk) {
+                const uint32_t r = rng() % 8;
+                const int q = r < 3 ? 0 : r < 6 ? 15 : int(rng() % 16);
+                code[size_t(j * k + kk)] = q;
+                codes[size_t(j * row_bytes + kk / 2)] |= uint8_t(q << (kk % 2 ? 4 : 0));
+              }
+            std::vector<float> c(size_t(m * n), -1.0f);
+            gemm_w4a8(m, a.data(), size_t(k), pack_b_w4a8_codes(kernel, codes.data(), scales.data(), n, k, group),
+                      nullptr, Epilogue{}, c.data(), size_t(n), pool);
+            for (int i = 0; i < m; ++i)
+              for (int j = 0; j < n; ++j) {
+                int64_t dot = 0;
+                for (int kk = 0; kk < k; ++kk)
+                  dot += int64_t(a[size_t(i * k + kk)]) * (code[size_t(j * k + kk)] - 8);
+                if (c[size_t(i * n + j)] != float(dot))
+                  FAIL_CHECK("group " << group << " m " << m << " n " << n << " k " << k << " at " << i << "," << j
+                                      << ": " << c[size_t(i * n + j)] << " != " << dot);
+              }
+          }
+  });
+}
+
 TEST_CASE("w4a8 gemm: every q8 kernel maps to a W4A8 kernel of its geometry") {
   for (const Q8GemmKernelInfo& q8 : q8_gemm_kernels()) {
     const W4A8GemmKernelInfo& wk = w4a8_kernel_for(q8);
@@ -161,7 +194,7 @@ TEST_CASE("w4a8 gemm: every q8 kernel maps to a W4A8 kernel of its geometry") {
   }
 }
 
-TEST_CASE("w4a8 gemm: silu and residual epilogues; 1 and 3 threads agree bit for bit") {
+TEST_CASE("w4a8 gemm: silu and residual epilogues, 1 and 3 threads agree bit for bit") {
   const int m = 70, n = 50, k = 200, group = 64;
   const auto a = randoms(size_t(m * k), 1), w = randoms(size_t(n * k), 2), res = randoms(size_t(m * n), 3);
   const PackedGemmBW4A8 b = pack_b_w4a8(q8_gemm_default(), w.data(), n, k, group);
@@ -186,7 +219,7 @@ TEST_CASE("w4a8 gemm: silu and residual epilogues; 1 and 3 threads agree bit for
 // task). Also K = 81 (a 9-channel 3x3 convolution's rows), whose last group runs 5 of 16 steps.
 TEST_CASE("w4a8 gemm: 1, 2 and 3 threads agree bit for bit on every kernel, M = 77") {
   ThreadPool one(1), two(2), three(3);
-  for_each_kernel([&](const Q8GemmKernelInfo& kernel) {
+  for_each_q8_kernel([&](const Q8GemmKernelInfo& kernel) {
     for (const int k : {1024, 81}) {
       INFO(kernel.name << " k " << k);
       const int m = 77, n = 320, group = 64;

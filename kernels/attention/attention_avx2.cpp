@@ -26,20 +26,6 @@ struct Avx2 {
     const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127));
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
   }
-  static float hmax(Reg x) {
-    alignas(32) float l[W];
-    _mm256_store_ps(l, x);
-    float m = l[0];
-    for (int i = 1; i < W; ++i) m = m > l[i] ? m : l[i];
-    return m;
-  }
-  static float hsum(Reg x) {
-    alignas(32) float l[W];
-    _mm256_store_ps(l, x);
-    float s = 0.0f;
-    for (int i = 0; i < W; ++i) s += l[i];
-    return s;
-  }
 };
 
 }  // namespace

@@ -26,20 +26,6 @@ struct Avx512 {
     const __m512i e = _mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127));
     return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
   }
-  static float hmax(Reg x) {
-    alignas(64) float l[W];
-    _mm512_store_ps(l, x);
-    float m = l[0];
-    for (int i = 1; i < W; ++i) m = m > l[i] ? m : l[i];
-    return m;
-  }
-  static float hsum(Reg x) {
-    alignas(64) float l[W];
-    _mm512_store_ps(l, x);
-    float s = 0.0f;
-    for (int i = 0; i < W; ++i) s += l[i];
-    return s;
-  }
 };
 
 }  // namespace

@@ -4,8 +4,9 @@
 // the per-ISA copies must not be merged by the linker.
 //
 // V provides: Reg, W (lanes), zero, set1, load, store (unaligned), bcast (from memory), fma,
-// mul, sub, max, round (to nearest), pow2i (2^k for integral k in [-127, 0] as float bits; -127
-// gives +0), hmax, hsum (lane order fixed).
+// mul, add, sub, max, round (to nearest), pow2i (2^k for integral k in [-127, 0] as float bits;
+// -127 gives +0). Everything else (the one register-tile product, lane reductions, exp2) is
+// written here once.
 //
 // Work: per (batch, head) K packed as tiles of NR = 2W keys, each [d][NR] (the last one [d][W]
 // when lk_pad = lk rounded up to W is not a multiple of NR; zero padded), and V as rows
@@ -59,49 +60,51 @@ struct Flash {
     return V::mul(p, V::pow2i(k));
   }
 
-  // s[i, 0:NV·W] = qs[i, 0:d] · kt[0:d, 0:NV·W] (a packed tile, row stride ldk), i < MR; s row
-  // stride KB.
+  // c[i, 0:NV·W] = c[i, 0:NV·W]·alpha[i] (0 when alpha is null) + a[i, 0:n] · b[0:n, 0:NV·W],
+  // i < MR; row strides lda, ldb, ldc. The register-tile product behind both S = Qs·K_blkᵀ (a =
+  // Qs, b = a packed K tile, c = S) and O = O·alpha + P·V_blk (a = P, b = V rows, c = O).
   template <int NV>
-  static void score_tile(const float* qs, int d, const float* kt, int ldk, float* s) {
+  static void tile(const float* a, int lda, int n, const float* b, int ldb, float* c, int ldc, const float* alpha) {
     R acc[MR][NV];
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i)
-      for (int c = 0; c < NV; ++c) acc[i][c] = V::zero();
-    for (int dd = 0; dd < d; ++dd) {
-      R kv[NV];
-      for (int c = 0; c < NV; ++c) kv[c] = V::load(kt + size_t(dd) * ldk + c * W);
+    if (alpha) {
 #pragma GCC unroll 16
       for (int i = 0; i < MR; ++i) {
-        const R qb = V::bcast(qs + size_t(i) * d + dd);
-        for (int c = 0; c < NV; ++c) acc[i][c] = V::fma(qb, kv[c], acc[i][c]);
+        const R s = V::set1(alpha[i]);
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::mul(V::load(c + size_t(i) * ldc + j * W), s);
+      }
+    } else {
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i)
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::zero();
+    }
+    for (int kk = 0; kk < n; ++kk) {
+      R bv[NV];
+      for (int j = 0; j < NV; ++j) bv[j] = V::load(b + size_t(kk) * ldb + j * W);
+#pragma GCC unroll 16
+      for (int i = 0; i < MR; ++i) {
+        const R ab = V::bcast(a + size_t(i) * lda + kk);
+        for (int j = 0; j < NV; ++j) acc[i][j] = V::fma(ab, bv[j], acc[i][j]);
       }
     }
 #pragma GCC unroll 16
     for (int i = 0; i < MR; ++i)
-      for (int c = 0; c < NV; ++c) V::store(s + size_t(i) * KB + c * W, acc[i][c]);
+      for (int j = 0; j < NV; ++j) V::store(c + size_t(i) * ldc + j * W, acc[i][j]);
   }
 
-  // o[i, 0:NV·W] = o·alpha[i] + p[i, 0:nk] · v[0:nk, 0:NV·W], i < MR.
-  template <int NV>
-  static void pv_tile(const float* p, int nk, const float* v, int ldv, float* o, int ldo, const float* alpha) {
-    R acc[MR][NV];
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i) {
-      const R a = V::set1(alpha[i]);
-      for (int c = 0; c < NV; ++c) acc[i][c] = V::mul(V::load(o + size_t(i) * ldo + c * W), a);
-    }
-    for (int kk = 0; kk < nk; ++kk) {
-      R vv[NV];
-      for (int c = 0; c < NV; ++c) vv[c] = V::load(v + size_t(kk) * ldv + c * W);
-#pragma GCC unroll 16
-      for (int i = 0; i < MR; ++i) {
-        const R pb = V::bcast(p + size_t(i) * KB + kk);
-        for (int c = 0; c < NV; ++c) acc[i][c] = V::fma(pb, vv[c], acc[i][c]);
-      }
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; ++i)
-      for (int c = 0; c < NV; ++c) V::store(o + size_t(i) * ldo + c * W, acc[i][c]);
+  // Lane reductions in a fixed order (lane 0 first).
+  static float hmax(R x) {
+    alignas(64) float l[W];
+    V::store(l, x);
+    float m = l[0];
+    for (int i = 1; i < W; ++i) m = m > l[i] ? m : l[i];
+    return m;
+  }
+  static float hsum(R x) {
+    alignas(64) float l[W];
+    V::store(l, x);
+    float s = 0.0f;
+    for (int i = 0; i < W; ++i) s += l[i];
+    return s;
   }
 
   // One online-softmax step on s[MR, 0:nk] (keys k0...): masks, turns scores into P in place,
@@ -113,7 +116,7 @@ struct Flash {
       std::fill(srow + valid, srow + nk, -INFINITY);
       R mx = V::set1(-INFINITY);
       for (int j = 0; j < nk; j += W) mx = V::max(mx, V::load(srow + j));
-      const float m_new = std::max(m[i], V::hmax(mx));
+      const float m_new = std::max(m[i], hmax(mx));
       if (m_new == -INFINITY) {  // nothing visible yet: P = 0, O and l stay 0
         std::fill(srow, srow + nk, 0.0f);
         alpha[i] = 1.0f;
@@ -128,7 +131,7 @@ struct Flash {
         V::store(srow + j, pj);
         sum = V::add(sum, pj);
       }
-      l[i] = l[i] * alpha[i] + V::hsum(sum);
+      l[i] = l[i] * alpha[i] + hsum(sum);
     }
   }
 
@@ -161,16 +164,16 @@ struct Flash {
         const int ldk = std::min(NR, sh.lk_pad - (k0 + t));  // the packed tile's width
         const float* kt = kp + size_t(k0 + t) * d;
         if (nk - t >= NR)
-          score_tile<2>(sc.qs.data(), d, kt, ldk, sc.s.data() + t);
+          tile<2>(sc.qs.data(), d, d, kt, ldk, sc.s.data() + t, KB, nullptr);
         else
-          score_tile<1>(sc.qs.data(), d, kt, ldk, sc.s.data() + t);
+          tile<1>(sc.qs.data(), d, d, kt, ldk, sc.s.data() + t, KB, nullptr);
       }
       softmax_step(sc.s.data(), nk, k0, limit, m, l, alpha);
       const float* vb = vp + size_t(k0) * sh.d_pad;
       int c0 = 0;
       for (; c0 + 2 * W <= sh.d_pad; c0 += 2 * W)
-        pv_tile<2>(sc.s.data(), nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
-      if (c0 < sh.d_pad) pv_tile<1>(sc.s.data(), nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
+        tile<2>(sc.s.data(), KB, nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
+      if (c0 < sh.d_pad) tile<1>(sc.s.data(), KB, nk, vb + c0, sh.d_pad, sc.o.data() + c0, sh.d_pad, alpha);
     }
     for (int i = 0; i < rows; ++i) {
       const float inv = 1.0f / l[i];

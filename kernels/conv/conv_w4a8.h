@@ -15,6 +15,10 @@ struct PackedConvWeightsW4A8 {
   int k = 0, c = 0, r = 0, s = 0;
   PackedGemmBW4A8 gemm;  // n = k, k = r*s*c in (r, s, c) order
 };
+// Stored int4 weights (weights/quantized.h keeps conv codes in (r, s, c) order) need no conv
+// packer: {k, c, r, s, pack_b_w4a8_codes(kernel, codes, scales, k, r*s*c, group)} is the
+// runtime's route. This one quantises float weights with quantize_q4_group (BFormat::q4's
+// max|w|/7 rule, not the stored format's quantiser), for tests and zoomrt-bench.
 PackedConvWeightsW4A8 pack_conv2d_w4a8(const Q8GemmKernelInfo& kernel, const float* w, int k, int c, int r, int s,
                                        int group);
 void conv2d_nhwc_w4a8(const ConvShape& sh, const float* x, const PackedConvWeightsW4A8& w, const float* bias,

@@ -3,12 +3,10 @@
 // dispatch after cpu_supports(Isa::avx2).
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
-
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/gemm/f32_epilogue_simd.h"
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt::kern {
@@ -46,12 +44,7 @@ void gemm_rows_x16(size_t kc, const float* a, size_t lda, const float* b, float*
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, const float*, size_t, const float*, float*, size_t, bool);
-  return std::array<Fn, sizeof...(Rows)>{&gemm_rows_x16<Rows + 1>...};
-}
-constexpr auto kRows6x16 = make_row_table(std::make_integer_sequence<int, 6>{});
+constexpr auto kRows6x16 = row_table<6>([](auto rows) { return &gemm_rows_x16<rows>; });
 
 }  // namespace
 

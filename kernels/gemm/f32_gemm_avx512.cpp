@@ -3,12 +3,10 @@
 // only reached through dispatch after cpu_supports(Isa::avx512).
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
-
 #include <xsimd/xsimd.hpp>
 
 #include "kernels/gemm/f32_epilogue_simd.h"
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt::kern {
@@ -50,12 +48,7 @@ void gemm_rows_x32(size_t kc, const float* a, size_t lda, const float* b, float*
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, const float*, size_t, const float*, float*, size_t, bool);
-  return std::array<Fn, sizeof...(Rows)>{&gemm_rows_x32<Rows + 1>...};
-}
-constexpr auto kRows12x32 = make_row_table(std::make_integer_sequence<int, 12>{});
+constexpr auto kRows12x32 = row_table<12>([](auto rows) { return &gemm_rows_x32<rows>; });
 
 }  // namespace
 

@@ -12,11 +12,11 @@
 // Internal linkage on purpose: the linker would otherwise merge the per-ISA copies of these
 // templates into one, possibly compiled for an ISA this CPU lacks.
 #pragma once
-#include <array>
 #include <cstddef>
-#include <utility>
 
 #include <xsimd/xsimd.hpp>
+
+#include "kernels/gemm/row_table.h"
 
 namespace zoomrt::kern {
 namespace {  // NOLINT: see above
@@ -57,17 +57,11 @@ struct SimdGemm {
       for (int j = 0; j < NV; ++j) v[i][j].store_unaligned(c + size_t(i) * ldc + size_t(j) * W);
   }
 
-  using RowsFn = void (*)(size_t, const float*, size_t, const float*, float*, size_t, bool);
-  template <int... R>
-  static constexpr auto row_table(std::integer_sequence<int, R...>) {
-    return std::array<RowsFn, sizeof...(R)>{&rows<R + 1>...};
-  }
-
   // The micro-kernel of ukernels.h for MR rows: dispatches mr (1..MR) to its instantiation.
   template <int MR>
   static void kernel(size_t mr, size_t kc, const float* a, size_t lda, const float* b, float* c, size_t ldc,
                      bool accumulate) {
-    static constexpr auto table = row_table(std::make_integer_sequence<int, MR>{});
+    static constexpr auto table = row_table<MR>([](auto r) { return &rows<r>; });
     table[mr - 1](kc, a, lda, b, c, ldc, accumulate);
   }
 

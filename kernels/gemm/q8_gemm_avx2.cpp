@@ -6,10 +6,9 @@
 // (-128 never occurs, so vpsignb cannot overflow.)
 #include <immintrin.h>
 
-#include <array>
 #include <cstring>
-#include <utility>
 
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt::kern {
@@ -50,13 +49,7 @@ void q8_rows_x16(size_t k_groups, const int8_t* a, size_t lda, const int8_t* b, 
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, const int8_t*, size_t, const int8_t*, float*, size_t, const float*, const float*,
-                      const int32_t*);
-  return std::array<Fn, sizeof...(Rows)>{&q8_rows_x16<Rows + 1>...};
-}
-constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 4>{});
+constexpr auto kRows = row_table<4>([](auto rows) { return &q8_rows_x16<rows>; });
 
 }  // namespace
 

@@ -3,10 +3,9 @@
 // corr[j] = 128 * sum_k b[k, j] before dequantising.
 #include <immintrin.h>
 
-#include <array>
 #include <cstring>
-#include <utility>
 
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt::kern {
@@ -53,13 +52,7 @@ void q8_rows_x32(size_t k_groups, const uint8_t* a, size_t lda, const int8_t* b,
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, const uint8_t*, size_t, const int8_t*, float*, size_t, const float*, const float*,
-                      const int32_t*);
-  return std::array<Fn, sizeof...(Rows)>{&q8_rows_x32<Rows + 1>...};
-}
-constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 12>{});
+constexpr auto kRows = row_table<12>([](auto rows) { return &q8_rows_x32<rows>; });
 
 }  // namespace
 

@@ -42,15 +42,20 @@ ZOOMRT_Q8_GEMM_KERNELS(X)
 #undef X
 
 // q8_quantize_row__<isa>: one activation row of k floats -> k_padded codes in `format` (zero
-// padded; u8 pads with 128, i.e. code 0) and its scale, as q8_gemm.h defines them.
+// padded; u8 pads with 128, i.e. code 0) and its scale, as q8_gemm.h defines them. One per
+// epilogue ISA of the int8 list (config.cpp pairs them); a repeated ISA only redeclares it.
+#define X(name, isa, epi_isa, mr, nr, kgroup, a_format) \
+  void q8_quantize_row__##epi_isa(size_t k, size_t k_padded, const float* a, Q8AFormat format, void* out, float* scale);
+ZOOMRT_Q8_GEMM_KERNELS(X)
+#undef X
+
 // f32_epilogue__<isa> and f32_fma_peak__<isa>. The peak loop runs `iters` rounds of
 // independent FMAs on registers and returns the FLOPs it did (2 per lane per FMA); `sink`
 // receives a value so the work cannot be optimised away.
 #define X(isa)                                                                                   \
   void f32_epilogue__##isa(size_t mr, size_t nr, float* c, size_t ldc, const float* bias,        \
                            Activation act, const float* residual, size_t ld_residual);           \
-  double f32_fma_peak__##isa(size_t iters, float* sink);                                         \
-  void q8_quantize_row__##isa(size_t k, size_t k_padded, const float* a, Q8AFormat format, void* out, float* scale);
+  double f32_fma_peak__##isa(size_t iters, float* sink);
 ZOOMRT_F32_ISAS(X)
 #undef X
 

@@ -73,7 +73,8 @@ struct PackedGemmBW4A8 {
 // scales [n, ceil(k/group)]); group 32, 64 or 128.
 PackedGemmBW4A8 pack_b_w4a8_codes(const Q8GemmKernelInfo& kernel, const uint8_t* codes, const float* scales, int n,
                                   int k, int group);
-// Quantises w [n, k] (PyTorch Linear layout) with quantize_q4_group and packs it.
+// Quantises w [n, k] (PyTorch Linear layout) with quantize_q4_group and packs it (tests and
+// zoomrt-bench; the runtime packs the stored codes above).
 PackedGemmBW4A8 pack_b_w4a8(const Q8GemmKernelInfo& kernel, const float* w, int n, int k, int group);
 
 // c[m, n] = epilogue(dequant(quant(a) . B) + bias); a [m, k] with lda. Quantised activations

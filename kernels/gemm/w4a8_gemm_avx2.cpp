@@ -6,10 +6,9 @@
 // row in the group); f32 sums over groups live in a stack tile.
 #include <immintrin.h>
 
-#include <array>
 #include <cstring>
-#include <utility>
 
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/w4a8_gemm.h"
 
 namespace zoomrt::kern {
@@ -59,13 +58,7 @@ void w4a8_rows_x16(size_t groups, size_t group_steps, size_t last_steps, const i
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
-                      const float*, float*, size_t);
-  return std::array<Fn, sizeof...(Rows)>{&w4a8_rows_x16<Rows + 1>...};
-}
-constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 4>{});
+constexpr auto kRows = row_table<4>([](auto rows) { return &w4a8_rows_x16<rows>; });
 
 }  // namespace
 

@@ -8,9 +8,7 @@
 // fma / store cost 10-15 % (measured: W4A8 0.84-0.92x int8 with 12 rows, 0.91-0.96x with 6).
 #include <immintrin.h>
 
-#include <array>
-#include <utility>
-
+#include "kernels/gemm/row_table.h"
 #include "kernels/gemm/w4a8_gemm.h"
 
 namespace zoomrt::kern {
@@ -67,13 +65,7 @@ void w4a8_rows_x32(size_t groups, size_t group_steps, size_t last_steps, const i
   }
 }
 
-template <int... Rows>
-constexpr auto make_row_table(std::integer_sequence<int, Rows...>) {
-  using Fn = void (*)(size_t, size_t, size_t, const int8_t*, size_t, const int32_t*, size_t, const uint8_t*, const float*,
-                      const float*, float*, size_t);
-  return std::array<Fn, sizeof...(Rows)>{&w4a8_rows_x32<Rows + 1>...};
-}
-constexpr auto kRows = make_row_table(std::make_integer_sequence<int, 6>{});
+constexpr auto kRows = row_table<6>([](auto rows) { return &w4a8_rows_x32<rows>; });
 
 }  // namespace
 
