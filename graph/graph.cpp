@@ -56,6 +56,12 @@ int64_t Graph::param_count() const {
   return n;
 }
 
+std::vector<int> node_producers(const Graph& g) {
+  std::vector<int> producer(g.tensors().size(), -1);
+  for (size_t i = 0; i < g.nodes().size(); ++i) producer[size_t(g.nodes()[i].output)] = int(i);
+  return producer;
+}
+
 int64_t node_macs(const Graph& g, const Node& n) {
   const Shape& out = g.tensor(n.output).shape;
   switch (n.op) {

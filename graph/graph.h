@@ -82,6 +82,9 @@ class Graph {
 // do not fit.
 Shape infer_shape(Op op, const std::string& node_name, const std::vector<Shape>& in, const Attrs& a);
 
+// producer[t]: index in g.nodes() of the node whose output is tensor t; -1 for inputs and weights.
+std::vector<int> node_producers(const Graph& g);
+
 // Multiply-accumulates the node performs (0 for ops without MACs).
 int64_t node_macs(const Graph& g, const Node& n);
 

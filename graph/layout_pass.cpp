@@ -52,8 +52,7 @@ class LayoutRewriter {
       : g_(g), plain_(g.tensors().size()), nhwc_(g.tensors().size()) {}
 
   Graph run() {
-    std::vector<int> producer(g_.tensors().size(), -1);
-    for (size_t i = 0; i < g_.nodes().size(); ++i) producer[size_t(g_.nodes()[i].output)] = int(i);
+    const std::vector<int> producer = node_producers(g_);
     for (size_t t = 0; t < g_.tensors().size(); ++t) {  // id order: inputs exist before use
       const TensorInfo& info = g_.tensor(TensorId(t));
       if (info.role == TensorRole::input)

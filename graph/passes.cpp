@@ -8,14 +8,12 @@ namespace zoomrt {
 namespace {
 
 // fused[i]: node i is a silu whose input comes from a group_norm that only it reads.
-std::vector<char> fusable_silus(const Graph& g) {
+std::vector<char> fusable_silus(const Graph& g, const std::vector<int>& producer) {
   const size_t nt = g.tensors().size();
-  std::vector<int> producer(nt, -1), consumers(nt, 0);
+  std::vector<int> consumers(nt, 0);
   std::vector<char> is_output(nt, 0);
-  for (size_t i = 0; i < g.nodes().size(); ++i) {
-    producer[size_t(g.nodes()[i].output)] = int(i);
-    for (TensorId t : g.nodes()[i].inputs) ++consumers[size_t(t)];
-  }
+  for (const Node& n : g.nodes())
+    for (TensorId t : n.inputs) ++consumers[size_t(t)];
   for (TensorId t : g.outputs()) is_output[size_t(t)] = 1;
   std::vector<char> fused(g.nodes().size(), 0);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
@@ -33,15 +31,14 @@ std::vector<char> fusable_silus(const Graph& g) {
 
 int count_group_norm_silu_pairs(const Graph& g) {
   int count = 0;
-  for (char f : fusable_silus(g)) count += f;
+  for (char f : fusable_silus(g, node_producers(g))) count += f;
   return count;
 }
 
 Graph fuse_group_norm_silu(const Graph& g) {
-  const std::vector<char> fused = fusable_silus(g);
+  const std::vector<int> producer = node_producers(g);
+  const std::vector<char> fused = fusable_silus(g, producer);
   const size_t nt = g.tensors().size();
-  std::vector<int> producer(nt, -1);
-  for (size_t i = 0; i < g.nodes().size(); ++i) producer[size_t(g.nodes()[i].output)] = int(i);
   std::vector<char> skip(g.nodes().size(), 0);  // group norms folded into their silu
   for (size_t i = 0; i < fused.size(); ++i)
     if (fused[i]) skip[size_t(producer[size_t(g.nodes()[i].inputs[0])])] = 1;

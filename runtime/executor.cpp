@@ -52,11 +52,11 @@ void release_mapped_pages(const void* p, size_t bytes) {
 }  // namespace
 
 Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts)
-    : graph_(fuse_group_norm_silu(g)), pool_(pool) {  // one pass over memory per norm + silu pair
+    // Fused group norm + silu: one pass over memory per pair.
+    : graph_(fuse_group_norm_silu(g)), pool_(pool), fast_kernels_(opts.fast_kernels) {
   const bool fast_kernels = opts.fast_kernels;
-  fast_kernels_ = fast_kernels;
   // The fast kernels run image tensors NHWC between the graph's edges (the convolutions read
-  // and write them in place); the reference path keeps the graph as built: the NCHW oracle.
+  // and write them in place); the reference path keeps them NCHW: the oracle.
   if (fast_kernels) graph_ = to_channels_last(graph_);
   if (!fast_kernels && !opts.precision.all_f32())
     fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",

@@ -3,10 +3,10 @@
 // (runtime/memory_plan.h); weights are bound once by name, used straight from the memory
 // mapping when they are aligned F32, converted to F32 once otherwise. Per-node wall time is
 // recorded, and a hook sees every executed node (the NPU accounting backend uses it).
-// With fast kernels the graph is first rewritten (graph/passes.h): group_norm + silu pairs fused,
-// then image tensors made channels-last (NHWC) between the model's edges; graph() returns that
-// rewritten graph (same input/output names and shapes, node names kept). The reference path runs
-// the graph as built (NCHW).
+// The graph is first rewritten (graph/passes.h): group_norm + silu pairs fused (both paths),
+// then, with fast kernels only, image tensors made channels-last (NHWC) between the model's
+// edges; graph() returns that rewritten graph (same input/output names and shapes, node names
+// kept). The reference path keeps the image tensors NCHW.
 #pragma once
 #include <functional>
 #include <map>

@@ -11,6 +11,16 @@ namespace zoomrt {
 
 namespace {
 
+// Puts a packed B where run_fast_node looks for it: a convolution's implicit-GEMM B with the
+// weight's [k, c, r, s], else a linear's B. One helper for the three packed formats.
+template <class ConvW, class GemmB>
+void place(bool conv, const std::vector<int64_t>& ws, GemmB b, ConvW& conv_slot, GemmB& gemm_slot) {
+  if (conv)
+    conv_slot = {int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
+  else
+    gemm_slot = std::move(b);
+}
+
 // Packs a weight stored as int8 codes or int4-gG codes without re-quantising: true when done.
 // Rank-4 int8 codes are reordered to the convolution's (r, s, c) reduction order (int4 files
 // already hold that order, weights/quantized.h).
@@ -23,11 +33,8 @@ bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNod
   const std::vector<float> scales = to_f32(*sw.scales);  // (the mapping may be unaligned)
   if (sw.spec.format == QuantFormat::int4 && w4a8) {
     f.w4a8 = true;
-    PackedGemmBW4A8 b = pack_b_w4a8_codes(q8_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
-    if (conv)
-      f.conv_w4a8 = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
-    else
-      f.gemm_w4a8 = std::move(b);
+    place(conv, ws, pack_b_w4a8_codes(q8_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group),
+          f.conv_w4a8, f.gemm_w4a8);
     return true;
   }
   if (sw.spec.format == QuantFormat::int8) {
@@ -44,18 +51,12 @@ bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNod
     f.q8 = true;
     PackedGemmBQ8 b = pack_b_q8_codes(q8_gemm_default(), codes, scales.data(), out, k);
     std::vector<int8_t>().swap(b.quantized);  // inspection copy: not needed here
-    if (conv)
-      f.conv_q8 = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
-    else
-      f.gemm_q8 = std::move(b);
+    place(conv, ws, std::move(b), f.conv_q8, f.gemm_q8);
     return true;
   }
   // int4-gG: the codes are already in the packer's order (conv: (r, s, c)).
-  PackedGemmB b = pack_b_q4_codes(f32_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group);
-  if (conv)
-    f.conv = {out, int(ws[1]), int(ws[2]), int(ws[3]), std::move(b)};
-  else
-    f.gemm = std::move(b);
+  place(conv, ws, pack_b_q4_codes(f32_gemm_default(), sw.data->data, scales.data(), out, k, sw.spec.group), f.conv,
+        f.gemm);
   return true;
 }
 

@@ -33,7 +33,7 @@ struct FastNode {
   PackedGemmBQ8 gemm_q8;      // linear int8
   PackedConvWeightsQ8 conv_q8;  // conv2d int8
   PackedGemmBW4A8 gemm_w4a8;  // linear int4a8
-  PackedConvWeightsW4A8 conv_w4a8;  // conv2d int4a8 (quantised from float weights)
+  PackedConvWeightsW4A8 conv_w4a8;  // conv2d int4a8: codes in (r, s, c) order, packed like gemm_w4a8
   bool q8 = false;            // the *_q8 members are the packed weights
   bool w4a8 = false;          // gemm_w4a8 / conv_w4a8 is the packed weight
   bool attention = false;     // attention: kernels/attention (no weights to pack)

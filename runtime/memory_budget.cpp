@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/fast_ops.h"
 #include "runtime/memory_plan.h"
 #include "weights/error.h"
 
@@ -32,8 +33,8 @@ MemoryNeed estimate_memory(const Graph& g, const Precision& p) {
   std::set<TensorId> packed;
   MemoryNeed need;
   for (const Node& n : g.nodes()) {
-    const bool gemm_like = n.op == Op::linear || (n.op == Op::conv2d && n.attrs.groups == 1);
-    if (!gemm_like || n.inputs.size() < 2 || g.tensor(n.inputs[1]).role != TensorRole::weight) continue;
+    // The weights the executor packs (runtime/fast_ops.h); the rest count as f32 below.
+    if (!fast_node_packs_weight(g, n) || g.tensor(n.inputs[1]).role != TensorRole::weight) continue;
     if (!packed.insert(n.inputs[1]).second) continue;
     const Shape& ws = g.tensor(n.inputs[1]).shape;
     need.weight_bytes +=

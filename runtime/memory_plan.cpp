@@ -7,8 +7,7 @@ namespace zoomrt {
 
 std::vector<int> topological_order(const Graph& g) {
   const auto& nodes = g.nodes();
-  std::vector<int> producer(g.tensors().size(), -1);
-  for (size_t i = 0; i < nodes.size(); ++i) producer[size_t(nodes[i].output)] = int(i);
+  const std::vector<int> producer = node_producers(g);
   std::vector<int> pending(nodes.size(), 0);
   std::vector<std::vector<int>> consumers(nodes.size());
   for (size_t i = 0; i < nodes.size(); ++i)

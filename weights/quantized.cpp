@@ -53,8 +53,8 @@ Int4Order int4_order(const std::vector<int64_t>& shape) {
 }
 
 // Round to nearest, ties to even, for |x| < 2^22 (here |x| <= 11 before clamping): adding and
-// subtracting 1.5 * 2^23 leaves the integer part. Unlike a libm nearbyint call it inlines and
-// vectorises, which matters in the scale search below (8 passes over every weight at load).
+// subtracting 1.5 * 2^23 leaves the integer part. Unlike a libm nearbyint call it can be inlined
+// and vectorised in the scale search below (8 passes over every weight at load).
 // (Without -ffast-math the compiler may not fold (x + m) - m to x.)
 inline float round_small(float x) {
   constexpr float m = 12582912.0f;

@@ -26,9 +26,7 @@ void print_comparison(const std::map<std::string, HostTensor>& out, const std::s
   SafetensorsFile ref = SafetensorsFile::open(ref_path);
   int compared = 0;
   for (const auto& [name, h] : out) {
-    const TensorView* v = nullptr;
-    for (const TensorView& t : ref.tensors())
-      if (t.name == name) v = &t;
+    const TensorView* v = ref.find(name);
     if (!v) continue;
     const std::vector<float> r = to_f32(*v);
     if (r.size() != h.f32.size())

@@ -109,12 +109,10 @@ FolderSummary write_folder(const WeightSource& ws, const std::set<std::string>& 
     }
     ++sum.converted;
     metadata["zoomrt.format." + name] = quant_spec_name(spec);
+    sum.bytes_out += quantized_bytes(v->shape, spec);
     const std::vector<QuantTensor> layout = quantized_layout(name, v->shape, spec);
     for (size_t i = 0; i < layout.size(); ++i) {
       const QuantTensor& t = layout[i];
-      int64_t numel = 1;
-      for (int64_t d : t.shape) numel *= d;
-      sum.bytes_out += size_t(numel) * dtype_bytes(t.dtype);
       std::function<void(uint8_t*)> fill;
       if (i == 0)
         fill = [v, spec, stash](uint8_t* dst) {
