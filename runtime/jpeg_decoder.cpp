@@ -77,13 +77,14 @@ class Parser {
   size_t scan(Segment s, size_t data_pos);
   void check_progression(const Scan& sc);
   void finish_colour();
+  // frame_header sets ncomp (1 or 3); any failure in it, before or after, ends the whole parse.
+  bool have_frame() const { return frame_.ncomp > 0; }
 
   const uint8_t* data_;
   size_t size_;
   const std::string& path_;
   int64_t max_pixels_;
   Frame frame_;
-  bool have_frame_ = false;
   Tables tables_;
   int scans_ = 0;
   bool saw_jfif_ = false;
@@ -119,7 +120,7 @@ JpegPixels Parser::run() {
     else if (m == 0xC3) fail_unsupported(path_, "lossless coding, SOF3");
     else if (m == 0xC5 || m == 0xC6 || m == 0xC7 || m == 0xDE || m == 0xDF)
       fail_unsupported(path_, fmt::format("hierarchical coding, {}", name));
-    else if ((m >= 0xC9 && m <= 0xCF) || m == 0xCC) fail_unsupported(path_, fmt::format("arithmetic coding, {}", name));
+    else if (m >= 0xC9 && m <= 0xCF) fail_unsupported(path_, fmt::format("arithmetic coding, {}", name));
     else if (m == 0xC4) huffman_tables(seg);
     else if (m == 0xDB) quant_tables(seg);
     else if (m == 0xDC) fail_unsupported(path_, "a DNL marker (height defined after the first scan)");
@@ -132,7 +133,7 @@ JpegPixels Parser::run() {
     // Everything else (APPn, COM, reserved JPGn) is skipped by its length.
     if (truncated) fail_corrupt(path_, fmt::format("file ends inside the {} segment", name));
   }
-  if (!have_frame_) fail_corrupt(path_, "no frame header (SOF) before EOI");
+  if (!have_frame()) fail_corrupt(path_, "no frame header (SOF) before EOI");
   for (int i = 0; i < frame_.ncomp; ++i)
     if (!frame_.comp[size_t(i)].scanned)
       fail_corrupt(path_, fmt::format("component {} has no scan before EOI", frame_.comp[size_t(i)].id));
@@ -142,7 +143,7 @@ JpegPixels Parser::run() {
 }
 
 void Parser::frame_header(Segment s, int marker) {
-  if (have_frame_) fail_corrupt(path_, "more than one frame header (SOF)");
+  if (have_frame()) fail_corrupt(path_, "more than one frame header (SOF)");
   const int precision = s.u8();
   const int height = s.u16(), width = s.u16(), ncomp = s.u8();
   if (precision == 12 || precision == 16) fail_unsupported(path_, fmt::format("{}-bit samples, only 8-bit", precision));
@@ -189,7 +190,6 @@ void Parser::frame_header(Segment s, int marker) {
     c.blocks_w = f.mcus_x * c.h;
     c.blocks_h = f.mcus_y * c.v;
   }
-  have_frame_ = true;
 }
 
 void Parser::huffman_tables(Segment s) {
@@ -221,7 +221,7 @@ void Parser::quant_tables(Segment s) {
 }
 
 size_t Parser::scan(Segment s, size_t data_pos) {
-  if (!have_frame_) fail_corrupt(path_, "a scan (SOS) before the frame header (SOF)");
+  if (!have_frame()) fail_corrupt(path_, "a scan (SOS) before the frame header (SOF)");
   if (scans_ == kMaxScans) fail_unsupported(path_, fmt::format("more than {} scans", kMaxScans));
   Scan sc;
   sc.ncomp = s.u8();
@@ -261,11 +261,10 @@ size_t Parser::scan(Segment s, size_t data_pos) {
       fail_corrupt(path_, fmt::format("a scan uses DC Huffman table {}, which is not defined", sc.dc_table[size_t(i)]));
     if (needs_ac && !tables_.ac[size_t(sc.ac_table[size_t(i)])].defined)
       fail_corrupt(path_, fmt::format("a scan uses AC Huffman table {}, which is not defined", sc.ac_table[size_t(i)]));
-    if (!c.quant_latched) {  // as libjpeg: the table in force at the component's first scan
+    if (!c.scanned) {  // as libjpeg: the table in force at the component's first scan
       if (!tables_.quant_defined[size_t(c.quant_id)])
         fail_corrupt(path_, fmt::format("quantization table {} is not defined", c.quant_id));
       c.quant = tables_.quant[size_t(c.quant_id)];
-      c.quant_latched = true;
     }
     c.scanned = true;
   }

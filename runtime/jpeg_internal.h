@@ -97,10 +97,9 @@ struct Component {
   int scan_blocks_w = 0;  // blocks a single-component scan codes: ceil(width / 8)
   int scan_blocks_h = 0;
   std::vector<int16_t> coefs;  // [blocks_h][blocks_w][64]; allocated by the first scan
-  std::array<uint16_t, 64> quant{};  // latched when the component's first scan starts
-  bool quant_latched = false;
+  std::array<uint16_t, 64> quant{};  // latched when the component's first scan starts (!scanned)
   std::array<int8_t, 64> coef_al{};  // progressive: current Al of each coefficient, -1 before its first scan
-  bool scanned = false;
+  bool scanned = false;  // some scan has named this component
   int16_t* block(int bx, int by) { return coefs.data() + (size_t(by) * size_t(blocks_w) + size_t(bx)) * 64; }
 };
 

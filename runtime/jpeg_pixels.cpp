@@ -84,7 +84,6 @@ struct Plane {
   int width = 0, height = 0;  // meaningful samples
   size_t stride = 0;
   std::vector<uint8_t> px;
-  uint8_t at(int x, int y) const { return px[size_t(y) * stride + size_t(x)]; }
 };
 
 Plane idct_component(const Component& c) {

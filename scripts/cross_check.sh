@@ -10,18 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The cross compiler and qemu, plus the header-only libraries the kernels and tests include.
-pkgs=(cmake ninja-build g++-aarch64-linux-gnu qemu-user libxsimd-dev xtl-dev libfmt-dev catch2)
-missing=()
-for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "cross_check: installing ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+scripts/setup.sh cmake ninja-build g++-aarch64-linux-gnu qemu-user libxsimd-dev xtl-dev libfmt-dev catch2
 
 build=${CROSS_BUILD_DIR:-build-aarch64}
 tests=$(IFS=';'; echo "$*")  # empty: cmake/cross builds every kernels test

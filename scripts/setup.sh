@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what zoomrt needs to build, test and benchmark, from Debian packages only.
 # Safe to rerun: it installs only what is missing.
+#   scripts/setup.sh              the packages below
+#   scripts/setup.sh PACKAGE...   only these (scripts/cross_check.sh: the cross toolchain)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ libeigen3-dev libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
       libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg
       clang libclang-rt-14-dev)  # clang + libFuzzer: scripts/fuzz.sh
+[ $# -eq 0 ] || pkgs=("$@")
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,11 +43,15 @@ std::vector<float> random_floats(size_t n, uint32_t seed);
 // (cpu_clock: each thread's FLOPs over its own CPU time, summed).
 double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
 
+// The --unet-step formats (--dtype names): the plain formats, W4A8, and the mixed presets that
+// meet the accuracy targets (runtime/precision.h).
+inline constexpr const char* kUnetStepDtypes[] = {"f32", "f16", "int8", "int4", "int4a8", "int8-mix", "int4-mix"};
+
 // --unet-step: one full UNet step at 512x512, batch 2, on the full-size SD2-inpainting
-// architecture with random weights built in memory (no files), once per weight format
-// (f32, f16, int8, int4, int4a8, int8-mix, int4-mix). Each format runs in a child process so its
-// peak RSS is its own.
-// Returns one JSON object per format: {dtype, seconds, peak_rss_bytes, weight_bytes_packed}.
+// architecture with random weights built in memory (no files), once per kUnetStepDtypes entry.
+// Each format runs in a child process so its peak RSS is its own.
+// Returns one JSON object per format: {dtype, seconds, peak_rss_bytes, peak_rss_build_bytes,
+// rss_before_step_bytes, weight_bytes_packed, threads}, or {dtype, error} (unet_step.cpp).
 // filter: only formats whose name contains it (empty: all).
 std::vector<std::string> run_unet_steps(int threads, const std::string& filter);
 

@@ -1,7 +1,8 @@
 // zoomrt-bench [--json] [--threads N] [--filter SUBSTR] [--min-seconds S] [--min-runs N] [--cpu-clock]
 //              [--unet-step]   (only the full UNet step per weight format, see bench.h)
 // Measures the FP32 FMA peak, then every case (ours and the baselines on the same shapes) and
-// prints a table, or with --json one object: {peak_gflops, threads, isa, cases: [...]}.
+// prints a table, or with --json one object: {peak_gflops, threads, isa, f32_kernel, cases: [...]}.
+// --unet-step prints {unet_step: [...]} (one object per format, see run_unet_steps).
 #include <unistd.h>
 #include <omp.h>
 
@@ -16,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <cblas.h>
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "kernels/cpu_features.h"
@@ -66,9 +68,11 @@ std::vector<Timing> time_group(const std::vector<Runner>& runs, double min_secon
 
 // oneDNN's OpenMP threads keep spinning for a while after each call (libgomp's default wait
 // policy) and steal a core from the implementation timed right after them in the interleaved
-// rounds: short zoomrt cases then measured ~110 instead of ~215 GF/s. libgomp reads the policy
-// when it is loaded, before main, so the bench re-executes itself once with a passive policy
-// (and OpenBLAS threads told to sleep soon) unless the caller chose one.
+// rounds. Side by side (2026-11-21, --threads 2 --filter linear_f32): zoomrt f32 at 109-187
+// GF/s under libgomp's default policy against 208-222 passive (the 0.24 ms m77 case unaffected),
+// 110-221 with OMP_WAIT_POLICY=active. libgomp reads the policy when it is loaded, before main,
+// so the bench re-executes itself once with a passive policy (and OpenBLAS threads told to sleep
+// soon) unless the caller chose one.
 static void use_passive_thread_waits(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;
   setenv("OMP_WAIT_POLICY", "passive", 1);
@@ -94,8 +98,9 @@ int main(int argc, char** argv) {
   app.add_option("--min-runs", min_runs, "and at least this many runs, interleaved with the other impls");
   app.add_flag("--cpu-clock", cpu_clock, "time by process CPU seconds / threads (tuning on a loaded machine)");
   app.add_flag("--unet-step", unet_step,
-               "instead of the kernel cases: one full SD2-inpainting UNet step at 512x512, batch 2, random "
-               "weights, per format f32/f16/int8/int4 (seconds, peak RSS); takes minutes");
+               fmt::format("instead of the kernel cases: one full SD2-inpainting UNet step at 512x512, batch 2, "
+                           "random weights, per format {} (seconds, peak RSS; --filter picks formats); takes minutes",
+                           fmt::join(bench::kUnetStepDtypes, "/")));
   CLI11_PARSE(app, argc, argv);
   if (unet_step) {  // before any pool or OpenMP thread exists: run_unet_steps forks per format
     const auto lines = bench::run_unet_steps(threads, filter);

@@ -92,9 +92,8 @@ nlohmann::json one_step(const std::string& dtype, int threads) {
 
 std::vector<std::string> run_unet_steps(int threads, const std::string& filter) {
   std::vector<std::string> lines;
-  // The plain formats, W4A8, and the mixed presets that meet the accuracy targets
-  // (runtime/precision.h). --filter matches the whole name ("int4" also picks int4a8, int4-mix).
-  for (const char* dtype : {"f32", "f16", "int8", "int4", "int4a8", "int8-mix", "int4-mix"}) {
+  // --filter matches the whole name ("int4" also picks int4a8, int4-mix).
+  for (const char* dtype : kUnetStepDtypes) {
     if (!filter.empty() && std::string(dtype).find(filter) == std::string::npos) continue;
     int fds[2];
     if (pipe(fds) != 0) return lines;
