@@ -13,12 +13,13 @@
 // A PackedGemmB is immutable once packed: share it between threads and calls freely. gemm_f32
 // allocates no buffers and reads exactly a[0:m, 0:k] and the packed panels (no over-read).
 //
-// Compressed weights (BFormat): the panels may also hold f16 values or 4-bit codes with one
-// scale per group of `group` consecutive k of a column (symmetric: w = (code - 8) * scale,
-// codes 1..15, scale = max |w| / 7 over the group). The driver expands the kc x nc block of B
-// it is about to use into a per-thread f32 scratch (F16C / vector nibble unpack), so the f32
-// micro-kernels and their determinism are unchanged: the result equals gemm_f32 on the
-// expanded weights (pack_b ... then unpack_b_f32 gives them) bit for bit.
+// Compressed weights (BFormat): the panels may also hold f16 values, 4-bit codes with group
+// scales, palette indices into a codebook, or 2:4 sparse f16 values (see BFormat for the exact
+// storage). The driver expands the kc x nc block of B it is about to use into a per-thread f32
+// scratch (vector code per ISA, kernels/gemm/expand.h), so the f32 micro-kernels and their
+// determinism are unchanged. Contract: gemm_f32 on a compressed B equals, bit for bit, gemm_f32
+// on pack_b_f32 (same kernel) of the dense weights that B stands for: the f16 values rounded,
+// the int4 codes times their scale, codebook[index], or the kept 2:4 values with zeros between.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -44,14 +45,24 @@ enum class Layout {
 
 struct F32GemmKernelInfo;  // kernels/gemm/config.h
 
-// Storage of packed B panels.
+// Storage of packed B panels. nr (the kernel's NR) is a multiple of 8 for every kernel.
 enum class BFormat {
   f32,  // panels[n_panels][k][nr] floats
   f16,  // panels[n_panels][k][nr] IEEE half
   q4,   // panels[n_panels][k][nr/2] bytes, column 2j in the low nibble, 2j+1 in the high one;
         // scales[n_panels][ceil(k/group)][nr] floats
+  palette,   // b-bit indices (b = bits() = 2..8) into a codebook:
+             //   panels[n_panels][k][nr * b / 8] bytes; row kk of a panel holds its nr indices, column j
+             //   at bits [j*b, j*b + b) of the row, LSB first (so 8 columns fill exactly b bytes);
+             //   codebook per layer: [1 << b] floats; per column: [n_panels][1 << b][nr] floats
+             //   (entry-major within a panel so one entry of nr columns is one vector).
+             //   Padding columns: index 0 and, per column, a zero codebook.
+  sparse24,  // 2:4 structured sparse along k (k % 4 == 0): panels[n_panels][k / 4] groups of
+             //   4 k rows, each group 4.5 * nr bytes: values[2][nr] f16 (slot 0 = the kept value
+             //   at the lower k, slot 1 the higher), then nr/2 position bytes, column 2j in the low
+             //   nibble, 2j+1 in the high one, nibble = pos0 | pos1 << 2 (pos0 < pos1, 0..3).
+             //   Padding columns: zero values at positions 0 and 1.
 };
-
 // Float storage aligned to 64 bytes (a cache line, one AVX-512 vector).
 struct AlignedFree {
   void operator()(float* p) const;
@@ -59,7 +70,8 @@ struct AlignedFree {
 using AlignedFloats = std::unique_ptr<float[], AlignedFree>;
 AlignedFloats alloc_aligned_floats(size_t count);
 
-// B packed for one micro-kernel: panels[n_panels][k][nr], columns past n zero-filled.
+// B packed for one micro-kernel: panels of nr columns in the storage BFormat describes, columns
+// past n padded so that they expand to finite values (zero except under a per-layer codebook).
 class PackedGemmB {
  public:
   PackedGemmB() = default;
@@ -69,10 +81,13 @@ class PackedGemmB {
   const F32GemmKernelInfo& kernel() const { return *kernel_; }
   BFormat format() const { return format_; }
   int group() const { return group_; }  // q4 only: k per scale
+  int bits() const { return bits_; }     // palette only: bits per index (2..8)
+  bool per_column() const { return per_column_; }  // palette only: one codebook per column
   // f32 only: panel holding columns [p*nr, p*nr + nr), row kk at panel(p) + kk*nr.
   const float* panel(int p) const { return data_.get() + size_t(p) * size_t(k_) * size_t(nr_); }
   bool empty() const { return !data_ && raw_.empty(); }
-  // Bytes of packed weights (panels + scales): what the model costs in memory.
+  // Bytes of packed weights (panels + scales / codebooks / positions, padding columns included):
+  // what the model costs in memory.
   size_t bytes() const;
   // Expands rows [k0, k0+kc) of panels [p0, p1) into dst [p1-p0][kc][nr] floats.
   void expand(int p0, int p1, int k0, int kc, float* dst) const;
@@ -81,13 +96,17 @@ class PackedGemmB {
   friend PackedGemmB pack_b_f32_for(const F32GemmKernelInfo&, const float*, int, int, Layout);
   friend PackedGemmB pack_b_for(const F32GemmKernelInfo&, const float*, int, int, Layout, BFormat, int);
   friend PackedGemmB pack_b_q4_codes(const F32GemmKernelInfo&, const uint8_t*, const float*, int, int, int);
+  friend PackedGemmB pack_b_palette_codes(const F32GemmKernelInfo&, const uint8_t*, const float*, int, bool, int,
+                                          int);
+  friend PackedGemmB pack_b_sparse24_codes(const F32GemmKernelInfo&, const uint16_t*, const uint8_t*, int, int);
   int n_ = 0, k_ = 0, nr_ = 0;
   const F32GemmKernelInfo* kernel_ = nullptr;
   BFormat format_ = BFormat::f32;
-  int group_ = 0;
+  int group_ = 0, bits_ = 0;
+  bool per_column_ = false;
   AlignedFloats data_;        // f32 panels
-  std::vector<uint8_t> raw_;  // f16 / q4 panels
-  std::vector<float> scales_; // q4 group scales
+  std::vector<uint8_t> raw_;  // f16 / q4 / palette / sparse24 panels
+  std::vector<float> scales_; // q4 group scales, palette codebook
 };
 
 // Packs w (n, k as `layout` says) for the default kernel of this CPU (f32_gemm_default()).
@@ -96,6 +115,7 @@ PackedGemmB pack_b_f32(const float* w, int n, int k, Layout layout);
 PackedGemmB pack_b_f32_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout);
 
 // Packs w in a compressed format (group: k per scale for q4, ignored otherwise; any k >= 1).
+// f32, f16 and q4 only: palette and sparse24 weights come coded (the packers below).
 PackedGemmB pack_b(const float* w, int n, int k, Layout layout, BFormat format, int group = 64);
 PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout, BFormat format,
                        int group);
@@ -103,6 +123,18 @@ PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, i
 // even in the low nibble, value = (code - 8) * scales[col * ceil(k/group) + kk/group].
 PackedGemmB pack_b_q4_codes(const F32GemmKernelInfo& kernel, const uint8_t* codes, const float* scales, int n, int k,
                             int group);
+// Packs palette-coded weights without re-quantising (bits = 2..8). index: one byte per weight,
+// [n, k] row-major in the packer's k order (each < 1 << bits); codebook: [1 << bits] floats when
+// !per_column, else [n][1 << bits]. Weight (col, kk) = codebook[(per_column ? col << bits : 0) +
+// index[col * k + kk]]. Any k >= 0.
+PackedGemmB pack_b_palette_codes(const F32GemmKernelInfo& kernel, const uint8_t* index, const float* codebook,
+                                 int bits, bool per_column, int n, int k);
+// Packs 2:4 sparse weights (k % 4 == 0). values: f16 bits [n, k/2], the two kept values of each
+// group of 4 consecutive k in ascending k; positions: one byte per group [n, k/4]: pos0 | pos1 << 2
+// with pos0 < pos1 (0..3). Weight (col, kk) = the kept value whose position is kk % 4 in group
+// kk / 4, else 0.
+PackedGemmB pack_b_sparse24_codes(const F32GemmKernelInfo& kernel, const uint16_t* values, const uint8_t* positions,
+                                  int n, int k);
 // Quantises one group of values to 4-bit codes as BFormat::q4 defines; returns the scale.
 float quantize_q4_group(const float* w, size_t count, size_t stride, uint8_t* codes);
 

@@ -1,8 +1,10 @@
-// Compressed B panels (BFormat f16 / q4 in kernels/gemm/gemm.h): packing, size and expansion.
+// Compressed B panels (BFormat in kernels/gemm/gemm.h): f16 / q4 packing, the size and expansion
+// of every format, and the choice of expansion code. Palette / sparse24: packed_b_codes.cpp.
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "kernels/cpu_features.h"
 #include "kernels/dtype.h"
@@ -25,15 +27,38 @@ void expand_q4_row__generic(const uint8_t* src, const float* scale, float* dst, 
   }
 }
 
-const ExpandFns& expand_fns() {
-  static const ExpandFns fns = [] {
+namespace {
+
+constexpr ExpandFns kGenericFns{expand_f16__generic, expand_q4_row__generic, expand_palette__generic,
+                                expand_sparse24__generic};
 #if defined(__x86_64__) || defined(_M_X64)
-    const CpuFeatures& f = cpu_features();
-    if (f.best_isa >= Isa::avx2 && f.f16c) return ExpandFns{expand_f16__avx2, expand_q4_row__avx2};
+constexpr ExpandFns kAvx2Fns{expand_f16__avx2, expand_q4_row__avx2, expand_palette__avx2, expand_sparse24__avx2};
+// AVX-512 has no f16 / q4 expansion of its own: AVX2's serves.
+constexpr ExpandFns kAvx512Fns{expand_f16__avx2, expand_q4_row__avx2, expand_palette__avx512,
+                               expand_sparse24__avx512};
 #endif
-    return ExpandFns{expand_f16__generic, expand_q4_row__generic};
+
+}  // namespace
+
+const ExpandFns* expand_fns_for(Isa isa) {
+  switch (isa) {
+    case Isa::generic: return &kGenericFns;
+#if defined(__x86_64__) || defined(_M_X64)
+    case Isa::avx2: return &kAvx2Fns;
+    case Isa::avx512: return &kAvx512Fns;
+#endif
+    default: return nullptr;
+  }
+}
+
+const ExpandFns& expand_fns() {
+  static const ExpandFns* fns = [] {
+    const ExpandFns* best = &kGenericFns;
+    for (int i = 0; i <= int(cpu_features().best_isa); ++i)
+      if (const ExpandFns* f = expand_fns_for(Isa(i)); f && cpu_supports(Isa(i))) best = f;
+    return best;
   }();
-  return fns;
+  return *fns;
 }
 
 }  // namespace kern
@@ -59,17 +84,34 @@ void PackedGemmB::expand(int p0, int p1, int k0, int kc, float* dst) const {
   const size_t nr = size_t(nr_), k = size_t(k_);
   const kern::ExpandFns& fns = kern::expand_fns();
   for (int p = p0; p < p1; ++p, dst += size_t(kc) * nr) {
-    if (format_ == BFormat::f32) {
-      std::memcpy(dst, panel(p) + size_t(k0) * nr, sizeof(float) * size_t(kc) * nr);
-    } else if (format_ == BFormat::f16) {
-      const auto* src = reinterpret_cast<const uint16_t*>(raw_.data()) + (size_t(p) * k + size_t(k0)) * nr;
-      fns.f16(src, dst, size_t(kc) * nr);
-    } else {
-      const size_t groups = (k + size_t(group_) - 1) / size_t(group_);
-      const uint8_t* src = raw_.data() + (size_t(p) * k + size_t(k0)) * (nr / 2);
-      const float* sc = scales_.data() + size_t(p) * groups * nr;
-      for (int kk = 0; kk < kc; ++kk)
-        fns.q4_row(src + size_t(kk) * (nr / 2), sc + size_t((k0 + kk) / group_) * nr, dst + size_t(kk) * nr, nr);
+    switch (format_) {
+      case BFormat::f32:
+        std::memcpy(dst, panel(p) + size_t(k0) * nr, sizeof(float) * size_t(kc) * nr);
+        break;
+      case BFormat::f16: {
+        const auto* src = reinterpret_cast<const uint16_t*>(raw_.data()) + (size_t(p) * k + size_t(k0)) * nr;
+        fns.f16(src, dst, size_t(kc) * nr);
+        break;
+      }
+      case BFormat::q4: {
+        const size_t groups = (k + size_t(group_) - 1) / size_t(group_);
+        const uint8_t* src = raw_.data() + (size_t(p) * k + size_t(k0)) * (nr / 2);
+        const float* sc = scales_.data() + size_t(p) * groups * nr;
+        for (int kk = 0; kk < kc; ++kk)
+          fns.q4_row(src + size_t(kk) * (nr / 2), sc + size_t((k0 + kk) / group_) * nr, dst + size_t(kk) * nr, nr);
+        break;
+      }
+      case BFormat::palette: {
+        const size_t row_bytes = nr * size_t(bits_) / 8, entries = size_t(1) << bits_;
+        const uint8_t* src = raw_.data() + (size_t(p) * k + size_t(k0)) * row_bytes;
+        const float* codebook = scales_.data() + (per_column_ ? size_t(p) * entries * nr : 0);
+        fns.palette(src, size_t(kc), bits_, codebook, per_column_, dst, nr);
+        break;
+      }
+      case BFormat::sparse24:
+        fns.sparse24(raw_.data() + size_t(p) * (k / 4) * kern::sparse24_group_bytes(nr), size_t(k0), size_t(kc), dst,
+                     nr);
+        break;
     }
   }
 }
@@ -100,6 +142,8 @@ PackedGemmB pack_b_q4_codes(const F32GemmKernelInfo& kernel, const uint8_t* code
 PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout, BFormat format,
                        int group) {
   if (format == BFormat::f32) return pack_b_f32_for(kernel, w, n, k, layout);
+  if (format == BFormat::palette || format == BFormat::sparse24)
+    throw std::invalid_argument("pack_b_for: palette and sparse24 weights are packed from their codes");
   // Element (col, kk) of w; the [k, n] layout is only a convenience for tests.
   auto at = [&](int col, int kk) { return layout == Layout::nk ? w[size_t(col) * k + kk] : w[size_t(kk) * n + col]; };
   if (format == BFormat::f16) {

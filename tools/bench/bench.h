@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gemm/gemm.h"
 #include "kernels/thread_pool.h"
 
 namespace zoomrt::bench {
@@ -38,6 +39,15 @@ ZOOMRT_BENCH_FAMILIES(X)
 // Deterministic pseudo-random fill in [-1, 1) (benchmarks do not check values, only need
 // realistic non-denormal data).
 std::vector<float> random_floats(size_t n, uint32_t seed);
+
+// Weight formats the f32 GEMM expands per B block (BFormat f16, palette, sparse24), benchmarked as
+// extra zoomrt rows of every linear and convolution shape: f16 values, 4-bit palette indices
+// with one 16-entry codebook per layer (palette4) or per output column (palette4-ch), 2:4 sparse
+// f16 values (sparse24, only where K % 4 == 0; its GFLOP/s count the dense 2*M*N*K, so it
+// compares with f32 directly).
+inline constexpr const char* kExpandedDtypes[] = {"f16", "palette4", "palette4-ch", "sparse24"};
+// B [n, k] for f32_gemm_default() in one of kExpandedDtypes, from random codes (coded_weights.cpp).
+PackedGemmB random_expanded_b(const std::string& dtype, int n, int k);
 
 // FP32 FMA peak of this machine in GFLOP/s with `pool.threads()` threads, best of several runs
 // (cpu_clock: each thread's FLOPs over its own CPU time, summed).

@@ -52,6 +52,15 @@ Runner zoomrt_conv_q8(const ConvShape& s, ThreadPool& pool) {
   return [d, w, s, &pool] { conv2d_nhwc_q8(s, d->x.data(), *w, nullptr, Epilogue{}, d->y.data(), pool); };
 }
 
+// Weights kept in a format the driver expands per B block (kExpandedDtypes), over the (r, s, c)
+// reduction order as the runtime packs them.
+Runner zoomrt_conv_expanded(const ConvShape& s, const std::string& dtype, ThreadPool& pool) {
+  auto d = std::make_shared<ConvData>(s);
+  auto w = std::make_shared<PackedConvWeights>(
+      PackedConvWeights{s.k, s.c, s.r, s.s, random_expanded_b(dtype, s.k, s.r * s.s * s.c)});
+  return [d, w, s, &pool] { conv2d_nhwc_f32(s, d->x.data(), *w, nullptr, Epilogue{}, d->y.data(), pool); };
+}
+
 Runner openblas_conv(const ConvShape& s, ThreadPool& pool) {
   auto d = std::make_shared<ConvData>(s);
   const int crs = s.c * s.r * s.s, pq = s.p() * s.q();
@@ -119,6 +128,10 @@ void add_conv_cases(std::vector<Case>& cases, int) {
     cases.push_back({op, "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_conv(s, p); }});
     cases.push_back({op, "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_q8(s, p); }});
     cases.push_back({op, "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_w4a8(s, p); }});
+    for (const std::string dtype : kExpandedDtypes)
+      if (dtype != "sparse24" || (s.r * s.s * s.c) % 4 == 0)
+        cases.push_back({op, dtype, shape, "zoomrt", flops,
+                         [s, dtype](ThreadPool& p) { return zoomrt_conv_expanded(s, dtype, p); }});
   }
 }
 

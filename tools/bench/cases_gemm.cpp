@@ -72,6 +72,15 @@ Runner zoomrt_linear_w4a8(const LinearShape& s, ThreadPool& pool) {
   };
 }
 
+// Weights kept in a format the driver expands per B block (kExpandedDtypes).
+Runner zoomrt_linear_expanded(const LinearShape& s, const std::string& dtype, ThreadPool& pool) {
+  auto d = std::make_shared<LinearData>(s);
+  auto packed = std::make_shared<PackedGemmB>(random_expanded_b(dtype, s.n, s.k));
+  return [d, packed, s, &pool] {
+    gemm_f32(s.m, d->a.data(), size_t(s.k), *packed, nullptr, Epilogue{}, d->c.data(), size_t(s.n), pool);
+  };
+}
+
 Runner openblas_linear(const LinearShape& s, ThreadPool&) {
   auto d = std::make_shared<LinearData>(s);
   return [d, s] {
@@ -110,6 +119,10 @@ void add_gemm_cases(std::vector<Case>& cases, int) {
     cases.push_back({"linear", "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear(s, p); }});
     cases.push_back({"linear", "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_q8(s, p); }});
     cases.push_back({"linear", "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_w4a8(s, p); }});
+    for (const std::string dtype : kExpandedDtypes)
+      if (dtype != "sparse24" || s.k % 4 == 0)
+        cases.push_back({"linear", dtype, shape, "zoomrt", flops,
+                         [s, dtype](ThreadPool& p) { return zoomrt_linear_expanded(s, dtype, p); }});
   }
 }
 

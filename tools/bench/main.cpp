@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
       out["cases"].push_back({{"op", c.op}, {"dtype", c.dtype}, {"shape", c.shape}, {"impl", c.impl},
                               {"gflops", gflops}, {"seconds", t.seconds}});
       if (!json)
-        fmt::print("{:<8} {:<4} {:<28} {:<9} {:8.1f} GFLOP/s {:6.1f}% peak  {:9.6f} s  ({} runs)\n", c.op, c.dtype,
+        fmt::print("{:<8} {:<11} {:<28} {:<9} {:8.1f} GFLOP/s {:6.1f}% peak  {:9.6f} s  ({} runs)\n", c.op, c.dtype,
                    c.shape, c.impl, gflops, 100.0 * gflops / peak, t.seconds, t.runs);
     }
     std::fflush(stdout);
