@@ -1,6 +1,8 @@
 // Graph rewrites run before execution. Each returns a new graph computing the same outputs
 // (same input, weight and output names and shapes); tensor ids change.
 #pragma once
+#include <vector>
+
 #include "graph/graph.h"
 
 namespace zoomrt {
@@ -26,5 +28,23 @@ Graph to_channels_last(const Graph& g);
 
 // Permute nodes with perm (0,2,3,1) or (0,3,1,2) (NCHW <-> NHWC moves) in `g`.
 int count_layout_permutes(const Graph& g);
+
+// A transformer feed-forward chain, linear (ff.net.0.proj, x[M,C] -> [M,2F]) -> geglu ([M,F])
+// -> linear (ff.net.2, -> [M,C]), optionally followed by the residual add that reads its result
+// (ff.residual, same shape, no broadcasting). Every op in it computes output row i from input
+// row i alone, so the fast path runs the chain in row chunks and never holds the [M,2F] and
+// [M,F] intermediates (runtime/ff_chunk.h). Node indices are into g.nodes().
+struct FeedForwardChain {
+  int proj = -1, geglu = -1, out = -1;
+  int residual = -1;  // the add folded into out's epilogue; -1 when out's result is used otherwise
+  int last() const { return residual >= 0 ? residual : out; }  // the node whose output the chain gives
+};
+
+// Every chain of `g` whose intermediates (proj's and geglu's outputs; out's too when the add is
+// folded) have exactly one reader and are not graph outputs, and whose linears take weights (input
+// 1 a TensorRole::weight); in node order. A chain whose intermediate is also read elsewhere is
+// left out (out's result read twice: the chain is kept without the add). This is an analysis,
+// not a rewrite: the graph keeps its nodes (names, weights, per-node reports, NPU accounting).
+std::vector<FeedForwardChain> find_feed_forward_chains(const Graph& g);
 
 }  // namespace zoomrt

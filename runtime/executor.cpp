@@ -51,18 +51,57 @@ void release_mapped_pages(const void* p, size_t bytes) {
 
 }  // namespace
 
-Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts)
-    // Fused group norm + silu: one pass over memory per pair.
-    : graph_(fuse_group_norm_silu(g)), pool_(pool), fast_kernels_(opts.fast_kernels) {
-  const bool fast_kernels = opts.fast_kernels;
+ExecGraph plan_execution(const Graph& model, bool fast_kernels, int ff_chunk_rows) {
+  ExecGraph e;
+  // Fused group norm + silu: one pass over memory per pair.
+  e.graph = fuse_group_norm_silu(model);
   // The fast kernels run image tensors NHWC between the graph's edges (the convolutions read
   // and write them in place); the reference path keeps them NCHW: the oracle.
-  if (fast_kernels) graph_ = to_channels_last(graph_);
+  if (fast_kernels) e.graph = to_channels_last(e.graph);
+  if (fast_kernels && ff_chunk_rows > 0) e.chains = find_feed_forward_chains(e.graph);
+  PlanHints hints;
+  if (!e.chains.empty()) {
+    hints.virtual_tensor.assign(e.graph.tensors().size(), 0);
+    hints.scratch_bytes.assign(e.graph.nodes().size(), 0);
+  }
+  if (fast_kernels) {  // the fast kernels of these ops may write over their input (kernels/fast/ops.h)
+    hints.in_place.assign(e.graph.nodes().size(), 0);
+    for (size_t i = 0; i < e.graph.nodes().size(); ++i) {
+      const Node& n = e.graph.nodes()[i];
+      hints.in_place[i] = ((n.op == Op::group_norm || n.op == Op::group_norm_silu) && n.attrs.channels_last) ||
+                          n.op == Op::silu || n.op == Op::gelu || n.op == Op::quick_gelu;
+    }
+  }
+  e.order = order_for_in_place(e.graph, topological_order(e.graph), hints.in_place);
+  for (const FeedForwardChain& c : e.chains) {
+    for (int i : {c.proj, c.geglu, c.residual >= 0 ? c.out : -1})
+      if (i >= 0) hints.virtual_tensor[size_t(e.graph.nodes()[size_t(i)].output)] = 1;
+    hints.scratch_bytes[size_t(c.last())] = feed_forward_scratch_bytes(e.graph, c, ff_chunk_rows);
+  }
+  e.plan = plan_memory(e.graph, e.order, hints);
+  return e;
+}
+
+Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts,
+                   int ff_chunk_rows)
+    : pool_(pool), ff_chunk_rows_(ff_chunk_rows), fast_kernels_(opts.fast_kernels) {
+  const bool fast_kernels = opts.fast_kernels;
   if (!fast_kernels && !opts.precision.all_f32())
     fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",
                precision_name(opts.precision));
-  order_ = topological_order(graph_);
-  plan_ = plan_memory(graph_, order_);
+  {
+    ExecGraph e = plan_execution(g, fast_kernels, ff_chunk_rows);
+    g = Graph();  // the model graph is not needed past this point
+    graph_ = std::move(e.graph), order_ = std::move(e.order), chains_ = std::move(e.chains), plan_ = std::move(e.plan);
+  }
+  chain_at_.assign(graph_.nodes().size(), -1);
+  in_chain_.assign(graph_.nodes().size(), 0);
+  for (size_t c = 0; c < chains_.size(); ++c) {
+    const FeedForwardChain& ch = chains_[c];
+    for (int i : {ch.proj, ch.geglu, ch.out, ch.residual})
+      if (i >= 0 && i != ch.last()) in_chain_[size_t(i)] = 1;
+    chain_at_[size_t(ch.last())] = int(c);
+  }
   weight_ptr_.assign(graph_.tensors().size(), nullptr);
   std::vector<int> consumers(graph_.tensors().size(), 0);
   for (const Node& n : graph_.nodes())
@@ -150,8 +189,16 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
   auto ptr = [this](TensorId t) { return tensor_ptr(t); };
   for (int idx : order_) {
     const Node& n = graph_.nodes()[size_t(idx)];
+    if (in_chain_[size_t(idx)]) {  // runs with its chain, at the chain's last node
+      if (hook_) hook_(n, 0.0);
+      continue;
+    }
     auto t0 = std::chrono::steady_clock::now();
-    if (const FastNode* f = fast_[size_t(idx)].get())
+    if (const int c = chain_at_[size_t(idx)]; c >= 0)
+      run_feed_forward_chunked(graph_, chains_[size_t(c)], *fast_[size_t(chains_[size_t(c)].proj)],
+                               *fast_[size_t(chains_[size_t(c)].out)], ff_chunk_rows_, ptr,
+                               arena_.get() + plan_.scratch_offset[size_t(idx)], pool_);
+    else if (const FastNode* f = fast_[size_t(idx)].get())
       run_fast_node(graph_, n, *f, ptr, pool_);
     else
       run_cpu_node(graph_, n, ptr, pool_, fast_kernels_);

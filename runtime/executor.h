@@ -6,7 +6,9 @@
 // The graph is first rewritten (graph/passes.h): group_norm + silu pairs fused (both paths),
 // then, with fast kernels only, image tensors made channels-last (NHWC) between the model's
 // edges; graph() returns that rewritten graph (same input/output names and shapes, node names
-// kept). The reference path keeps the image tensors NCHW.
+// kept). The reference path keeps the image tensors NCHW. The fast path also runs each
+// transformer feed-forward chain in row chunks (runtime/ff_chunk.h): its nodes stay in graph(),
+// but its intermediates never get arena bytes (plan_execution below).
 #pragma once
 #include <functional>
 #include <map>
@@ -16,7 +18,9 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/passes.h"
 #include "kernels/thread_pool.h"
+#include "runtime/ff_chunk.h"
 #include "runtime/memory_plan.h"
 #include "runtime/precision.h"
 #include "weights/safetensors.h"
@@ -32,6 +36,21 @@ struct HostTensor {
   static HostTensor from_view(const TensorView& v);  // F32/F16/BF16 -> f32, I64/I32 -> i64
 };
 
+// What an Executor runs for `model`, built by this one function for the executor and for the
+// memory budget estimate (runtime/memory_budget.h), so the estimate counts what is allocated:
+// the rewritten graph (passes in order), its execution order, the feed-forward chains the fast
+// path runs chunked (none with ff_chunk_rows 0 or on the reference path), and the arena plan
+// in which those chains' intermediates are virtual and their scratch is planned at their last
+// node (MemoryPlan::scratch_offset). On the fast path group norm (channels-last) and the
+// activations may also write over their input (PlanHints::in_place, order_for_in_place).
+struct ExecGraph {
+  Graph graph;
+  std::vector<int> order;
+  std::vector<FeedForwardChain> chains;
+  MemoryPlan plan;
+};
+ExecGraph plan_execution(const Graph& model, bool fast_kernels, int ff_chunk_rows = kFeedForwardChunkRows);
+
 // Finds a weight by its state-dict name; nullptr when absent.
 using WeightLookup = std::function<const TensorView*(std::string_view name)>;
 
@@ -42,7 +61,10 @@ class Executor {
   // opts.fast_kernels: run linear and conv2d on the packed fast kernels (runtime/fast_ops.h),
   // with their weights in opts.precision (runtime/precision.h); false keeps every op on the
   // reference kernels (the oracle, and `--kernels ref`; InputError unless precision is f32).
-  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts = {});
+  // ff_chunk_rows: rows per feed-forward chunk on the fast path; 0 runs those chains node by
+  // node (the unfused fast path, for tests and measurements).
+  Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts = {},
+           int ff_chunk_rows = kFeedForwardChunkRows);
   ~Executor();
 
   // Runs the graph. `inputs` must hold every graph input by name with the declared shape
@@ -52,7 +74,10 @@ class Executor {
   const Graph& graph() const { return graph_; }
   const MemoryPlan& memory_plan() const { return plan_; }
   const std::vector<int>& order() const { return order_; }
-  // Wall seconds of each node (indexed like graph().nodes()) in the last run.
+  const std::vector<FeedForwardChain>& feed_forward_chains() const { return chains_; }
+  // Wall seconds of each node (indexed like graph().nodes()) in the last run. A chunked
+  // feed-forward chain's time is its last node's; its other nodes read 0 (the hook sees them
+  // too, in order, with 0).
   const std::vector<double>& node_seconds() const { return node_seconds_; }
   size_t weight_bytes_converted() const { return converted_bytes_; }
   size_t weight_bytes_packed() const { return packed_bytes_; }  // fast-kernel weights, as packed
@@ -67,6 +92,10 @@ class Executor {
   ThreadPool& pool_;
   std::vector<int> order_;
   MemoryPlan plan_;
+  std::vector<FeedForwardChain> chains_;
+  std::vector<int> chain_at_;  // by node index: the chain whose last node it is, else -1
+  std::vector<char> in_chain_;  // by node index: runs inside a chain (not at its own step)
+  int ff_chunk_rows_ = 0;
   std::vector<const float*> weight_ptr_;  // by tensor id
   std::vector<std::vector<float>> converted_;
   size_t converted_bytes_ = 0, packed_bytes_ = 0;

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -21,14 +22,47 @@ void place(bool conv, const std::vector<int64_t>& ws, GemmB b, ConvW& conv_slot,
     gemm_slot = std::move(b);
 }
 
-// Packs a weight stored as int8 codes or int4-gG codes without re-quantising: true when done.
-// Rank-4 int8 codes are reordered to the convolution's (r, s, c) reduction order (int4 files
-// already hold that order, weights/quantized.h).
+// Rows [out, c * rs] of per-weight codes in logical (c, r, s) order -> (r, s, c), the
+// convolution's reduction order.
+template <class T>
+std::vector<T> to_rsc_order(const T* codes, const std::vector<int64_t>& ws) {
+  const size_t out = size_t(ws[0]), c = size_t(ws[1]), rs = size_t(ws[2] * ws[3]), k = c * rs;
+  std::vector<T> rsc(out * k);
+  for (size_t o = 0; o < out; ++o)
+    for (size_t ci = 0; ci < c; ++ci)
+      for (size_t t = 0; t < rs; ++t) rsc[o * k + t * c + ci] = codes[o * k + ci * rs + t];
+  return rsc;
+}
+
+// Palette indices (conv: reordered to (r, s, c); the file keeps them in logical order) and
+// sparse24 values and positions (the file already groups conv weights along (r, s, c)) packed
+// as stored: the panels hold the codes, never a dense copy.
+PackedGemmB pack_palette_or_sparse24(const StoredWeight& sw, bool conv) {
+  const int out = int(sw.shape[0]), k = int(sw.k());
+  if (sw.spec.format == QuantFormat::sparse24) {
+    std::vector<uint16_t> values(size_t(out) * size_t(k / 2));
+    std::memcpy(values.data(), sw.data->data, values.size() * sizeof(uint16_t));  // (the mapping may be unaligned)
+    return pack_b_sparse24_codes(f32_gemm_default(), values.data(), sparse24_positions(sw).data(), out, k);
+  }
+  std::vector<uint8_t> index = palette_indices(sw);
+  if (conv) index = to_rsc_order(index.data(), sw.shape);
+  const std::vector<float> codebook = to_f32(*sw.codebook);
+  return pack_b_palette_codes(f32_gemm_default(), index.data(), codebook.data(), sw.spec.bits, sw.spec.per_channel,
+                              out, k);
+}
+
+// Packs a weight stored as int8, int4-gG, palette or sparse24 codes without re-quantising: true
+// when done. Rank-4 int8 codes are reordered to the convolution's (r, s, c) reduction order
+// (int4 files already hold that order, weights/quantized.h).
 // w4a8: the policy runs int4 layers W4A8 (linear and conv: both reduce over the codes' order).
 bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNode& f) {
   const std::vector<int64_t>& ws = sw.shape;
   const int out = int(ws[0]), k = int(sw.k());
   const bool conv = n.op == Op::conv2d;
+  if (sw.spec.format == QuantFormat::palette || sw.spec.format == QuantFormat::sparse24) {
+    place(conv, ws, pack_palette_or_sparse24(sw, conv), f.conv, f.gemm);
+    return true;
+  }
   if (sw.spec.format != QuantFormat::int8 && sw.spec.format != QuantFormat::int4) return false;
   const std::vector<float> scales = to_f32(*sw.scales);  // (the mapping may be unaligned)
   if (sw.spec.format == QuantFormat::int4 && w4a8) {
@@ -40,14 +74,7 @@ bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNod
   if (sw.spec.format == QuantFormat::int8) {
     const auto* codes = reinterpret_cast<const int8_t*>(sw.data->data);
     std::vector<int8_t> krsc;
-    if (conv) {
-      const int c = int(ws[1]), rs = int(ws[2] * ws[3]);
-      krsc.resize(size_t(out) * size_t(k));
-      for (int o = 0; o < out; ++o)
-        for (int ci = 0; ci < c; ++ci)
-          for (int t = 0; t < rs; ++t) krsc[size_t(o) * k + size_t(t) * c + ci] = codes[size_t(o) * k + size_t(ci) * rs + t];
-      codes = krsc.data();
-    }
+    if (conv) krsc = to_rsc_order(codes, ws), codes = krsc.data();
     f.q8 = true;
     PackedGemmBQ8 b = pack_b_q8_codes(q8_gemm_default(), codes, scales.data(), out, k);
     std::vector<int8_t>().swap(b.quantized);  // inspection copy: not needed here
@@ -60,23 +87,40 @@ bool pack_stored_codes(const Node& n, const StoredWeight& sw, bool w4a8, FastNod
   return true;
 }
 
-// Rounds an f32 weight to int8 / int4-gG codes with the quantiser `zoomrt quantize` uses
+// The stored format a policy rounds a weight of shape `ws` to; nullopt when it packs floats
+// (f32, f16, and sparse24 on a weight whose K is not a multiple of 4: packed f32, as
+// `zoomrt quantize` keeps such a weight unconverted).
+std::optional<QuantSpec> policy_quant_spec(const LayerPrecision& lp, const Shape& ws) {
+  std::optional<QuantSpec> spec;
+  switch (lp.weights) {
+    case WeightFormat::f32:
+    case WeightFormat::f16: break;
+    case WeightFormat::int8: spec = QuantSpec{QuantFormat::int8}; break;
+    case WeightFormat::int4:
+    case WeightFormat::int4a8: spec = QuantSpec{QuantFormat::int4, lp.group}; break;
+    case WeightFormat::palette: spec = QuantSpec{QuantFormat::palette, 64, lp.bits, lp.per_channel}; break;
+    case WeightFormat::sparse24: spec = QuantSpec{QuantFormat::sparse24}; break;
+  }
+  if (spec && !quant_spec_fits(std::vector<int64_t>(ws.begin(), ws.end()), *spec)) spec.reset();
+  return spec;
+}
+
+// Rounds an f32 weight to `spec`'s codes with the quantiser `zoomrt quantize` uses
 // (weights/quantized.h), so a policy and a quantised file of the same format give the same
-// codes. The tensors back the views of `sw` and must outlive it.
-StoredWeight quantise_weight(const Shape& ws, const float* w, const LayerPrecision& lp,
-                             std::vector<QuantTensor>& tensors, std::vector<TensorView>& views) {
-  const QuantSpec spec = lp.weights == WeightFormat::int8 ? QuantSpec{QuantFormat::int8}
-                                                          : QuantSpec{QuantFormat::int4, lp.group};
-  StoredWeight sw;
-  sw.spec = spec;
-  sw.quantized = true;
-  sw.shape.assign(ws.begin(), ws.end());
-  tensors = quantize_weight("w", sw.shape, w, spec);
+// codes. The tensors back the views of the result and must outlive it.
+StoredWeight quantise_weight(const Shape& ws, const float* w, const QuantSpec& spec, std::vector<QuantTensor>& tensors,
+                             std::vector<TensorView>& views) {
+  const std::vector<int64_t> shape(ws.begin(), ws.end());
+  tensors = quantize_weight("w", shape, w, spec);
   views.resize(tensors.size());
   for (size_t i = 0; i < tensors.size(); ++i)
     views[i] = {tensors[i].name, tensors[i].dtype, tensors[i].shape, tensors[i].bytes.data(), tensors[i].bytes.size()};
-  sw.data = &views[0], sw.scales = &views[1];
-  return sw;
+  const auto lookup = [&](std::string_view name) -> const TensorView* {  // found as a file's would be
+    for (const TensorView& v : views)
+      if (v.name == name) return &v;
+    return nullptr;
+  };
+  return *find_stored_weight(lookup, "w", shape, "--dtype " + quant_spec_name(spec));
 }
 
 }  // namespace
@@ -118,10 +162,10 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
     }
   }
   const Shape& ws = g.tensor(n.inputs[1]).shape;
-  if (lp.weights == WeightFormat::int8 || lp.weights == WeightFormat::int4 || lp.weights == WeightFormat::int4a8) {
+  if (const std::optional<QuantSpec> spec = policy_quant_spec(lp, ws)) {
     std::vector<QuantTensor> tensors;
     std::vector<TensorView> views;
-    const StoredWeight sw = quantise_weight(ws, w, lp, tensors, views);
+    const StoredWeight sw = quantise_weight(ws, w, *spec, tensors, views);
     if (!lp.weights_only) {
       pack_stored_codes(n, sw, lp.weights == WeightFormat::int4a8, *f);
       return f;
@@ -135,6 +179,16 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
   else
     f->conv = pack_conv2d(w, int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]), fmt, lp.group);
   return f;
+}
+
+void run_fast_linear(const FastNode& f, int m, const float* x, int k, const float* bias, const Epilogue& epi,
+                     float* y, int n, ThreadPool& pool) {
+  if (f.w4a8)
+    gemm_w4a8(m, x, size_t(k), f.gemm_w4a8, bias, epi, y, size_t(n), pool);
+  else if (f.q8)
+    gemm_q8(m, x, size_t(k), f.gemm_q8, bias, epi, y, size_t(n), pool);
+  else
+    gemm_f32(m, x, size_t(k), f.gemm, bias, epi, y, size_t(n), pool);
 }
 
 void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::function<void*(TensorId)>& ptr,
@@ -153,13 +207,7 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
   if (n.op == Op::linear) {
     const Shape& ws = g.tensor(n.inputs[1]).shape;
     const int out = int(ws[0]), k = int(ws[1]);
-    const int m = int(shape_numel(xs) / k);
-    if (f.w4a8)
-      gemm_w4a8(m, x, size_t(k), f.gemm_w4a8, bias, Epilogue{}, y, size_t(out), pool);
-    else if (f.q8)
-      gemm_q8(m, x, size_t(k), f.gemm_q8, bias, Epilogue{}, y, size_t(out), pool);
-    else
-      gemm_f32(m, x, size_t(k), f.gemm, bias, Epilogue{}, y, size_t(out), pool);
+    run_fast_linear(f, int(shape_numel(xs) / k), x, k, bias, Epilogue{}, y, out, pool);
     return;
   }
   const Shape& ws = g.tensor(n.inputs[1]).shape;

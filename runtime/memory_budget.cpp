@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/executor.h"
 #include "runtime/fast_ops.h"
-#include "runtime/memory_plan.h"
 #include "weights/error.h"
 
 namespace zoomrt {
@@ -25,6 +25,10 @@ size_t packed_weight_bytes(int64_t numel, int64_t out, const LayerPrecision& p) 
       return p.weights_only ? 4 * n : n + 8 * o;
     case WeightFormat::int4:
     case WeightFormat::int4a8: return (n + 1) / 2 + 4 * ((n + size_t(p.group) - 1) / size_t(p.group));
+    case WeightFormat::palette:  // B-bit indices + a 2^B-float codebook per layer or per column
+      return n * size_t(p.bits) / 8 + 4 * (p.per_channel ? o : 1) * (size_t(1) << p.bits);
+    case WeightFormat::sparse24:  // 2 f16 values + 2 x 2-bit positions per 4 weights; K % 4 != 0 stays f32
+      return (n / o) % 4 ? 4 * n : n / 4 * 9 / 2;
   }
   return 4 * n;
 }
@@ -42,7 +46,8 @@ MemoryNeed estimate_memory(const Graph& g, const Precision& p) {
   }
   for (TensorId w : g.weights())
     if (!packed.count(w)) need.weight_bytes += 4 * size_t(shape_numel(g.tensor(w).shape));
-  need.activation_bytes = plan_memory(g, topological_order(g)).arena_bytes;
+  // The arena of the graph the fast-path executor runs (passes, chunked feed-forward scratch).
+  need.activation_bytes = plan_execution(g, true).plan.arena_bytes;
   return need;
 }
 

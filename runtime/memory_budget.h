@@ -4,8 +4,10 @@
 // physical memory, so a run that cannot fit is refused up front instead of being killed later).
 //
 // The estimate counts what the executor allocates: every linear / conv2d weight packed in the
-// format the precision policy gives its op class (runtime/precision.h), output channels padded to 32 as the packed panels are (f32 4 bytes, f16 2, int8 1 + one f32 scale and one int32 column sum
-// per output channel, int4 half a byte + one f32 scale per group), every other weight as f32
+// format the precision policy gives its op class (runtime/precision.h), output channels padded
+// to 32 as the packed panels are (f32 4 bytes, f16 2, int8 1 + one f32 scale and one int32
+// column sum per output channel, int4 half a byte + one f32 scale per group, paletteB B/8 + a
+// codebook of 2^B floats per layer or per channel, sparse24 9/8), every other weight as f32
 // (norms, biases, embeddings: converted or mapped), and the activation arena the memory planner
 // gives for the graph. Weight files themselves are memory-mapped and not counted.
 #pragma once

@@ -13,26 +13,30 @@ struct Named {
   LayerPrecision p;
 };
 
-// Every plain format name (one class format, no overrides), in help order.
+// Every plain format name (one class format, no overrides), in help order: the X-macro's names,
+// then the variants, which print through plain_name.
 const std::vector<Named>& plain_names() {
   static const std::vector<Named> v = [] {
     std::vector<Named> out;
-#define X(e, name, help) out.push_back({name, LayerPrecision{WeightFormat::e, 64, false}});
+#define X(e, name, help) out.push_back({name, LayerPrecision{WeightFormat::e}});
     ZOOMRT_WEIGHT_FORMATS(X)
 #undef X
     out.push_back({"int8w", LayerPrecision{WeightFormat::int8, 64, true}});
-    for (int g : {32, 64, 128}) out.push_back({"", LayerPrecision{WeightFormat::int4, g, false}});
-    for (int g : {32, 64, 128}) out.push_back({"", LayerPrecision{WeightFormat::int4a8, g, false}});
+    for (int g : {32, 64, 128}) out.push_back({"", LayerPrecision{WeightFormat::int4, g}});
+    for (int g : {32, 64, 128}) out.push_back({"", LayerPrecision{WeightFormat::int4a8, g}});
+    for (bool ch : {false, true})
+      for (int b = 2; b <= 8; ++b) out.push_back({"", LayerPrecision{WeightFormat::palette, 64, false, b, ch}});
     return out;
   }();
   return v;
 }
 
-// The group variants print their group; "int4" and "int4a8" parse as g64.
+// The group variants print their group; "int4" and "int4a8" parse as g64, "palette4" is itself.
 std::string plain_name(const LayerPrecision& p) {
   if (p.weights == WeightFormat::int4) return "int4-g" + std::to_string(p.group);
   if (p.weights == WeightFormat::int4a8) return "int4a8-g" + std::to_string(p.group);
   if (p.weights == WeightFormat::int8 && p.weights_only) return "int8w";
+  if (p.weights == WeightFormat::palette) return "palette" + std::to_string(p.bits) + (p.per_channel ? "-ch" : "");
 #define X(e, name, help) \
   if (p.weights == WeightFormat::e) return name;
   ZOOMRT_WEIGHT_FORMATS(X)
@@ -57,11 +61,13 @@ struct Preset {
 constexpr Preset kPresets[] = {
     {"int8-mix", "int8,conv_io=f16,shortcut=f16,proj=f16"},
     {"int4-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=int4-g64"},
+    {"int4a8-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=int4a8-g64"},
+    {"palette4-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=palette4-ch"},
 };
 
 void set_override(Precision& p, OpClass c, const LayerPrecision& lp) {
   std::erase_if(p.overrides, [&](const Precision::Override& o) { return o.cls == c; });
-  if (!(lp == p.base())) p.overrides.push_back({c, lp});
+  if (!(lp == p.base)) p.overrides.push_back({c, lp});
   std::sort(p.overrides.begin(), p.overrides.end(),
             [](const Precision::Override& a, const Precision::Override& b) { return a.cls < b.cls; });
 }
@@ -109,11 +115,11 @@ std::string op_class_names() {
 LayerPrecision Precision::for_class(OpClass c) const {
   for (const Override& o : overrides)
     if (o.cls == c) return o.p;
-  return base();
+  return base;
 }
 
 bool Precision::all_f32() const {
-  if (weights != WeightFormat::f32) return false;
+  if (base.weights != WeightFormat::f32) return false;
   return std::all_of(overrides.begin(), overrides.end(),
                      [](const Override& o) { return o.p.weights == WeightFormat::f32; });
 }
@@ -123,7 +129,7 @@ std::string layer_precision_name(const LayerPrecision& p) { return plain_name(p)
 std::string precision_name(const Precision& p) {
   for (const Preset& pr : kPresets)
     if (precision_from_name(pr.policy) == p) return pr.name;
-  std::string s = plain_name(p.base());
+  std::string s = plain_name(p.base);
   for (const Precision::Override& o : p.overrides) s += std::string(",") + op_class_name(o.cls) + "=" + plain_name(o.p);
   return s;
 }
@@ -132,8 +138,9 @@ std::string precision_names() {
   std::string s;
   for (const Named& n : plain_names())
     if (*n.name) s += (s.empty() ? "" : " | ") + std::string(n.name);
-  for (const Named& n : plain_names())
-    if (!*n.name) s += " | " + plain_name(n.p);
+  for (const Named& n : plain_names())  // the palette variants in one entry: 14 names
+    if (!*n.name && n.p.weights != WeightFormat::palette) s += " | " + plain_name(n.p);
+  s += " | palette2..8 | palette2..8-ch";
   for (const Preset& pr : kPresets) s += " | " + std::string(pr.name);
   return s + "; add per-class overrides as BASE,CLASS=FORMAT,... (CLASS: " + op_class_names() + ")";
 }
@@ -153,7 +160,7 @@ Precision precision_from_name(const std::string& name, const std::string& what) 
   if (preset)
     p = precision_from_name(preset->policy, what);
   else if (parse_plain(parts[0], base))
-    p = Precision{base.weights, base.group, base.weights_only, {}};
+    p = Precision{base, {}};
   else
     fail_input("{}: '{}' is not one of {}", what, name, precision_names());
   for (size_t i = 1; i < parts.size(); ++i) {

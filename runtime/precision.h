@@ -10,12 +10,17 @@
 //         expanded to f32 per B block (W4A16-style: activations stay f32)
 //   int4a8  the same weights run W4A8: activations int8 per row, int32 sums per group, nibbles
 //         unpacked in registers (kernels/gemm/w4a8_gemm.h, kernels/conv/conv_w4a8.h)
+//   paletteB  B-bit indices (B = 2..8) into a k-means codebook of 2^B floats per layer
+//         (`paletteB-ch`: one per output channel), expanded to f32 per B block
+//   sparse24  2:4 structured sparse (the 2 largest |w| of every 4 along k kept, f16), expanded
+//         to f32 per B block; a weight whose K is not a multiple of 4 stays f32
 //
 // A policy is a base format plus optional per-class overrides, written
 // `BASE[,CLASS=FORMAT...]`, e.g. `int4-g64,resnet=int8,time=f16` or `f32,ff=int8` (only the
 // GEGLU feed-forward quantised: how sensitivity is measured). The class of a weight comes from
-// its (diffusers / transformers) tensor name, see op_class_of_weight. Named presets (the
-// defaults `int8`, `int4-g64`, ...) may carry overrides of their own; docs/kernels.md lists them.
+// its (diffusers / transformers) tensor name, see op_class_of_weight. Named presets
+// (`int8-mix`, `int4-mix`, `int4a8-mix`, `palette4-mix`) stand for such policies; the plain names
+// are uniform. docs/kernels.md lists the presets and why they keep which classes wide.
 #pragma once
 #include <string>
 #include <string_view>
@@ -29,7 +34,9 @@ namespace zoomrt {
   X(f16, "f16", "FP16 weights, FP32 arithmetic")                            \
   X(int8, "int8", "INT8 weights per output channel, INT8 activations per row") \
   X(int4, "int4", "INT4 weights, one scale per group of k (int4-g32|g64|g128)") \
-  X(int4a8, "int4a8", "INT4 weights, INT8 activations in linear layers (int4a8-g32|g64|g128)")
+  X(int4a8, "int4a8", "INT4 weights, INT8 activations in linear layers (int4a8-g32|g64|g128)") \
+  X(palette, "palette4", "k-means codebook of 2^B weights per layer or per channel (palette2..8[-ch])") \
+  X(sparse24, "sparse24", "2:4 structured sparse weights, FP16 values")
 
 enum class WeightFormat {
 #define X(e, name, help) e,
@@ -72,28 +79,28 @@ struct LayerPrecision {
   WeightFormat weights = WeightFormat::f32;
   int group = 64;             // int4 / int4a8 only: k per scale (32, 64 or 128)
   bool weights_only = false;  // int8 only ("int8w"): round the weights to int8, run in f32
+  int bits = 4;               // palette only: index bits (2..8)
+  bool per_channel = false;   // palette only: one codebook per output channel ("-ch")
   bool operator==(const LayerPrecision&) const = default;
 };
 
 struct Precision {
-  WeightFormat weights = WeightFormat::f32;  // the base format: every class not overridden
-  int group = 64;
-  bool weights_only = false;
+  LayerPrecision base = {};  // every class not overridden
   struct Override {
     OpClass cls;
     LayerPrecision p;
     bool operator==(const Override&) const = default;
   };
-  std::vector<Override> overrides = {};  // at most one per class, in class order
+  std::vector<Override> overrides = {};  // at most one per class, in class order, none equal to base
 
-  LayerPrecision base() const { return {weights, group, weights_only}; }
   LayerPrecision for_class(OpClass c) const;
   LayerPrecision for_weight(std::string_view weight_name) const { return for_class(op_class_of_weight(weight_name)); }
   bool all_f32() const;  // every class f32 (what the reference kernels can run)
   bool operator==(const Precision&) const = default;
 };
 
-// "f32", "int8", "int4-g64", or a base plus overrides "int4-g64,resnet=int8" (presets by name).
+// "f32", "int8", "int4-g64", "palette4-ch", or a base plus overrides "int4-g64,resnet=int8"
+// (presets by name).
 std::string precision_name(const Precision& p);
 std::string layer_precision_name(const LayerPrecision& p);
 // Parses those names; InputError "<what>: 'x' is not one of f32 | f16 | ..." (or naming the bad

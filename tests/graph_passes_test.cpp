@@ -1,8 +1,11 @@
 // graph/passes.h: group_norm -> silu fusion on a ResNet block (both pairs fused, names and the
 // output kept) and the cases it must leave alone (norm output read twice, or a graph output);
 // to_channels_last on the fixture UNets and VAE (only edge permutes left, names and outputs
-// kept) and on a small graph that needs conversions in the middle. The values are checked in
-// tests/runtime_executor_test.cpp (this test links zoomrt_graph only).
+// kept) and on a small graph that needs conversions in the middle; find_feed_forward_chains on
+// the fixture UNets (one chain per transformer block, counted from the config) and the chains
+// it must leave alone or keep without the residual. The values are checked in
+// tests/runtime_executor_test.cpp and tests/runtime_ff_chunk_test.cpp (this test links
+// zoomrt_graph only).
 #include <set>
 #include <string>
 
@@ -165,4 +168,107 @@ TEST_CASE("to_channels_last converts only where an op needs the plain layout") {
     if (n.op == Op::permute) permutes.push_back(n.name);
   CHECK(permutes == std::vector<std::string>{"x.to_nhwc", "res.to_nchw", "h.to_nchw"});
   CHECK(count_op(cl, Op::reshape) == 2);  // the tokens reshapes, kept
+}
+
+// ---- find_feed_forward_chains ----
+
+TEST_CASE("find_feed_forward_chains finds one chain per transformer block of the fixture UNets") {
+  for (const char* model : {"sd2_tiny", "sd15_tiny"}) {
+    INFO(model);
+    const UNetConfig cfg = UNetConfig::from(fixture_config(model, "unet/config.json"));
+    // diffusers: a CrossAttn down block has layers_per_block transformers, an up block one more,
+    // the (cross-attention) mid block one; each Transformer2DModel here has one block.
+    int expected = 1;
+    for (const std::string& t : cfg.down_block_types) expected += t.starts_with("CrossAttn") ? cfg.layers_per_block : 0;
+    for (const std::string& t : cfg.up_block_types) expected += t.starts_with("CrossAttn") ? cfg.layers_per_block + 1 : 0;
+    REQUIRE(expected > 1);
+    const Graph g = build_unet(cfg, 2, 8, 8, 77);
+    const Graph cl = to_channels_last(fuse_group_norm_silu(g));  // what the fast path analyses
+    for (const Graph* graph : {&g, &cl}) {
+      const std::vector<FeedForwardChain> chains = find_feed_forward_chains(*graph);
+      CHECK(int(chains.size()) == expected);
+      for (const FeedForwardChain& c : chains) {
+        const std::string& proj = graph->nodes()[size_t(c.proj)].name;
+        INFO(proj);
+        REQUIRE(proj.ends_with(".ff.net.0.proj"));
+        const std::string block = proj.substr(0, proj.size() - std::string(".ff.net.0.proj").size());
+        CHECK(graph->nodes()[size_t(c.geglu)].name == block + ".ff.net.0");
+        CHECK(graph->nodes()[size_t(c.out)].name == block + ".ff.net.2");
+        REQUIRE(c.residual >= 0);
+        CHECK(graph->nodes()[size_t(c.residual)].name == block + ".ff.residual");
+        CHECK(c.last() == c.residual);
+      }
+    }
+  }
+}
+
+namespace {
+
+// x [1, 12, 8] -> linear 32 -> geglu -> linear 8 -> + x: one feed-forward block.
+struct FfGraph {
+  Graph g;
+  TensorId x = -1, proj = -1, gate = -1, out = -1;
+  FfGraph() {
+    GraphBuilder b(g);
+    x = g.add_input("x", {1, 12, 8});
+    proj = b.linear("ff.net.0.proj", x, 32);
+    gate = b.op(Op::geglu, "ff.net.0", {proj});
+    out = b.linear("ff.net.2", gate, 8);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a feed-forward chain whose intermediate is read elsewhere is left alone") {
+  SECTION("the projection is read twice") {
+    FfGraph f;
+    GraphBuilder b(f.g);
+    f.g.mark_output(b.add("ff.residual", f.x, f.out), "y");
+    f.g.mark_output(b.op(Op::softmax, "peek", {f.proj}), "peek");
+    CHECK(find_feed_forward_chains(f.g).empty());
+  }
+  SECTION("the gate is a graph output") {
+    FfGraph f;
+    GraphBuilder b(f.g);
+    f.g.mark_output(b.add("ff.residual", f.x, f.out), "y");
+    f.g.mark_output(f.gate, "gate");
+    CHECK(find_feed_forward_chains(f.g).empty());
+  }
+  SECTION("the gate feeds the second linear as its weight, not its input") {
+    Graph g;
+    GraphBuilder b(g);
+    TensorId x = g.add_input("x", {8, 8});
+    TensorId gate = b.op(Op::geglu, "ff.net.0", {b.linear("ff.net.0.proj", x, 16)});
+    g.mark_output(g.add_node(Op::linear, "mix", {x, gate}), "y");  // x [8,8] . gate[8,8]^T
+    CHECK(find_feed_forward_chains(g).empty());
+  }
+  SECTION("with a plain output, or an output read twice, the chain stops at the second linear") {
+    FfGraph f;
+    GraphBuilder b(f.g);
+    f.g.mark_output(b.add("ff.residual", f.x, f.out), "y");
+    f.g.mark_output(f.out, "ff_out");  // out's result is also an output: the add is not folded
+    const std::vector<FeedForwardChain> chains = find_feed_forward_chains(f.g);
+    REQUIRE(chains.size() == 1);
+    CHECK(f.g.nodes()[size_t(chains[0].proj)].name == "ff.net.0.proj");
+    CHECK(f.g.nodes()[size_t(chains[0].out)].name == "ff.net.2");
+    CHECK(chains[0].residual == -1);
+    CHECK(chains[0].last() == chains[0].out);
+  }
+  SECTION("a broadcasting add is not folded") {
+    FfGraph f;
+    GraphBuilder b(f.g);
+    TensorId bias = f.g.add_input("row", {8});
+    f.g.mark_output(b.add("ff.residual", f.out, bias), "y");
+    const std::vector<FeedForwardChain> chains = find_feed_forward_chains(f.g);
+    REQUIRE(chains.size() == 1);
+    CHECK(chains[0].residual == -1);
+  }
+  SECTION("the whole block, residual folded") {
+    FfGraph f;
+    GraphBuilder b(f.g);
+    f.g.mark_output(b.add("ff.residual", f.x, f.out), "y");
+    const std::vector<FeedForwardChain> chains = find_feed_forward_chains(f.g);
+    REQUIRE(chains.size() == 1);
+    CHECK(f.g.nodes()[size_t(chains[0].residual)].name == "ff.residual");
+  }
 }

@@ -1,5 +1,6 @@
 // Executor and memory planner on small hand-built graphs: liveness arena (peak computed by
-// hand), weights bound by name with precise errors, results equal to direct kernel calls; the
+// hand, also with in-place nodes and the reordering that lets them write over their input),
+// weights bound by name with precise errors, results equal to direct kernel calls; the
 // channels-last rewrite (graph/passes.h) computing the NCHW graph's outputs on the fixture model.
 #include <algorithm>
 #include <cmath>
@@ -178,5 +179,55 @@ TEST_CASE("the channels-last graph gives the NCHW graph's outputs (UNet, VAE enc
     // The fast path rewrites the graph itself and runs NHWC kernels: held to the parity budget
     // (tests/runtime_parity_test.cpp) against the NCHW reference.
     CHECK(relative_difference(want, run_fixture(g, c, file, true)) <= 1e-4);
+  }
+}
+
+TEST_CASE("in-place nodes take their input's bytes once a smaller later reader is moved ahead") {
+  // x [1,16] -> cat = [x,x,x,x] -> h = silu(cat) -> a = silu(h); b = h[:, 0:16] (a later reader
+  // of h), c = a[:, 16:32]; y = b + c. Sizes: 64 B for 16 floats, 256 B for 64.
+  Graph g;
+  GraphBuilder b(g);
+  TensorId x = g.add_input("x", {1, 16});
+  Attrs cat_axis;
+  cat_axis.axis = 1;
+  TensorId cat = b.op(Op::concat, "cat", {x, x, x, x}, cat_axis);
+  TensorId h = b.silu("s1", cat);
+  TensorId a = b.silu("s2", h);
+  Attrs first, second;
+  first.axis = second.axis = 1;
+  first.len = second.len = 16;
+  second.start = 16;
+  TensorId lo = b.op(Op::slice, "lo", {h}, first);
+  TensorId hi = b.op(Op::slice, "hi", {a}, second);
+  g.mark_output(b.add("sum", lo, hi), "y");
+  // Node by node in builder order, no sharing: h, a and lo live together at "lo": 576 B.
+  CHECK(plan_memory(g, topological_order(g)).peak_live_bytes == 256 + 256 + 64);
+  PlanHints hints;
+  hints.in_place = {0, 1, 1, 0, 0, 0};  // the silus
+  // In place but in builder order: s2 is not h's last reader ("lo" is), so only s1 shares.
+  CHECK(plan_memory(g, topological_order(g), hints).peak_live_bytes == 256 + 256 + 64);
+  // "lo" (64 B < h's 256 B, its input ready) moves ahead of s2; cat, h and a then share one
+  // buffer; peak at "hi": that buffer + lo + hi.
+  const std::vector<int> order = order_for_in_place(g, topological_order(g), hints.in_place);
+  CHECK(order == std::vector<int>{0, 1, 3, 2, 4, 5});
+  const MemoryPlan plan = plan_memory(g, order, hints);
+  CHECK(plan.peak_live_bytes == 256 + 64 + 64);
+  CHECK(plan.offset[size_t(h)] == plan.offset[size_t(cat)]);
+  CHECK(plan.offset[size_t(a)] == plan.offset[size_t(cat)]);
+  // The fast path plans this way (silu's kernel may write over its input) and still computes
+  // y = silu(x) + silu(silu(x)).
+  ThreadPool pool(1);
+  FakeWeights none;
+  Executor ex(g, none.lookup(), "test", pool);
+  CHECK(ex.order() == order);
+  CHECK(ex.memory_plan().peak_live_bytes == plan.peak_live_bytes);
+  HostTensor in;
+  in.shape = {1, 16};
+  for (int i = 0; i < 16; ++i) in.f32.push_back(float(i) / 2 - 4);
+  const std::vector<float> y = ex.run({{"x", in}}).at("y").f32;
+  REQUIRE(y.size() == 16);
+  for (int i = 0; i < 16; ++i) {
+    const double v = in.f32[size_t(i)], s = v / (1 + std::exp(-v));
+    CHECK(y[size_t(i)] == Approx(s + s / (1 + std::exp(-s))).epsilon(1e-6));
   }
 }

@@ -3,6 +3,10 @@
 // fixture model), size parsing, and the refusal message.
 #include <catch2/catch.hpp>
 
+#include <random>
+
+#include "kernels/gemm/config.h"
+#include "kernels/gemm/gemm.h"
 #include "runtime/executor.h"
 #include "runtime/memory_budget.h"
 #include "runtime/model.h"
@@ -17,7 +21,7 @@ TEST_CASE("f32 estimate of the full-size SD2-inpainting UNet is its parameter co
   // (REFERENCE.md; also checked by `zoomrt inspect`).
   const ModelConfigs m = load_model_configs("sd2-inpainting");
   const Graph g = build_component_for_image(m, Component::unet, 512, 512);
-  const MemoryNeed f32 = estimate_memory(g, Precision{WeightFormat::f32, 64});
+  const MemoryNeed f32 = estimate_memory(g, Precision{{WeightFormat::f32, 64}});
   // Every SD2 UNet linear/conv has a multiple of 32 output channels except conv_out (4 -> padded
   // to 32 columns of 320*9 weights).
   CHECK(f32.weight_bytes == (size_t(865925124) + 28 * 320 * 9) * 4);
@@ -25,10 +29,12 @@ TEST_CASE("f32 estimate of the full-size SD2-inpainting UNet is its parameter co
   // Linear/conv weights are > 99 % of the parameters, so each format's estimate is close to
   // params x its bytes per weight.
   const double params = 865925124.0;
-  const auto ratio = [&](WeightFormat w) { return double(estimate_memory(g, Precision{w, 64}).weight_bytes) / params; };
+  const auto ratio = [&](WeightFormat w) { return double(estimate_memory(g, Precision{{w, 64}}).weight_bytes) / params; };
   CHECK(ratio(WeightFormat::f16) == Approx(2.0).epsilon(0.01));
   CHECK(ratio(WeightFormat::int8) == Approx(1.0).epsilon(0.02));
   CHECK(ratio(WeightFormat::int4) == Approx(0.5 + 4.0 / 64).epsilon(0.03));
+  CHECK(ratio(WeightFormat::palette) == Approx(0.5).epsilon(0.01));  // palette4: the codebooks are 64 B per layer
+  CHECK(ratio(WeightFormat::sparse24) == Approx(1.125).epsilon(0.01));  // conv_in (K = 81) stays f32: 0.003 %
   // A mixed policy prices each class in its own format: int8-mix keeps conv_in/conv_out, the 1x1
   // shortcuts and proj_in/proj_out in f16 (runtime/precision.h), i.e. each of those weights costs
   // 2 bytes instead of 1 byte plus 8 per output channel (the header's int8 price). Their sizes,
@@ -39,7 +45,7 @@ TEST_CASE("f32 estimate of the full-size SD2-inpainting UNet is its parameter co
   const size_t f16_params = 48063040 + 28 * 320 * 9, f16_channels = 37764 + 28;
   const size_t f16_classes = 2 * f16_params - (f16_params + 8 * f16_channels);
   CHECK(estimate_memory(g, precision_from_name("int8-mix")).weight_bytes ==
-        estimate_memory(g, Precision{WeightFormat::int8, 64}).weight_bytes + f16_classes);
+        estimate_memory(g, Precision{{WeightFormat::int8, 64}}).weight_bytes + f16_classes);
 }
 
 TEST_CASE("the estimate covers what an Executor packs and plans for the fixture UNet") {
@@ -48,7 +54,8 @@ TEST_CASE("the estimate covers what an Executor packs and plans for the fixture 
   DiffusersDir d = DiffusersDir::open(dir);
   WeightSource ws = d.weights(component_folder(Component::unet));
   ThreadPool pool(1);
-  for (const char* dtype : {"f32", "f16", "int8", "int4-g64", "int8-mix", "int4-mix"}) {
+  for (const char* dtype : {"f32", "f16", "int8", "int4-g64", "int8-mix", "int4-mix", "int4a8-mix", "palette4",
+                            "palette4-ch", "palette8-ch", "sparse24", "palette4-mix"}) {
     const Precision p = precision_from_name(dtype);
     Graph g = build_component_for_image(m, Component::unet, 64, 64);
     const MemoryNeed need = estimate_memory(g, p);
@@ -62,6 +69,30 @@ TEST_CASE("the estimate covers what an Executor packs and plans for the fixture 
     CHECK(double(ex.weight_bytes_packed()) >= 0.85 * double(need.weight_bytes));
     CHECK(double(ex.memory_plan().arena_bytes) <= 1.25 * double(need.activation_bytes));
   }
+}
+
+TEST_CASE("the per-weight price of palette and sparse24 is what their packed panels take") {
+  // PackedGemmB::bytes() of weights really packed (kernels/gemm/gemm.h) against the estimate, for
+  // output channel counts a multiple of 32 (no padding difference between kernels).
+  std::mt19937 rng(5);
+  for (const auto& [n, k] : {std::pair<int, int>{64, 96}, std::pair<int, int>{320, 2880}}) {
+    std::vector<uint8_t> index(size_t(n) * size_t(k)), positions(size_t(n) * size_t(k / 4));
+    std::vector<uint16_t> values(size_t(n) * size_t(k / 2), 0x3c00);  // 1.0
+    for (int bits = 2; bits <= 8; ++bits)
+      for (bool per_channel : {false, true}) {
+        for (uint8_t& i : index) i = uint8_t(rng() % (1u << bits));
+        const std::vector<float> codebook(size_t(per_channel ? n : 1) << bits, 0.5f);
+        const PackedGemmB b =
+            pack_b_palette_codes(f32_gemm_default(), index.data(), codebook.data(), bits, per_channel, n, k);
+        INFO("n " << n << " k " << k << " bits " << bits << " per channel " << per_channel);
+        CHECK(b.bytes() ==
+              packed_weight_bytes(int64_t(n) * k, n, LayerPrecision{WeightFormat::palette, 64, false, bits, per_channel}));
+      }
+    for (uint8_t& p : positions) p = uint8_t(1 | 3 << 2);
+    const PackedGemmB s = pack_b_sparse24_codes(f32_gemm_default(), values.data(), positions.data(), n, k);
+    CHECK(s.bytes() == packed_weight_bytes(int64_t(n) * k, n, LayerPrecision{WeightFormat::sparse24}));
+  }
+  CHECK(packed_weight_bytes(32 * 81, 32, LayerPrecision{WeightFormat::sparse24}) == 4 * 32 * 81);  // K % 4 != 0: f32
 }
 
 TEST_CASE("sizes parse with binary units and bad ones are refused") {

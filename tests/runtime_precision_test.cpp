@@ -1,8 +1,9 @@
 // Precision policy end to end: the UNet of the tiny SD2-like and SD1.5-like fixture models run
-// with linear/conv weights in f16, int8, int4 and the mixed presets must stay close to the same
-// UNet in FP32 on the reference script's inputs. The measure is cosine similarity of the whole noise
-// prediction (the issue's budgets: >= 0.9999 f16, >= 0.999 int8, >= 0.99 int4-g64); the FP32
-// run itself is held to the diffusers output, so the comparison is not against ourselves alone.
+// with linear/conv weights in f16, int8, int4, palette, 2:4 sparse and the mixed presets must
+// stay close to the same UNet in FP32 on the reference script's inputs. The measure is cosine
+// similarity of the whole noise prediction (the issue's budgets: >= 0.9999 f16, >= 0.999 int8,
+// >= 0.99 int4-g64 and palette4); the FP32 run itself is held to the diffusers output, so the
+// comparison is not against ourselves alone.
 #include <cmath>
 
 #include <catch2/catch.hpp>
@@ -59,7 +60,10 @@ std::vector<float> run_unet(const UnetRun& r, const Precision& p, size_t* packed
 // today, just under the measured values so a regression fails. Measured (sd2_tiny / sd15_tiny,
 // vs FP32): int8 0.99879 / 0.99884, int8w 0.99949 / 0.99958, int8-mix 0.99956 / 0.99950,
 // int4-g32 0.9244 / 0.9253, int4-g64 0.9168 / 0.9117, int4-g128 0.9205 / 0.9169, int4a8-g64
-// 0.9165 / 0.9118, int4-mix 0.99147 / 0.99057 (docs/kernels.md, with the full-size figures).
+// 0.9165 / 0.9118, int4-mix 0.99147 / 0.99057, int4a8-mix 0.99136 / 0.99102, palette4 0.8724 /
+// 0.9090, palette4-ch 0.9482 / 0.9573, palette4-mix 0.98823 / 0.98599, sparse24 0.502 / 0.432
+// (docs/kernels.md, with the full-size figures; the issue sets no accuracy target for 2:4
+// pruning, which on random weights removes half of the signal).
 // Uniform int8 misses 0.999: about 40 % of its error is weight rounding (int8w) and 60 %
 // activation rounding, and most of it comes from the few layers on the UNet's main path
 // (conv_in/conv_out, 1x1 shortcuts, proj_in/proj_out), which int8-mix keeps in f16 at ~5 %
@@ -72,7 +76,9 @@ struct Budget {
 };
 constexpr Budget kBudgets[] = {{"f16", 0.9999, 0.9999},    {"int8", 0.999, 0.9985},      {"int8w", 0.999, 0.9993},
                                {"int8-mix", 0.999, 0.9993}, {"int4-g64", 0.99, 0.90},     {"int4-g32", 0.99, 0.91},
-                               {"int4-g128", 0.99, 0.90},   {"int4a8-g64", 0.99, 0.90},   {"int4-mix", 0.99, 0.990}};
+                               {"int4-g128", 0.99, 0.90},   {"int4a8-g64", 0.99, 0.90},   {"int4-mix", 0.99, 0.990},
+                               {"int4a8-mix", 0.99, 0.990}, {"palette4", 0.99, 0.87},     {"palette4-ch", 0.99, 0.94},
+                               {"palette4-mix", 0.99, 0.985}, {"sparse24", 0, 0.43}};
 
 void check_model(const std::string& model) {
   const UnetRun r = load(model);
@@ -84,9 +90,11 @@ void check_model(const std::string& model) {
     size_t bytes = 0;
     const std::vector<float> got = run_unet(r, precision_from_name(b.dtype), &bytes);
     const double c = cosine(got, f32);
-    WARN(model << " unet " << b.dtype << ": cosine vs f32 " << c << " (issue target " << b.issue
-               << (c >= b.issue ? ", met" : ", NOT met") << "), packed weights " << bytes << " B (f32 " << f32_bytes
-               << " B)");
+    const std::string target = b.issue == 0   ? "no issue target"
+                               : c >= b.issue ? "issue target " + std::to_string(b.issue) + ", met"
+                                              : "issue target " + std::to_string(b.issue) + ", NOT met";
+    WARN(model << " unet " << b.dtype << ": cosine vs f32 " << c << " (" << target << "), packed weights " << bytes
+               << " B (f32 " << f32_bytes << " B)");
     CHECK(c >= b.floor);
     if (std::string(b.dtype) != "f16") CHECK(c < 1.0);  // the policy really changed the weights
     if (std::string(b.dtype) != "int8w") CHECK(bytes < f32_bytes);  // int8w packs f32 panels
@@ -97,8 +105,16 @@ void check_model(const std::string& model) {
 
 TEST_CASE("precision names parse and print back") {
   for (const char* n : {"f32", "f16", "int8", "int4-g32", "int4-g64", "int4-g128", "int4a8-g32", "int4a8-g64",
-                        "int4a8-g128"})
+                        "int4a8-g128", "palette2", "palette4", "palette8", "palette2-ch", "palette4-ch", "palette8-ch",
+                        "sparse24"})
     CHECK(precision_name(precision_from_name(n)) == n);
+  CHECK(precision_from_name("palette3-ch").base == LayerPrecision{WeightFormat::palette, 64, false, 3, true});
+  CHECK(precision_from_name("palette6").base == LayerPrecision{WeightFormat::palette, 64, false, 6, false});
+  CHECK(precision_from_name("sparse24").base.weights == WeightFormat::sparse24);
+  for (const char* bad : {"palette1", "palette9", "palette", "palette4ch", "palette4-ch-ch", "sparse", "sparse42"})
+    CHECK_THROWS_WITH(precision_from_name(bad), Catch::Contains("--dtype") && Catch::Contains(bad));
+  CHECK_THAT(precision_names(), Catch::Contains("palette2..8-ch") && Catch::Contains("sparse24") &&
+                                    Catch::Contains("palette4-mix") && Catch::Contains("int4a8-mix"));
   CHECK(precision_name(precision_from_name("int4")) == "int4-g64");
   CHECK(precision_name(precision_from_name("int4a8")) == "int4a8-g64");
   CHECK_THROWS_AS(precision_from_name("bf8"), InputError);
@@ -115,7 +131,7 @@ TEST_CASE("per-class overrides parse, print back canonically and pick each weigh
   CHECK(p.for_weight("mid_block.attentions.0.transformer_blocks.0.ff.net.2.weight") ==
         LayerPrecision{WeightFormat::int4, 64, false});
   CHECK(precision_name(precision_from_name("int8,ff=int8")) == "int8");  // same as the base: dropped
-  CHECK(precision_from_name("int8w").weights_only);
+  CHECK(precision_from_name("int8w").base.weights_only);
   CHECK(precision_name(precision_from_name("int8w")) == "int8w");
   const Precision mix8 = precision_from_name("int8-mix"), mix4 = precision_from_name("int4-mix");
   CHECK(precision_name(mix8) == "int8-mix");
@@ -127,6 +143,25 @@ TEST_CASE("per-class overrides parse, print back canonically and pick each weigh
   CHECK(mix8.for_weight("down_blocks.2.resnets.1.conv1.weight").weights == WeightFormat::int8);
   CHECK(mix4.for_weight("down_blocks.2.resnets.1.conv1.weight") == LayerPrecision{WeightFormat::int4, 64, false});
   CHECK(mix4.for_weight("down_blocks.2.attentions.1.transformer_blocks.0.ff.net.2.weight").weights == WeightFormat::int8);
+  const Precision mix_a8 = precision_from_name("int4a8-mix"), mix_pal = precision_from_name("palette4-mix");
+  CHECK(precision_name(mix_a8) == "int4a8-mix");
+  CHECK(precision_name(mix_pal) == "palette4-mix");
+  CHECK(mix_a8.for_weight("down_blocks.2.resnets.1.conv1.weight") == LayerPrecision{WeightFormat::int4a8, 64});
+  CHECK(mix_a8.for_weight("conv_in.weight").weights == WeightFormat::f16);
+  CHECK(mix_pal.for_weight("up_blocks.0.resnets.2.conv2.weight").weights == WeightFormat::palette);
+  CHECK(mix_pal.for_weight("up_blocks.0.resnets.2.conv2.weight").bits == 4);
+  CHECK(mix_pal.for_weight("up_blocks.0.resnets.2.conv_shortcut.weight").weights == WeightFormat::f16);
+  CHECK(mix_pal.for_weight("mid_block.attentions.0.transformer_blocks.0.attn1.to_q.weight").weights == WeightFormat::int8);
+  // Palette and sparse24 as per-class overrides, and as the base under int8 overrides.
+  const Precision p2 = precision_from_name("int8-mix,resnet=palette4-ch,ff=sparse24");
+  CHECK(precision_name(p2) == "int8,conv_io=f16,resnet=palette4-ch,shortcut=f16,proj=f16,ff=sparse24");
+  CHECK(p2.for_weight("down_blocks.0.resnets.0.conv1.weight") == LayerPrecision{WeightFormat::palette, 64, false, 4, true});
+  CHECK(p2.for_weight("down_blocks.0.attentions.0.transformer_blocks.0.ff.net.2.weight").weights == WeightFormat::sparse24);
+  const Precision p3 = precision_from_name("palette3,qkv=int8,resnet=palette5-ch");
+  CHECK(p3.base == LayerPrecision{WeightFormat::palette, 64, false, 3, false});
+  CHECK(p3.for_weight("down_blocks.0.resnets.0.conv1.weight") == LayerPrecision{WeightFormat::palette, 64, false, 5, true});
+  CHECK(precision_from_name(precision_name(p3)) == p3);
+  CHECK(precision_name(precision_from_name("palette4,resnet=palette4")) == "palette4");  // same as the base
   CHECK(precision_from_name("f32").all_f32());
   CHECK(!precision_from_name("f32,ff=int8").all_f32());
   CHECK_THROWS_WITH(precision_from_name("int8,mlp=f16"), Catch::Contains("mlp") && Catch::Contains("resnet"));
@@ -162,11 +197,11 @@ TEST_CASE("op classes follow the diffusers / transformers weight names") {
   }
 }
 
-TEST_CASE("SD2-like tiny UNet: f16, int8, int4 weights stay within the cosine budgets of FP32") {
+TEST_CASE("SD2-like tiny UNet: f16, int8, int4, palette, sparse24 weights stay within the cosine budgets of FP32") {
   check_model("sd2_tiny");
 }
 
-TEST_CASE("SD1.5-like tiny UNet: f16, int8, int4 weights stay within the cosine budgets of FP32") {
+TEST_CASE("SD1.5-like tiny UNet: f16, int8, int4, palette, sparse24 weights stay within the cosine budgets of FP32") {
   check_model("sd15_tiny");
 }
 

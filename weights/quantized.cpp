@@ -20,6 +20,8 @@ const std::vector<NamedSpec>& all_specs() {
     std::vector<NamedSpec> out{{"f16", {QuantFormat::f16}}, {"int8", {QuantFormat::int8}}, {"int4", {QuantFormat::int4, 64}}};
     for (int g : {32, 64, 128}) out.push_back({"int4-g" + std::to_string(g), {QuantFormat::int4, g}});
     for (int b = 2; b <= 8; ++b) out.push_back({"palette" + std::to_string(b), {QuantFormat::palette, 64, b}});
+    for (int b = 2; b <= 8; ++b)
+      out.push_back({"palette" + std::to_string(b) + "-ch", {QuantFormat::palette, 64, b, true}});
     out.push_back({"sparse24", {QuantFormat::sparse24}});
     return out;
   }();
@@ -39,15 +41,16 @@ std::vector<uint8_t> as_bytes(const std::vector<T>& v) {
   return b;
 }
 
-// Position of logical element (row, kk) in the int4 code order: (r, s, c) for rank-4 weights.
-struct Int4Order {
+// Position of logical element (row, kk) in the stored order of int4 and sparse24: (r, s, c) for
+// rank-4 weights, logical otherwise.
+struct RscOrder {
   int64_t c = 0, rs = 1;  // rank 4: channels, r*s
   bool krsc = false;
   // logical kk = ci * rs + t  <->  stored kk = t * c + ci
   int64_t stored(int64_t kk) const { return krsc ? (kk % rs) * c + kk / rs : kk; }
 };
-Int4Order int4_order(const std::vector<int64_t>& shape) {
-  Int4Order o;
+RscOrder rsc_order(const std::vector<int64_t>& shape) {
+  RscOrder o;
   if (shape.size() == 4) o.krsc = true, o.c = shape[1], o.rs = shape[2] * shape[3];
   return o;
 }
@@ -105,7 +108,7 @@ QuantSpec quant_spec_from_name(const std::string& name, const std::string& what)
 std::string quant_spec_name(const QuantSpec& s) {
   switch (s.format) {
     case QuantFormat::int4: return "int4-g" + std::to_string(s.group);
-    case QuantFormat::palette: return "palette" + std::to_string(s.bits);
+    case QuantFormat::palette: return "palette" + std::to_string(s.bits) + (s.per_channel ? "-ch" : "");
     case QuantFormat::f16: return "f16";
     case QuantFormat::int8: return "int8";
     case QuantFormat::sparse24: return "sparse24";
@@ -128,42 +131,6 @@ std::vector<QuantSpec> all_quant_specs() {
 
 int64_t StoredWeight::k() const { return product(shape, 1); }
 
-Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
-  const size_t kc = size_t(1) << bits;
-  Palette p;
-  p.codebook.assign(kc, 0.0f);
-  p.index.assign(count, 0);
-  if (count == 0) return p;
-  const auto [lo, hi] = std::minmax_element(w, w + count);
-  for (size_t c = 0; c < kc; ++c) p.codebook[c] = *lo + (*hi - *lo) * float(c) / float(kc - 1);
-  std::vector<double> sum(kc);
-  std::vector<size_t> n(kc);
-  for (int it = 0; it < max_iters; ++it) {
-    bool changed = it == 0;
-    std::fill(sum.begin(), sum.end(), 0.0), std::fill(n.begin(), n.end(), 0);
-    for (size_t i = 0; i < count; ++i) {
-      // Nearest centroid of an ascending codebook: the first one whose upper midpoint is above w.
-      auto up = std::lower_bound(p.codebook.begin(), p.codebook.end(), w[i]);
-      size_t c = size_t(up - p.codebook.begin());
-      if (c == kc || (c > 0 && w[i] - p.codebook[c - 1] <= p.codebook[c] - w[i])) --c;
-      if (p.index[i] != c) changed = true, p.index[i] = uint8_t(c);
-      sum[c] += w[i], ++n[c];
-    }
-    if (!changed) break;
-    for (size_t c = 0; c < kc; ++c)
-      if (n[c]) p.codebook[c] = float(sum[c] / double(n[c]));  // empty clusters keep their place
-    std::vector<size_t> order(kc);  // keep the codebook ascending (Lloyd steps rarely reorder)
-    for (size_t c = 0; c < kc; ++c) order[c] = c;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p.codebook[a] < p.codebook[b]; });
-    std::vector<float> sorted(kc);
-    std::vector<uint8_t> remap(kc);
-    for (size_t c = 0; c < kc; ++c) sorted[c] = p.codebook[order[c]], remap[order[c]] = uint8_t(c);
-    p.codebook = sorted;
-    for (auto& ix : p.index) ix = remap[ix];
-  }
-  return p;
-}
-
 bool quant_spec_fits(const std::vector<int64_t>& shape, const QuantSpec& spec) {
   return shape.size() >= 2 && (spec.format != QuantFormat::sparse24 || product(shape, 1) % 4 == 0);
 }
@@ -178,9 +145,11 @@ std::vector<QuantTensor> quantized_layout(const std::string& name, const std::ve
     case QuantFormat::int4:
       return {{name, DType::U8, {n, (k + 1) / 2}, {}},
               {name + ".scales", DType::F32, {n, (k + spec.group - 1) / spec.group}, {}}};
-    case QuantFormat::palette:
-      return {{name, DType::U8, {(n * k * spec.bits + 7) / 8}, {}},
-              {name + ".codebook", DType::F32, {int64_t(1) << spec.bits}, {}}};
+    case QuantFormat::palette: {
+      const int64_t entries = int64_t(1) << spec.bits;
+      std::vector<int64_t> cb_shape = spec.per_channel ? std::vector<int64_t>{n, entries} : std::vector<int64_t>{entries};
+      return {{name, DType::U8, {(n * k * spec.bits + 7) / 8}, {}}, {name + ".codebook", DType::F32, cb_shape, {}}};
+    }
     case QuantFormat::sparse24:
       if (k % 4) fail_input("{}: sparse24 needs a reduction length divisible by 4, not {}", name, k);
       return {{name, DType::F16, {n, k / 2}, {}}, {name + ".positions", DType::U8, {n, (k + 7) / 8}, {}}};
@@ -194,83 +163,112 @@ size_t quantized_bytes(const std::vector<int64_t>& shape, const QuantSpec& spec)
   return b;
 }
 
+namespace {
+
+std::vector<QuantTensor> quantize_int8(const std::string& name, int64_t n, int64_t k, const float* w) {
+  std::vector<int8_t> q(size_t(n * k));
+  std::vector<float> s(static_cast<size_t>(n));
+  for (int64_t r = 0; r < n; ++r) {
+    float amax = 0;
+    for (int64_t i = 0; i < k; ++i) amax = std::max(amax, std::abs(w[r * k + i]));
+    s[size_t(r)] = amax > 0 ? amax / 127 : 1;
+    for (int64_t i = 0; i < k; ++i)
+      q[size_t(r * k + i)] = int8_t(std::clamp(std::nearbyint(w[r * k + i] / s[size_t(r)]), -127.0f, 127.0f));
+  }
+  return {{name, DType::I8, {n, k}, as_bytes(q)}, {name + ".scales", DType::F32, {n}, as_bytes(s)}};
+}
+
+std::vector<QuantTensor> quantize_int4(const std::string& name, const std::vector<int64_t>& shape, const float* w,
+                                       int64_t g) {
+  const int64_t n = shape[0], k = product(shape, 1), groups = (k + g - 1) / g, row_bytes = (k + 1) / 2;
+  const RscOrder ord = rsc_order(shape);
+  std::vector<uint8_t> q(size_t(n * row_bytes), 0);
+  std::vector<float> s(static_cast<size_t>(n * groups)), row(static_cast<size_t>(k));
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t kk = 0; kk < k; ++kk) row[size_t(ord.stored(kk))] = w[r * k + kk];
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const int64_t k0 = gi * g, k1 = std::min(k, k0 + g);
+      const float sc = int4_group_scale(row.data() + k0, k1 - k0), inv = 1 / sc;
+      s[size_t(r * groups + gi)] = sc;
+      for (int64_t i = k0; i < k1; ++i) {
+        const auto code = uint8_t(int4_code(row[size_t(i)], inv) + 8);
+        q[size_t(r * row_bytes + i / 2)] |= uint8_t(i % 2 == 0 ? code : code << 4);
+      }
+    }
+  }
+  return {{name, DType::U8, {n, row_bytes}, std::move(q)}, {name + ".scales", DType::F32, {n, groups}, as_bytes(s)}};
+}
+
+// One k-means over the layer, or one per output row (per_channel); indices as one bit stream.
+std::vector<QuantTensor> quantize_palette(const std::string& name, int64_t n, int64_t k, const float* w, int bits,
+                                          bool per_channel) {
+  const int64_t total = n * k, entries = int64_t(1) << bits;
+  for (int64_t i = 0; i < total; ++i)  // k-means needs finite values (an infinity has no mean)
+    if (!std::isfinite(w[i])) fail_input("{}: weight {} is {}, a palette needs finite weights", name, i, w[i]);
+  std::vector<uint8_t> packed(size_t((total * bits + 7) / 8), 0);
+  std::vector<float> codebook;
+  const auto put = [&](int64_t at, const std::vector<uint8_t>& index) {  // LSB first, may straddle 2 bytes
+    for (size_t i = 0; i < index.size(); ++i) {
+      const int64_t bit = (at + int64_t(i)) * bits;
+      const unsigned v = unsigned(index[i]) << (bit % 8);
+      packed[size_t(bit / 8)] |= uint8_t(v);
+      if (v >> 8) packed[size_t(bit / 8 + 1)] |= uint8_t(v >> 8);
+    }
+  };
+  for (int64_t r = 0; r < (per_channel ? n : 1); ++r) {
+    const Palette p = palette_kmeans(w + r * k, size_t(per_channel ? k : total), bits);
+    put(r * k, p.index);
+    codebook.insert(codebook.end(), p.codebook.begin(), p.codebook.end());
+  }
+  std::vector<int64_t> cb_shape = per_channel ? std::vector<int64_t>{n, entries} : std::vector<int64_t>{entries};
+  std::vector<QuantTensor> out;
+  out.push_back({name, DType::U8, {int64_t(packed.size())}, std::move(packed)});
+  out.push_back({name + ".codebook", DType::F32, std::move(cb_shape), as_bytes(codebook)});
+  return out;
+}
+
+// Keeps the two largest |w| of every 4 consecutive k in the stored order (rank 4: (r, s, c)).
+std::vector<QuantTensor> quantize_sparse24(const std::string& name, const std::vector<int64_t>& shape,
+                                           const float* w) {
+  const int64_t n = shape[0], k = product(shape, 1), pos_row = (k + 7) / 8;
+  if (k % 4) fail_input("{}: sparse24 needs a reduction length divisible by 4, not {}", name, k);
+  const RscOrder ord = rsc_order(shape);
+  std::vector<uint16_t> vals(static_cast<size_t>(n * k / 2));
+  std::vector<uint8_t> pos(size_t(n * pos_row), 0);
+  std::vector<float> row(static_cast<size_t>(k));
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t kk = 0; kk < k; ++kk) row[size_t(ord.stored(kk))] = w[r * k + kk];
+    for (int64_t g = 0; g < k / 4; ++g) {
+      const float* x = row.data() + g * 4;
+      int idx[4] = {0, 1, 2, 3};  // the two largest magnitudes, ties to the lower position
+      std::stable_sort(idx, idx + 4, [&](int a, int b) { return std::abs(x[a]) > std::abs(x[b]); });
+      const int p0 = std::min(idx[0], idx[1]), p1 = std::max(idx[0], idx[1]);
+      vals[size_t(r * k / 2 + g * 2)] = float_to_half(x[p0]);
+      vals[size_t(r * k / 2 + g * 2 + 1)] = float_to_half(x[p1]);
+      pos[size_t(r * pos_row + g / 2)] |= uint8_t((p0 | p1 << 2) << (g % 2 ? 4 : 0));
+    }
+  }
+  return {{name, DType::F16, {n, k / 2}, as_bytes(vals)}, {name + ".positions", DType::U8, {n, pos_row}, std::move(pos)}};
+}
+
+}  // namespace
+
 std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,
                                          const QuantSpec& spec) {
   if (shape.size() < 2) fail_input("{}: a weight of rank {} cannot be quantised (linear/conv only)", name, shape.size());
-  const int64_t n = shape[0], k = product(shape, 1), total = n * k;
-  std::vector<QuantTensor> out;
+  const int64_t n = shape[0], k = product(shape, 1);
   switch (spec.format) {
     case QuantFormat::f16: {
-      std::vector<uint16_t> h(static_cast<size_t>(total));
-      for (int64_t i = 0; i < total; ++i) h[size_t(i)] = float_to_half(w[i]);
-      out.push_back({name, DType::F16, shape, as_bytes(h)});
-      break;
+      std::vector<uint16_t> h(size_t(n * k));
+      for (size_t i = 0; i < h.size(); ++i) h[i] = float_to_half(w[i]);
+      return {{name, DType::F16, shape, as_bytes(h)}};
     }
-    case QuantFormat::int8: {
-      std::vector<int8_t> q(static_cast<size_t>(total));
-      std::vector<float> s(static_cast<size_t>(n));
-      for (int64_t r = 0; r < n; ++r) {
-        float amax = 0;
-        for (int64_t i = 0; i < k; ++i) amax = std::max(amax, std::abs(w[r * k + i]));
-        s[size_t(r)] = amax > 0 ? amax / 127 : 1;
-        for (int64_t i = 0; i < k; ++i)
-          q[size_t(r * k + i)] = int8_t(std::clamp(std::nearbyint(w[r * k + i] / s[size_t(r)]), -127.0f, 127.0f));
-      }
-      out.push_back({name, DType::I8, {n, k}, as_bytes(q)});
-      out.push_back({name + ".scales", DType::F32, {n}, as_bytes(s)});
-      break;
-    }
-    case QuantFormat::int4: {
-      const int64_t g = spec.group, groups = (k + g - 1) / g, row_bytes = (k + 1) / 2;
-      const Int4Order ord = int4_order(shape);
-      std::vector<uint8_t> q(size_t(n * row_bytes), 0);
-      std::vector<float> s(static_cast<size_t>(n * groups)), row(static_cast<size_t>(k));
-      for (int64_t r = 0; r < n; ++r) {
-        for (int64_t kk = 0; kk < k; ++kk) row[size_t(ord.stored(kk))] = w[r * k + kk];
-        for (int64_t gi = 0; gi < groups; ++gi) {
-          const int64_t k0 = gi * g, k1 = std::min(k, k0 + g);
-          const float sc = int4_group_scale(row.data() + k0, k1 - k0), inv = 1 / sc;
-          s[size_t(r * groups + gi)] = sc;
-          for (int64_t i = k0; i < k1; ++i) {
-            const auto code = uint8_t(int4_code(row[size_t(i)], inv) + 8);
-            q[size_t(r * row_bytes + i / 2)] |= uint8_t(i % 2 == 0 ? code : code << 4);
-          }
-        }
-      }
-      out.push_back({name, DType::U8, {n, row_bytes}, std::move(q)});
-      out.push_back({name + ".scales", DType::F32, {n, groups}, as_bytes(s)});
-      break;
-    }
-    case QuantFormat::palette: {
-      const Palette p = palette_kmeans(w, size_t(total), spec.bits);
-      std::vector<uint8_t> packed(size_t((total * spec.bits + 7) / 8), 0);
-      for (int64_t i = 0; i < total; ++i)
-        for (int b = 0; b < spec.bits; ++b)
-          if (p.index[size_t(i)] >> b & 1) packed[size_t((i * spec.bits + b) / 8)] |= uint8_t(1 << ((i * spec.bits + b) % 8));
-      out.push_back({name, DType::U8, {int64_t(packed.size())}, std::move(packed)});
-      out.push_back({name + ".codebook", DType::F32, {int64_t(p.codebook.size())}, as_bytes(p.codebook)});
-      break;
-    }
-    case QuantFormat::sparse24: {
-      if (k % 4) fail_input("{}: sparse24 needs a reduction length divisible by 4, not {}", name, k);
-      std::vector<uint16_t> vals(static_cast<size_t>(total / 2));
-      std::vector<uint8_t> pos(size_t(n * ((k + 7) / 8)), 0);
-      for (int64_t r = 0; r < n; ++r)
-        for (int64_t g = 0; g < k / 4; ++g) {
-          const float* x = w + r * k + g * 4;
-          int idx[4] = {0, 1, 2, 3};  // the two largest magnitudes, ties to the lower position
-          std::stable_sort(idx, idx + 4, [&](int a, int b) { return std::abs(x[a]) > std::abs(x[b]); });
-          const int p0 = std::min(idx[0], idx[1]), p1 = std::max(idx[0], idx[1]);
-          vals[size_t(r * k / 2 + g * 2)] = float_to_half(x[p0]);
-          vals[size_t(r * k / 2 + g * 2 + 1)] = float_to_half(x[p1]);
-          pos[size_t(r * ((k + 7) / 8) + g / 2)] |= uint8_t((p0 | p1 << 2) << (g % 2 ? 4 : 0));
-        }
-      out.push_back({name, DType::F16, {n, k / 2}, as_bytes(vals)});
-      out.push_back({name + ".positions", DType::U8, {n, (k + 7) / 8}, std::move(pos)});
-      break;
-    }
+    case QuantFormat::int8: return quantize_int8(name, n, k, w);
+    case QuantFormat::int4: return quantize_int4(name, shape, w, spec.group);
+    case QuantFormat::palette: return quantize_palette(name, n, k, w, spec.bits, spec.per_channel);
+    case QuantFormat::sparse24: return quantize_sparse24(name, shape, w);
   }
-  return out;
+  return {};
 }
 
 namespace {
@@ -285,6 +283,20 @@ void expect(const std::string& source, const TensorView* t, DType dtype, const s
   if (t->dtype != dtype || t->shape != shape)
     fail_input("{}: tensor '{}' is {} {}, the format needs {} {}", source, t->name, dtype_name(t->dtype),
                shape_text(t->shape), dtype_name(dtype), shape_text(shape));
+}
+
+// Palette bits and kind from the codebook: F32 [2^B] per layer or [n, 2^B] per channel.
+QuantSpec palette_spec(const std::string& source, const std::string& name, const TensorView& codebook, int64_t n) {
+  const std::vector<int64_t>& cs = codebook.shape;
+  const int64_t entries = cs.empty() ? 0 : cs.back();
+  int bits = 2;
+  while (bits < 8 && (int64_t(1) << bits) < entries) ++bits;
+  const bool per_channel = cs.size() == 2;
+  if ((cs.size() != 1 && !(per_channel && cs[0] == n)) || (int64_t(1) << bits) != entries)
+    fail_input("{}: tensor '{}.codebook' has shape {}, expected [2^b] or [{}, 2^b] with b in 2..8", source, name,
+               shape_text(cs), n);
+  expect(source, &codebook, DType::F32, cs);
+  return {QuantFormat::palette, 64, bits, per_channel};
 }
 
 }  // namespace
@@ -318,14 +330,8 @@ std::optional<StoredWeight> find_stored_weight(const TensorLookup& lookup, const
                  name, shape_text(w.scales->shape), n);
     expect(source, w.scales, DType::F32, {n, groups});
   } else if (w.codebook) {
-    const int64_t entries = w.codebook->numel();
-    int bits = 2;
-    while (bits < 8 && (int64_t(1) << bits) < entries) ++bits;
-    if ((int64_t(1) << bits) != entries)
-      fail_input("{}: tensor '{}.codebook' has {} entries, expected 2^b with b in 2..8", source, name, entries);
-    w.spec = {QuantFormat::palette, 64, bits};
-    expect(source, w.codebook, DType::F32, {entries});
-    expect(source, w.data, DType::U8, {(n * k * bits + 7) / 8});
+    w.spec = palette_spec(source, name, *w.codebook, n);
+    expect(source, w.data, DType::U8, {(n * k * w.spec.bits + 7) / 8});
   } else {
     if (k % 4) fail_input("{}: tensor '{}' is 2:4 sparse but its reduction length {} is not a multiple of 4", source, name, k);
     w.spec = {QuantFormat::sparse24};
@@ -351,7 +357,7 @@ std::vector<float> dequantize(const StoredWeight& w) {
       break;
     case QuantFormat::int4: {
       const int64_t g = w.spec.group, groups = (k + g - 1) / g, row_bytes = (k + 1) / 2;
-      const Int4Order ord = int4_order(w.shape);
+      const RscOrder ord = rsc_order(w.shape);
       for (int64_t r = 0; r < n; ++r)
         for (int64_t kk = 0; kk < k; ++kk) {
           const int64_t i = ord.stored(kk);
@@ -362,29 +368,60 @@ std::vector<float> dequantize(const StoredWeight& w) {
       break;
     }
     case QuantFormat::palette: {
-      const int bits = w.spec.bits;
-      for (int64_t i = 0; i < n * k; ++i) {
-        int ix = 0;
-        for (int b = 0; b < bits; ++b) ix |= (d[(i * bits + b) / 8] >> ((i * bits + b) % 8) & 1) << b;
-        out[size_t(i)] = read_f32(w.codebook->data + 4 * ix);
-      }
+      const std::vector<uint8_t> index = palette_indices(w);
+      const int64_t entries = int64_t(1) << w.spec.bits;
+      for (int64_t i = 0; i < n * k; ++i)
+        out[size_t(i)] =
+            read_f32(w.codebook->data + 4 * ((w.spec.per_channel ? i / k * entries : 0) + index[size_t(i)]));
       break;
     }
     case QuantFormat::sparse24: {
-      const int64_t pos_row = (k + 7) / 8;
-      std::fill(out.begin(), out.end(), 0.0f);
-      for (int64_t r = 0; r < n; ++r)
+      const std::vector<uint8_t> pos = sparse24_positions(w);
+      const RscOrder ord = rsc_order(w.shape);
+      std::vector<float> row(static_cast<size_t>(k));
+      for (int64_t r = 0; r < n; ++r) {
+        std::fill(row.begin(), row.end(), 0.0f);
         for (int64_t g = 0; g < k / 4; ++g) {
-          const int nib = w.positions->data[r * pos_row + g / 2] >> (g % 2 ? 4 : 0) & 15;
-          const int p0 = nib & 3, p1 = nib >> 2;
+          const uint8_t p = pos[size_t(r * k / 4 + g)];
           uint16_t h[2];
           std::memcpy(h, d + 2 * (r * k / 2 + g * 2), 4);
-          out[size_t(r * k + g * 4 + p0)] = half_to_float(h[0]);
-          out[size_t(r * k + g * 4 + p1)] += half_to_float(h[1]);  // p0 == p1 only in a bad file: sum, never lose
+          row[size_t(g * 4 + (p & 3))] = half_to_float(h[0]);
+          row[size_t(g * 4 + (p >> 2))] = half_to_float(h[1]);
         }
+        for (int64_t kk = 0; kk < k; ++kk) out[size_t(r * k + kk)] = row[size_t(ord.stored(kk))];
+      }
       break;
     }
   }
+  return out;
+}
+
+std::vector<uint8_t> palette_indices(const StoredWeight& w) {
+  const int bits = w.spec.bits;
+  const int64_t count = w.rows() * w.k();
+  const uint8_t* d = w.data->data;
+  std::vector<uint8_t> index(static_cast<size_t>(count));
+  const size_t bytes = w.data->nbytes;
+  const unsigned mask = (1u << bits) - 1;
+  for (int64_t i = 0; i < count; ++i) {
+    const size_t bit = size_t(i * bits), at = bit / 8;
+    const unsigned window = d[at] | (at + 1 < bytes ? unsigned(d[at + 1]) << 8 : 0u);
+    index[size_t(i)] = uint8_t(window >> (bit % 8) & mask);
+  }
+  return index;
+}
+
+std::vector<uint8_t> sparse24_positions(const StoredWeight& w) {
+  const int64_t n = w.rows(), groups = w.k() / 4, pos_row = (w.k() + 7) / 8;
+  std::vector<uint8_t> out(size_t(n * groups));
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t g = 0; g < groups; ++g) {
+      const int nib = w.positions->data[r * pos_row + g / 2] >> (g % 2 ? 4 : 0) & 15;
+      if ((nib & 3) >= (nib >> 2))
+        fail_input("tensor '{}': group {} of row {} keeps positions {} and {} (need two ascending slots of 0..3)",
+                   w.positions->name, g, r, nib & 3, nib >> 2);
+      out[size_t(r * groups + g)] = uint8_t(nib);
+    }
   return out;
 }
 

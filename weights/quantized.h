@@ -14,12 +14,20 @@
 //            Rank-4 conv weights [n, c, r, s] keep codes and groups in (r, s, c) order (the
 //            convolution's reduction order), so they pack without re-quantising.
 //   paletteB <name> U8 [ceil(n*K*B/8)]: B-bit indices, LSB first, in logical order;
-//            <name>.codebook F32 [2^B] (k-means weight sharing per layer)   w = codebook[index]
+//            <name>.codebook F32 [2^B] (k-means weight sharing per layer, weights/palette.h)
+//                                                                  w = codebook[index]
+//   paletteB-ch  the same indices; <name>.codebook F32 [n, 2^B]: one k-means codebook per
+//            output channel                                        w = codebook[row, index]
+//            (the reader tells the two apart by the codebook's rank; B = 2..8)
 //   sparse24 <name> F16 [n, K/2]: the 2 kept of every 4 along k (magnitude pruning);
 //            <name>.positions U8 [n, ceil(K/8)]: per group of 4 a nibble (pos0 | pos1 << 2),
 //            even groups in the low nibble                     (K must be a multiple of 4)
+//            Rank-4 conv weights [n, c, r, s] group along (r, s, c), as int4 does: the
+//            convolution's reduction order (2:4 pruning along input channels, as NVIDIA's
+//            sparse convolutions do), so the values and positions pack as stored.
 //
-// Bad input (inconsistent shapes, dtypes, codes out of range) is InputError naming the tensor.
+// Bad input (inconsistent shapes, dtypes, sparse positions not two ascending slots) is
+// InputError naming the tensor.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -28,16 +36,17 @@
 #include <string_view>
 #include <vector>
 
+#include "weights/palette.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {
 
 // X(enumerator, help): the formats of `zoomrt quantize --to`.
-#define ZOOMRT_QUANT_FORMATS(X)                                   \
-  X(f16, "f16 values")                                            \
-  X(int8, "int8 per output channel, symmetric")                   \
-  X(int4, "int4 with one scale per group of 32/64/128 k")         \
-  X(palette, "k-means codebook of 2^b entries per layer, b = 2..8") \
+#define ZOOMRT_QUANT_FORMATS(X)                                                     \
+  X(f16, "f16 values")                                                              \
+  X(int8, "int8 per output channel, symmetric")                                     \
+  X(int4, "int4 with one scale per group of 32/64/128 k")                           \
+  X(palette, "k-means codebook of 2^b entries per layer or per channel, b = 2..8") \
   X(sparse24, "2:4 structured sparsity, f16 values")
 
 enum class QuantFormat {
@@ -48,12 +57,14 @@ enum class QuantFormat {
 
 struct QuantSpec {
   QuantFormat format = QuantFormat::f16;
-  int group = 64;  // int4: k per scale
-  int bits = 4;    // palette: index bits
+  int group = 64;            // int4: k per scale
+  int bits = 4;              // palette: index bits
+  bool per_channel = false;  // palette: one codebook per output channel ("-ch")
 };
-// f16 | int8 | int4 | int4-g32 | int4-g64 | int4-g128 | palette2 ... palette8 | sparse24
+// f16 | int8 | int4 | int4-g32 | int4-g64 | int4-g128 | palette2 ... palette8 |
+// palette2-ch ... palette8-ch | sparse24
 QuantSpec quant_spec_from_name(const std::string& name, const std::string& what = "--to");
-std::string quant_spec_name(const QuantSpec& s);  // int4 prints its group: "int4-g64"
+std::string quant_spec_name(const QuantSpec& s);  // int4 prints its group: "int4-g64"; "palette4-ch"
 std::string quant_spec_names();
 // Every distinct format, in the order of quant_spec_names ("int4" is int4-g64: listed once).
 std::vector<QuantSpec> all_quant_specs();
@@ -80,14 +91,6 @@ size_t quantized_bytes(const std::vector<int64_t>& shape, const QuantSpec& spec)
 std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vector<int64_t>& shape, const float* w,
                                          const QuantSpec& spec);
 
-// 1-D k-means weight sharing (Deep Compression): 2^bits centroids initialised linearly between
-// min and max (deterministic), Lloyd iterations until no index changes (at most `max_iters`).
-struct Palette {
-  std::vector<float> codebook;  // 2^bits, ascending
-  std::vector<uint8_t> index;   // one per weight
-};
-Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters = 50);
-
 // A weight as found in a file: the main tensor and its companions.
 struct StoredWeight {
   QuantSpec spec;
@@ -95,7 +98,7 @@ struct StoredWeight {
   std::vector<int64_t> shape;  // logical
   const TensorView* data = nullptr;
   const TensorView* scales = nullptr;     // int8, int4
-  const TensorView* codebook = nullptr;   // palette
+  const TensorView* codebook = nullptr;   // palette: [2^B], or [n, 2^B] per channel
   const TensorView* positions = nullptr;  // sparse24
   int64_t rows() const { return shape.empty() ? 0 : shape[0]; }
   int64_t k() const;  // product of the trailing dims
@@ -107,6 +110,11 @@ std::optional<StoredWeight> find_stored_weight(const TensorLookup& lookup, const
                                                const std::vector<int64_t>& shape, const std::string& source);
 // The weight in f32, logical shape and order.
 std::vector<float> dequantize(const StoredWeight& w);
+// Palette indices unpacked, one byte per weight, [n, K] in logical order.
+std::vector<uint8_t> palette_indices(const StoredWeight& w);
+// sparse24 positions unpacked, one byte per group of 4 along the stored order (rank 4: (r, s, c)):
+// pos0 | pos1 << 2, [n, K/4]. InputError naming the tensor unless pos0 < pos1 in every group.
+std::vector<uint8_t> sparse24_positions(const StoredWeight& w);
 // Bytes the weight occupies in the file (main tensor + companions).
 size_t stored_bytes(const StoredWeight& w);
 

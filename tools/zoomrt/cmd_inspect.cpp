@@ -156,9 +156,9 @@ void setup_inspect(CLI::App& sub) {
     }
     fmt::print("\nvae (encoder + decoder) {} parameters\n", group_digits(reports[2].params + reports[3].params));
     for (const auto& [what, bytes] : stored)
-      for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<10} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
+      for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<12} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
     fmt::print("weights per format (linear/conv converted, the rest f32):\n");
-    for (const auto& [name, b] : would_take) fmt::print("  {:<10} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
+    for (const auto& [name, b] : would_take) fmt::print("  {:<12} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
   });
 }
 
