@@ -60,9 +60,9 @@ struct Preset {
 };
 constexpr Preset kPresets[] = {
     {"int8-mix", "int8,conv_io=f16,shortcut=f16,proj=f16"},
-    {"int4-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=int4-g64"},
-    {"int4a8-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=int4a8-g64"},
-    {"palette4-mix", "int8,conv_io=f16,shortcut=f16,proj=f16,resnet=palette4-ch"},
+    {"int4-mix", "int8,conv_io=f16,resnet=int4-g64"},
+    {"int4a8-mix", "int8,conv_io=f16,resnet=int4a8-g64"},
+    {"palette4-mix", "int8,conv_io=f16,resnet=palette4-ch"},
 };
 
 void set_override(Precision& p, OpClass c, const LayerPrecision& lp) {
