@@ -1,19 +1,20 @@
 // --unet-step: one full SD2-inpainting UNet step at 512x512, batch 2, per weight format.
-// The architecture is built in memory with make-model's random values (no files); each format
-// runs in a forked child (before any thread pool or OpenMP runtime exists in the parent) so the
-// peak RSS it reports is that format's alone. Source weights are generated as F16 (what an
-// fp16 model file holds; the executor converts or packs them per layer) and freed once the
-// executor is built, then the kernel's peak-RSS mark is reset (/proc/self/clear_refs), so
-// `peak_rss_bytes` is the peak while running the step with the packed model (what a mapped file
-// costs once its pages are dropped); `peak_rss_build_bytes` includes the generated source.
+// The parent writes the architecture's weights once, with make-model's random values, to an
+// fp16 safetensors file in a temporary directory (what an fp16 model file holds); each format
+// runs in a forked child (before any thread pool or OpenMP runtime exists in the parent) that
+// maps that file and builds its executor from it exactly as `zoomrt eval` does (each weight
+// packed from its mapped view, the view's pages dropped once packed). So the peak RSS it
+// reports is that format's alone, as a run from a file costs it. `peak_rss_build_bytes` is the
+// peak while packing; then the kernel's peak-RSS mark is reset (/proc/self/clear_refs) and
+// `peak_rss_bytes` is the peak while running the step.
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <malloc.h>
-
 #include <chrono>
 #include <cstdio>
-#include <deque>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <fmt/format.h>
 #include <map>
@@ -24,6 +25,7 @@
 #include "runtime/model.h"
 #include "runtime/process_stats.h"
 #include "tools/bench/bench.h"
+#include "weights/safetensors.h"
 
 namespace zoomrt::bench {
 namespace {
@@ -38,20 +40,29 @@ int64_t vm_hwm_bytes() {
   return -1;
 }
 
-nlohmann::json one_step(const std::string& dtype, int threads) {
-  Graph g = build_component_for_image(load_model_configs("sd2-inpainting"), Component::unet, 512, 512);
-  std::deque<std::vector<uint16_t>> storage;
-  std::vector<float> tmp;
-  std::map<std::string, TensorView, std::less<>> views;
+// Writes the UNet's weights (graph names, F16) to `path`: about 1.7 GB.
+void write_unet_weights(const std::string& path) {
+  const Graph g = build_component_for_image(load_model_configs("sd2-inpainting"), Component::unet, 512, 512);
+  std::vector<TensorToWrite> tensors;
   for (TensorId w : g.weights()) {
     const TensorInfo& info = g.tensor(w);
-    tmp.resize(size_t(shape_numel(info.shape)));
-    random_tensor_values(kSeed, info.name, info.shape, tmp.data());
-    auto& data = storage.emplace_back(tmp.size());
-    for (size_t i = 0; i < tmp.size(); ++i) data[i] = float_to_half(tmp[i]);
-    views[info.name] = TensorView{info.name, DType::F16, info.shape,
-                                  reinterpret_cast<const uint8_t*>(data.data()), data.size() * sizeof(uint16_t)};
+    TensorToWrite t{info.name, DType::F16, std::vector<int64_t>(info.shape.begin(), info.shape.end()), nullptr};
+    t.fill = [name = info.name, shape = info.shape](uint8_t* dst) {
+      std::vector<float> v(size_t(shape_numel(shape)));
+      random_tensor_values(kSeed, name, shape, v.data());
+      for (size_t i = 0; i < v.size(); ++i) {
+        const uint16_t h = float_to_half(v[i]);
+        std::memcpy(dst + 2 * i, &h, 2);
+      }
+    };
+    tensors.push_back(std::move(t));
   }
+  write_safetensors(path, tensors, {{"format", "pt"}});
+}
+
+nlohmann::json one_step(const std::string& dtype, const std::string& weights_path, int threads) {
+  Graph g = build_component_for_image(load_model_configs("sd2-inpainting"), Component::unet, 512, 512);
+  const SafetensorsFile file = SafetensorsFile::open(weights_path);
   std::map<std::string, HostTensor> inputs;
   for (TensorId t : g.inputs()) {
     const TensorInfo& info = g.tensor(t);
@@ -65,19 +76,9 @@ nlohmann::json one_step(const std::string& dtype, int threads) {
   ThreadPool pool(threads);
   ExecOptions opts;
   opts.precision = precision_from_name(dtype);
-  auto lookup = [&](std::string_view name) -> const TensorView* {
-    auto it = views.find(name);
-    return it == views.end() ? nullptr : &it->second;
-  };
-  Executor ex(std::move(g), lookup, "random sd2-inpainting unet", pool, opts);
+  auto lookup = [&](std::string_view name) { return file.find(name); };
+  Executor ex(std::move(g), lookup, weights_path, pool, opts);
   const int64_t build_peak = peak_rss_bytes();
-  storage.clear();  // every weight is now packed or converted inside the executor
-  storage.shrink_to_fit();
-  tmp = {};
-  // The generated weights stand in for a memory-mapped file, whose pages a real run drops once
-  // packed; give their heap pages (and the packers' per-layer temporaries) back to the OS too, so
-  // the step's peak counts what a run from files holds.
-  malloc_trim(0);
   std::ofstream("/proc/self/clear_refs") << "5";  // reset VmHWM to the current RSS
   const int64_t rss_before = vm_hwm_bytes();      // packed weights + runtime, before the arena is touched
   const auto t0 = std::chrono::steady_clock::now();
@@ -92,6 +93,19 @@ nlohmann::json one_step(const std::string& dtype, int threads) {
 
 std::vector<std::string> run_unet_steps(int threads, const std::string& filter) {
   std::vector<std::string> lines;
+  std::string tmpl = (std::filesystem::temp_directory_path() / "zoomrt-bench-XXXXXX").string();
+  if (!mkdtemp(tmpl.data())) {
+    lines.push_back(nlohmann::json{{"error", "cannot create a temporary directory under " + tmpl}}.dump());
+    return lines;
+  }
+  const std::string weights_path = tmpl + "/unet.fp16.safetensors";
+  try {
+    write_unet_weights(weights_path);
+  } catch (const std::exception& e) {
+    std::filesystem::remove_all(tmpl);
+    lines.push_back(nlohmann::json{{"error", e.what()}}.dump());
+    return lines;
+  }
   // --filter matches the whole name ("int4" also picks int4a8, int4-mix).
   for (const char* dtype : kUnetStepDtypes) {
     if (!filter.empty() && std::string(dtype).find(filter) == std::string::npos) continue;
@@ -102,7 +116,7 @@ std::vector<std::string> run_unet_steps(int threads, const std::string& filter) 
       close(fds[0]);
       std::string line;
       try {
-        line = one_step(dtype, threads).dump();
+        line = one_step(dtype, weights_path, threads).dump();
       } catch (const std::exception& e) {
         line = nlohmann::json{{"dtype", dtype}, {"error", e.what()}}.dump();
       }
@@ -120,6 +134,7 @@ std::vector<std::string> run_unet_steps(int threads, const std::string& filter) 
     std::fprintf(stderr, "unet-step %s\n", line.c_str());
     lines.push_back(line);
   }
+  std::filesystem::remove_all(tmpl);
   return lines;
 }
 
