@@ -1,8 +1,9 @@
 // Every attention implementation this CPU supports (kernels/attention/attention_kernels.h) and
 // the dispatched attention_f32 against the reference kernel (kernels/ref) on self- and
 // cross-attention, causal masks with lq == lk, lq < lk and lq > lk, key counts off the key
-// tiles, SD head dims 40/64/80/160 and the VAE's single head of 512; bit-identical results for
-// 1 and 3 threads; the vectorisable exp against std::exp.
+// tiles, SD head dims 40/64/80/160, the VAE's single head of 512 and key counts that make the
+// flash kernels pack K and V in several head groups; bit-identical results for 1 and 3 threads
+// and, over several head groups, for 1 and 2; the vectorisable exp against std::exp.
 #include <cmath>
 #include <random>
 
@@ -58,6 +59,10 @@ constexpr Problem kProblems[] = {
     {1, 100, 300, 2, 160, false, 2},
     {2, 130, 260, 5, 64, true, 2},
     {1, 150, 150, 1, 512, false, 2},  // VAE mid-block: one head of 512
+    // K and V packed a group of heads at a time (2 MiB of packed K and V per group, at least
+    // one head; flash_impl.h): 1.5 MB heads go one per group, 0.5 MB heads four per group
+    {2, 30, 3000, 3, 64, false, 2},
+    {1, 40, 1000, 6, 64, true, 3},
 };
 
 }  // namespace
@@ -95,6 +100,26 @@ TEST_CASE("every attention kernel is bit-identical for 1 and 3 threads") {
       kernel.fn(1, lq, lk, heads, d, 0.25f, causal, q.data(), k.data(), k.data(), b.data(), three);
       INFO(kernel.name << " causal " << causal);
       CHECK(a == b);
+    }
+  }
+}
+
+TEST_CASE("every attention kernel is bit-identical for 1 and 2 threads over several head groups") {
+  // lk = 2100, d = 64: about 1.1 MB of packed K and V per head, so one head per group, 2 x 3 groups.
+  const int b = 2, lq = 50, lk = 2100, heads = 3, d = 64;
+  const size_t row = size_t(heads) * d;
+  std::vector<float> q(size_t(b) * lq * row), k(size_t(b) * lk * row), v(k.size());
+  for (size_t i = 0; i < q.size(); ++i) q[i] = std::sin(float(i) * 0.3f);
+  for (size_t i = 0; i < k.size(); ++i) k[i] = std::cos(float(i) * 0.7f), v[i] = std::sin(float(i) * 1.1f);
+  ThreadPool one(1), two(2);
+  for (const AttentionKernel& kernel : attention_kernels()) {
+    if (!cpu_supports(kernel.isa)) continue;
+    for (bool causal : {false, true}) {
+      std::vector<float> a(q.size()), c(q.size());
+      kernel.fn(b, lq, lk, heads, d, 0.2f, causal, q.data(), k.data(), v.data(), a.data(), one);
+      kernel.fn(b, lq, lk, heads, d, 0.2f, causal, q.data(), k.data(), v.data(), c.data(), two);
+      INFO(kernel.name << " causal " << causal);
+      CHECK(a == c);
     }
   }
 }

@@ -7,8 +7,10 @@
 // Layouts as kernels/ref attention: q [b,lq,heads*d], k/v [b,lk,heads*d], out [b,lq,heads*d],
 // row-major floats. softmax(scale · q·kᵀ) · v per head. causal: query i sees keys j <= i (mask
 // aligned top-left, also when lq != lk). Every output element is computed by one task in a
-// fixed order: results are bit-identical for any thread count. Scratch: about 2·b·heads·lk·d
-// floats for the packed K and V plus a few KB per task.
+// fixed order: results are bit-identical for any thread count. Scratch, freed on return: the
+// packed K and V of one group of heads (2·lk·d floats per head; as many heads as fit in 2 MiB,
+// at least one) plus a few KB per task; the generic kernel holds one head's K and V packed for
+// the GEMM and a 256 x lk score block.
 #pragma once
 #include <span>
 #include <string_view>

@@ -93,6 +93,18 @@ const float* RowMajorA::block(int m0, int rows, int k0, int kc, float* scratch, 
   return scratch;
 }
 
+void TaskScratch::place() {
+  thread_local AlignedFloats block;
+  thread_local size_t block_bytes = 0;
+  if (block_bytes < bytes_) {
+    block.reset();  // never both blocks at once
+    block_bytes = 0;
+    block = alloc_aligned_floats(bytes_ / sizeof(float));
+    block_bytes = bytes_;
+  }
+  base_ = reinterpret_cast<char*>(block.get());
+}
+
 void run_f32_tile(const F32GemmKernelInfo& kernel, int mr, int nr, int kc, const float* a, size_t lda,
                   const float* b_panel, const GemmOutput& out, int i, int j, bool accumulate, bool last) {
   float* c = out.c + size_t(i) * out.ldc + size_t(j);

@@ -85,6 +85,32 @@ void run_tasks(size_t tasks, ThreadPool& pool, const Task& task) {
   });
 }
 
+// Scratch for one task of any GEMM driver (f32 here, int8 in q8_driver.h, W4A8), carved from
+// one 64-byte aligned block per thread. The block grows to the largest request and is kept
+// across calls (a fresh multi-MiB buffer per task would page-fault its way in every time), and
+// every driver shares it: a thread runs one task at a time (parallel_for is not reentrant), so
+// it holds the largest need of any one task, not the largest need of each driver and A source
+// added up (int4-mix UNet at 512x512, 2 threads: 14 MB instead of 30). Lay the parts out with
+// add, then place() and read them with at; they stay valid until the thread's next place().
+class TaskScratch {
+ public:
+  template <class T>
+  size_t add(size_t count) {  // byte offset of a new part of `count` T's, 64-byte aligned
+    const size_t at = bytes_;
+    bytes_ += (count * sizeof(T) + 63) / 64 * 64;
+    return at;
+  }
+  void place();  // the calling thread's block, grown (not zeroed) to hold every part added
+  template <class T>
+  T* at(size_t offset) const {
+    return reinterpret_cast<T*>(base_ + offset);
+  }
+
+ private:
+  size_t bytes_ = 0;
+  char* base_ = nullptr;
+};
+
 // Rows [i, i + rows) of A for the current k block: row r at a + r * lda, kc floats each.
 struct MicroRows {
   const float* a = nullptr;
@@ -182,24 +208,22 @@ void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOut
   int k_unit = k;
   if constexpr (ViewSource<ASource>) k_unit = src.k_unit();
   const GemmPlan plan = plan_gemm(kernel, m, n, k, pool.threads(), k_unit);
+  const bool expand = b.format() != BFormat::f32;
   run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
-    // Per pool thread and reused across calls: a fresh multi-MiB vector per task would
-    // page-fault its way in every time.
-    thread_local std::vector<float> scratch;
-    if (const size_t need = src.scratch_floats(plan.mc, plan.kc); scratch.size() < need) scratch.resize(need);
-    // Compressed B (f16 / q4): each kc x nc_l2 block is expanded to f32 here once per task and
-    // k block, then reused by every micro-row of the A block (mc rows).
-    // (64-byte aligned: the micro-kernels load B panels with aligned loads.)
-    thread_local AlignedFloats b_scratch;
-    thread_local size_t b_scratch_floats = 0;
-    const bool expand = b.format() != BFormat::f32;
-    if (const size_t need = size_t(plan.kc) * size_t(plan.nc_l2); expand && b_scratch_floats < need)
-      b_scratch = alloc_aligned_floats(need), b_scratch_floats = need;
+    // The A source's scratch, and for compressed B (f16 / q4 / palette / sparse) the kc x nc_l2
+    // block expanded to f32 once per task and k block, then reused by every micro-row of the A
+    // block (mc rows). (64-byte aligned: the micro-kernels load B panels with aligned loads.)
+    TaskScratch ts;
+    const size_t a_part = ts.add<float>(src.scratch_floats(plan.mc, plan.kc));
+    const size_t b_part = ts.add<float>(expand ? size_t(plan.kc) * size_t(plan.nc_l2) : 0);
+    ts.place();
+    float* const scratch = ts.at<float>(a_part);
+    float* const b_scratch = ts.at<float>(b_part);
     const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
     const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
     auto view = [&] {
-      if constexpr (ViewSource<ASource>) return src.task(m0, m1, scratch.data());
-      else return BlockRows<ASource>(src, m0, m1, scratch.data());
+      if constexpr (ViewSource<ASource>) return src.task(m0, m1, scratch);
+      else return BlockRows<ASource>(src, m0, m1, scratch);
     }();
     auto k_block = [&](int k0) { return std::min(plan.kc, std::min(k, (k0 / k_unit + 1) * k_unit) - k0); };
     for (int k0 = 0; k0 < k;) {
@@ -207,8 +231,8 @@ void run_gemm_f32(int m, const ASource& src, const PackedGemmB& b, const GemmOut
       view.begin_k(k0, kc);
       for (int jc = n0; jc < n1; jc += plan.nc_l2) {
         const int j_end = std::min(n1, jc + plan.nc_l2);
-        if (expand) b.expand(jc / nr, (j_end + nr - 1) / nr, k0, kc, b_scratch.get());
-        run_f32_block(b, view, m0, m1, jc, j_end, n1, k0, kc, expand ? b_scratch.get() : nullptr, out, k0 + kc >= k);
+        if (expand) b.expand(jc / nr, (j_end + nr - 1) / nr, k0, kc, b_scratch);
+        run_f32_block(b, view, m0, m1, jc, j_end, n1, k0, kc, expand ? b_scratch : nullptr, out, k0 + kc >= k);
       }
       k0 += kc;
     }

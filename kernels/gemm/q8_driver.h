@@ -2,7 +2,7 @@
 // to kernels/. Like driver.h, but with no k blocking (int32 sums are never split) and an A
 // source that fills *quantised* rows: for each task (rows [m0, m1) x columns [n0, n1)) it calls
 //   quantize_rows(m0, m1, int8_t* codes /*[(m1-m0), k_padded]*/, float* scales /*[m1-m0]*/)
-// into a per-thread buffer, then runs the micro-kernels over the block.
+// into the thread's task scratch (driver.h), then runs the micro-kernels over the block.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -39,19 +39,19 @@ void run_gemm_q8(int m, const PackedGemmBQ8& b, const float* bias, const Epilogu
   const GemmPlan plan = plan_gemm_q8(b, m, pool.threads());
   // Tasks handed out one at a time (driver.h, run_tasks), as plan_gemm's cost model assumes.
   run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
-    // Each task quantises its own rows into a per-thread buffer (reused across calls), so the
+    // Each task quantises its own rows into the thread's scratch (driver.h, TaskScratch), so the
     // codes are still in cache when the kernels read them and quantising overlaps across threads.
-    thread_local std::vector<int8_t> aq;
-    thread_local std::vector<float> a_scale;
     const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
     const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
-    if (aq.size() < size_t(m1 - m0) * kp) aq.resize(size_t(m1 - m0) * kp);
-    if (a_scale.size() < size_t(m1 - m0)) a_scale.resize(size_t(m1 - m0));
-    quantize_rows(m0, m1, aq.data(), a_scale.data());
+    TaskScratch ts;
+    const size_t aq_part = ts.add<int8_t>(size_t(m1 - m0) * kp), scale_part = ts.add<float>(size_t(m1 - m0));
+    ts.place();
+    int8_t* const aq = ts.at<int8_t>(aq_part);
+    float* const a_scale = ts.at<float>(scale_part);
+    quantize_rows(m0, m1, aq, a_scale);
     Epilogue e = epi;
     if (e.residual) e.residual += size_t(m0) * e.ld_residual;
-    run_q8_block(Q8Block{b, aq.data(), a_scale.data()}, m1 - m0, n0, n1, plan.nc_l2,
-                 GemmOutput{bias, &e, c + size_t(m0) * ldc, ldc});
+    run_q8_block(Q8Block{b, aq, a_scale}, m1 - m0, n0, n1, plan.nc_l2, GemmOutput{bias, &e, c + size_t(m0) * ldc, ldc});
   });
 }
 

@@ -174,23 +174,26 @@ void kern::run_gemm_w4a8(int m, const W4A8RowSource& src, const PackedGemmBW4A8&
   const size_t kp = size_t(b.k_padded), group = size_t(b.group), groups = kp / group;
   const W4A8Plan plan = plan_w4a8(b, m, int(pool.threads()));
   kern::run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
-    thread_local std::vector<int8_t> aq;
-    thread_local std::vector<float> a_scale;
-    thread_local std::vector<int32_t> corr;
-    thread_local std::vector<float> row;  // a gathered row, for sources that do not have it in place
-    row.resize(std::max(row.size(), size_t(b.k)));
     const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, rows = std::min(m - m0, plan.mc);
     const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(b.n, n0 + plan.nc);
-    aq.resize(std::max(aq.size(), size_t(rows) * kp)), a_scale.resize(std::max(a_scale.size(), size_t(rows)));
-    corr.resize(std::max(corr.size(), size_t(rows) * groups));
+    // The task's codes, scales, group sums and a gathered row (for sources that do not have it
+    // in place), in the thread's task scratch (driver.h).
+    kern::TaskScratch ts;
+    const size_t aq_part = ts.add<int8_t>(size_t(rows) * kp), scale_part = ts.add<float>(size_t(rows));
+    const size_t corr_part = ts.add<int32_t>(size_t(rows) * groups), row_part = ts.add<float>(size_t(b.k));
+    ts.place();
+    int8_t* const aq = ts.at<int8_t>(aq_part);
+    float* const a_scale = ts.at<float>(scale_part);
+    int32_t* const corr = ts.at<int32_t>(corr_part);
+    float* const row = ts.at<float>(row_part);
     for (int i = 0; i < rows; ++i) {
-      int8_t* q = aq.data() + size_t(i) * kp;
-      q8.quantize_row(size_t(b.k), kp, src.row(src.ctx, m0 + i, row.data()), Q8AFormat::s8, q, &a_scale[size_t(i)]);
+      int8_t* q = aq + size_t(i) * kp;
+      q8.quantize_row(size_t(b.k), kp, src.row(src.ctx, m0 + i, row), Q8AFormat::s8, q, &a_scale[size_t(i)]);
       b.w4a8->group_sums(groups, group, q, &corr[size_t(i) * groups]);
     }
     Epilogue e = epi;
     if (e.residual) e.residual += size_t(m0) * e.ld_residual;
-    const W4A8Task task{b, aq.data(), corr.data(), a_scale.data()};
+    const W4A8Task task{b, aq, corr, a_scale};
     float* cm = c + size_t(m0) * ldc;
     for (int jc = n0; jc < n1; jc += plan.nc_l2) {  // B block in L2, reused by every row tile
       const int j1 = std::min(n1, jc + plan.nc_l2);

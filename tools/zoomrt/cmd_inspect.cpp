@@ -1,5 +1,6 @@
 // zoomrt inspect: per component, parameter count, MACs per op type with their share, and the
-// activation arena the memory planner gives at the pipeline's shapes for one image size; the
+// activation arena the fast-path executor plans at the pipeline's shapes for one image size
+// (plan_execution: the rewritten graph, feed-forward chains in row chunks, in-place ops); the
 // model's weight bytes per stored format (a directory: read from its safetensors headers) and the
 // bytes each `zoomrt quantize` format would take (linear/conv weights converted, the rest f32).
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/models.h"
+#include "runtime/executor.h"
 #include "runtime/memory_plan.h"
 #include "runtime/model.h"
 #include "tools/zoomrt/commands.h"
@@ -41,7 +43,9 @@ ComponentReport inspect_component(const ModelConfigs& m, Component c, int size) 
       r.macs[std::string(op_name(n.op))] += macs;
       r.macs_total += macs;
     }
-  MemoryPlan plan = plan_memory(g, topological_order(g));
+  // The MACs above are the model graph's; the arena is what an Executor (and estimate_memory)
+  // allocates for it.
+  const MemoryPlan plan = plan_execution(g, true).plan;
   r.peak_live_bytes = plan.peak_live_bytes;
   r.arena_bytes = plan.arena_bytes;
   return r;
