@@ -61,7 +61,7 @@ std::vector<float> run_unet(const UnetRun& r, const Precision& p, size_t* packed
 // vs FP32): int8 0.99879 / 0.99884, int8w 0.99949 / 0.99958, int8-mix 0.99956 / 0.99950,
 // int4-g32 0.9244 / 0.9253, int4-g64 0.9168 / 0.9117, int4-g128 0.9205 / 0.9169, int4a8-g64
 // 0.9165 / 0.9118, int4-mix 0.99035 / 0.99043, int4a8-mix 0.99119 / 0.99033, palette4 0.8724 /
-// 0.9090, palette4-ch 0.9482 / 0.9573, palette4-mix 0.98904 / 0.98620, sparse24 0.502 / 0.432
+// 0.9090, palette4-ch 0.9611 / 0.9584, palette4-mix 0.99235 / 0.99054, sparse24 0.502 / 0.432
 // (docs/kernels.md, with the full-size figures; the issue sets no accuracy target for 2:4
 // pruning, which on random weights removes half of the signal).
 // Uniform int8 misses 0.999: about 40 % of its error is weight rounding (int8w) and 60 %
@@ -70,8 +70,8 @@ std::vector<float> run_unet(const UnetRun& r, const Precision& p, size_t* packed
 // more bytes. 4-bit weights (~20 dB SQNR per layer on random Gaussian weights) miss 0.99 even
 // with those layers kept wide; int4-mix (4-bit only in the resnet 3x3 convs, conv_in/conv_out
 // f16, the rest int8: the shortcut and proj layers in int8 cost ~1e-3 of cosine and save the
-// 48 MB that put the full-size model under 0.8 GB) meets it, just; palette4-mix (the same with
-// per-channel palette4) meets it at full size (0.9927) but not on these fixtures.
+// 48 MB that put the full-size model under 0.8 GB) meets it, just, and so does palette4-mix
+// (the same with per-channel palette4).
 struct Budget {
   const char* dtype;
   double issue, floor;
@@ -79,8 +79,8 @@ struct Budget {
 constexpr Budget kBudgets[] = {{"f16", 0.9999, 0.9999},    {"int8", 0.999, 0.9985},      {"int8w", 0.999, 0.9993},
                                {"int8-mix", 0.999, 0.9993}, {"int4-g64", 0.99, 0.90},     {"int4-g32", 0.99, 0.91},
                                {"int4-g128", 0.99, 0.90},   {"int4a8-g64", 0.99, 0.90},   {"int4-mix", 0.99, 0.990},
-                               {"int4a8-mix", 0.99, 0.990}, {"palette4", 0.99, 0.87},     {"palette4-ch", 0.99, 0.94},
-                               {"palette4-mix", 0.99, 0.985}, {"sparse24", 0, 0.43}};
+                               {"int4a8-mix", 0.99, 0.990}, {"palette4", 0.99, 0.87},     {"palette4-ch", 0.99, 0.955},
+                               {"palette4-mix", 0.99, 0.990}, {"sparse24", 0, 0.43}};
 
 void check_model(const std::string& model) {
   const UnetRun r = load(model);

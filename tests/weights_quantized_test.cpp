@@ -297,9 +297,19 @@ TEST_CASE("palette-ch stores one codebook per output channel and round-trips") {
     CHECK(found->spec.per_channel);
     CHECK(quant_spec_name(found->spec) == "palette3-ch");
     const std::vector<float> back = dequantize(*found);
-    // Each row is its own 8-entry k-means, in logical order.
+    // Each row is its own 8-entry codebook, in logical order: the row's k-means from the default
+    // start, or from the layer's codebook (these layers are under 2^20 weights: all of it),
+    // whichever has the smaller squared error.
+    const Palette whole = palette_kmeans(w.data(), size_t(n * k), 3);
     for (int64_t r = 0; r < n; ++r) {
-      const Palette p = palette_kmeans(w.data() + r * k, size_t(k), 3);
+      const float* row = w.data() + r * k;
+      const Palette own = palette_kmeans(row, size_t(k), 3), seeded = palette_kmeans(row, size_t(k), 3, 500, whole.codebook.data());
+      double sse_own = 0, sse_seeded = 0;
+      for (int64_t i = 0; i < k; ++i) {
+        sse_own += std::pow(double(own.codebook[own.index[size_t(i)]]) - row[i], 2);
+        sse_seeded += std::pow(double(seeded.codebook[seeded.index[size_t(i)]]) - row[i], 2);
+      }
+      const Palette& p = sse_seeded < sse_own ? seeded : own;
       for (int64_t i = 0; i < k; ++i) CHECK(back[size_t(r * k + i)] == p.codebook[p.index[size_t(i)]]);
     }
     // The smallest channel keeps its own levels instead of sharing the largest one's.

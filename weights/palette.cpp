@@ -161,7 +161,7 @@ int palette_nearest(const float* codebook, int entries, float x) {
   return lo;
 }
 
-Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
+Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters, const float* init) {
   assert(bits >= 1 && bits <= 8);
   const size_t kc = size_t(1) << bits;
   Palette p;
@@ -169,7 +169,10 @@ Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters) {
   p.index.assign(count, 0);
   if (count == 0) return p;
   const SortedWeights s(w, count);
-  initial_codebook(s, p.codebook);
+  if (init)
+    p.codebook.assign(init, init + kc);
+  else
+    initial_codebook(s, p.codebook);
   // Cluster c is the sorted run [bound[c], bound[c + 1]).
   std::vector<size_t> bound(kc + 1, 0), next(kc + 1, 0);
   bound[kc] = next[kc] = count;

@@ -21,11 +21,12 @@ struct Palette {
   std::vector<uint8_t> index;   // one per weight, in the input's order
 };
 
-// Clusters w[0 .. count) into 2^bits centroids (bits 1..8): quantile initialisation, Lloyd
-// steps until no weight changes cluster (at most `max_iters` steps), then every weight gets the
-// index of its nearest centroid (a tie goes to the lower one). A centroid whose cluster empties
-// keeps its value. The weights must be finite.
-Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters = 500);
+// Clusters w[0 .. count) into 2^bits centroids (bits 1..8): quantile initialisation (or `init`,
+// 2^bits ascending values, when given), Lloyd steps until no weight changes cluster (at most
+// `max_iters` steps), then every weight gets the index of its nearest centroid (a tie goes to
+// the lower one). A centroid whose cluster empties keeps its value. The weights must be finite.
+// Lloyd steps never raise the squared error, so the result is never worse on w than `init`.
+Palette palette_kmeans(const float* w, size_t count, int bits, int max_iters = 500, const float* init = nullptr);
 
 // The index of the centroid nearest to x in an ascending codebook of `entries` (a power of two):
 // the first c with x - codebook[c] <= codebook[c + 1] - x, else the last. Exactly the cluster

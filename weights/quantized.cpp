@@ -200,6 +200,12 @@ std::vector<QuantTensor> quantize_int4(const std::string& name, const std::vecto
 }
 
 // One k-means over the layer, or one per output row (per_channel); indices as one bit stream.
+// A row's k-means runs twice, from the default start and from the layer's codebook, and keeps
+// the one with the smaller squared error: on short rows (K = 288 in the fixtures' resnet convs)
+// the density estimate behind the default start is coarse and Lloyd stopped in a worse optimum
+// than the layer's own codebook (20.1 against 20.3 dB on Gaussian rows; 21.3 dB from the
+// layer's), while on rows not much longer than the codebook (K = 81, 32 entries) the layer's
+// codebook leaves entries empty.
 std::vector<QuantTensor> quantize_palette(const std::string& name, int64_t n, int64_t k, const float* w, int bits,
                                           bool per_channel) {
   const int64_t total = n * k, entries = int64_t(1) << bits;
@@ -215,8 +221,29 @@ std::vector<QuantTensor> quantize_palette(const std::string& name, int64_t n, in
       if (v >> 8) packed[size_t(bit / 8 + 1)] |= uint8_t(v >> 8);
     }
   };
-  for (int64_t r = 0; r < (per_channel ? n : 1); ++r) {
-    const Palette p = palette_kmeans(w + r * k, size_t(per_channel ? k : total), bits);
+  if (!per_channel) {
+    const Palette layer = palette_kmeans(w, size_t(total), bits);
+    put(0, layer.index);
+    codebook = layer.codebook;
+  }
+  // The rows' second start: the codebook of at most 2^20 weights taken evenly from the layer
+  // (a full-layer k-means holds ~9 bytes per weight: 130 MB for a 1280x1280x3x3 conv).
+  std::vector<float> sample;
+  if (per_channel) {
+    const int64_t step = std::max<int64_t>(1, total >> 20);
+    for (int64_t i = 0; i < total; i += step) sample.push_back(w[i]);
+  }
+  const Palette layer = per_channel ? palette_kmeans(sample.data(), sample.size(), bits) : Palette{};
+  for (int64_t r = 0; r < (per_channel ? n : 0); ++r) {
+    const float* row = w + r * k;
+    const auto sq_error = [&](const Palette& p) {
+      double e = 0;
+      for (int64_t i = 0; i < k; ++i) e += std::pow(double(row[i]) - p.codebook[p.index[size_t(i)]], 2);
+      return e;
+    };
+    Palette p = palette_kmeans(row, size_t(k), bits);
+    Palette from_layer = palette_kmeans(row, size_t(k), bits, 500, layer.codebook.data());
+    if (sq_error(from_layer) < sq_error(p)) p = std::move(from_layer);
     put(r * k, p.index);
     codebook.insert(codebook.end(), p.codebook.begin(), p.codebook.end());
   }
