@@ -108,10 +108,11 @@ std::optional<QuantSpec> policy_quant_spec(const LayerPrecision& lp, const Shape
 // Rounds an f32 weight to `spec`'s codes with the quantiser `zoomrt quantize` uses
 // (weights/quantized.h), so a policy and a quantised file of the same format give the same
 // codes. The tensors back the views of the result and must outlive it.
-StoredWeight quantise_weight(const Shape& ws, const float* w, const QuantSpec& spec, std::vector<QuantTensor>& tensors,
-                             std::vector<TensorView>& views) {
+// `name`: the weight's tensor name, for error messages (a non-finite weight under a palette policy).
+StoredWeight quantise_weight(const std::string& name, const Shape& ws, const float* w, const QuantSpec& spec,
+                             std::vector<QuantTensor>& tensors, std::vector<TensorView>& views) {
   const std::vector<int64_t> shape(ws.begin(), ws.end());
-  tensors = quantize_weight("w", shape, w, spec);
+  tensors = quantize_weight(name, shape, w, spec);
   views.resize(tensors.size());
   for (size_t i = 0; i < tensors.size(); ++i)
     views[i] = {tensors[i].name, tensors[i].dtype, tensors[i].shape, tensors[i].bytes.data(), tensors[i].bytes.size()};
@@ -120,7 +121,7 @@ StoredWeight quantise_weight(const Shape& ws, const float* w, const QuantSpec& s
       if (v.name == name) return &v;
     return nullptr;
   };
-  return *find_stored_weight(lookup, "w", shape, "--dtype " + quant_spec_name(spec));
+  return *find_stored_weight(lookup, name, shape, "--dtype " + quant_spec_name(spec));
 }
 
 }  // namespace
@@ -165,7 +166,7 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
   if (const std::optional<QuantSpec> spec = policy_quant_spec(lp, ws)) {
     std::vector<QuantTensor> tensors;
     std::vector<TensorView> views;
-    const StoredWeight sw = quantise_weight(ws, w, *spec, tensors, views);
+    const StoredWeight sw = quantise_weight(g.tensor(n.inputs[1]).name, ws, w, *spec, tensors, views);
     if (!lp.weights_only) {
       pack_stored_codes(n, sw, lp.weights == WeightFormat::int4a8, *f);
       return f;

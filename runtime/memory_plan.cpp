@@ -133,6 +133,7 @@ std::vector<Item> plan_items(const Graph& g, const std::vector<int>& order, cons
       k = int(items.size());
       items.push_back({int(root[t]), first[t], last[t], bytes[t]});
     }
+    items[size_t(k)].first = std::min(items[size_t(k)].first, first[t]);  // any member may start the group
     items[size_t(k)].last = std::max(items[size_t(k)].last, last[t]);
   }
   for (size_t step = 0; step < order.size(); ++step) {

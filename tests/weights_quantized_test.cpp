@@ -377,3 +377,16 @@ TEST_CASE("corrupt palette codebooks and sparse positions are InputError naming 
   REQUIRE(found);
   CHECK_THROWS_WITH(dequantize(*found), Catch::Contains("q.weight.positions") && Catch::Contains("row 0"));
 }
+
+TEST_CASE("palette k-means splits a codebook symmetric about zero by palette_nearest") {
+  // Centroids -s and +s: the tie region around 0 spans ~half an ulp of s, hundreds of millions
+  // of floats, which the threshold search must cross in a few steps (it used to walk it).
+  std::vector<float> w;
+  for (int i = 0; i < 64; ++i) w.push_back(i % 2 ? 0.02f : -0.02f);
+  w.push_back(0.0f), w.push_back(-0.0f), w.push_back(1e-30f), w.push_back(-1e-30f);
+  for (int bits : {1, 2}) {
+    const Palette p = palette_kmeans(w.data(), w.size(), bits);
+    for (size_t i = 0; i < w.size(); ++i)
+      CHECK(int(p.index[i]) == palette_nearest(p.codebook.data(), 1 << bits, w[i]));
+  }
+}

@@ -230,7 +230,7 @@ std::vector<QuantTensor> quantize_palette(const std::string& name, int64_t n, in
   // (a full-layer k-means holds ~9 bytes per weight: 130 MB for a 1280x1280x3x3 conv).
   std::vector<float> sample;
   if (per_channel) {
-    const int64_t step = std::max<int64_t>(1, total >> 20);
+    const int64_t step = (total + (int64_t(1) << 20) - 1) >> 20;
     for (int64_t i = 0; i < total; i += step) sample.push_back(w[i]);
   }
   const Palette layer = per_channel ? palette_kmeans(sample.data(), sample.size(), bits) : Palette{};

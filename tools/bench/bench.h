@@ -59,8 +59,10 @@ inline constexpr const char* kUnetStepDtypes[] = {"f32",      "f16",      "int8"
                                                   "int8-mix", "int4-mix", "int4a8-mix", "palette4-mix"};
 
 // --unet-step: one full UNet step at 512x512, batch 2, on the full-size SD2-inpainting
-// architecture with random weights built in memory (no files), once per kUnetStepDtypes entry.
-// Each format runs in a child process so its peak RSS is its own.
+// architecture with random weights, once per kUnetStepDtypes entry. The weights are written once
+// to an fp16 safetensors file (1.7 GB) in a temporary directory under $TMPDIR (else /tmp),
+// removed at the end; each format runs in a child process that maps it, so its peak RSS is its
+// own and that of a run from a file.
 // Returns one JSON object per format: {dtype, seconds, peak_rss_bytes, peak_rss_build_bytes,
 // rss_before_step_bytes, weight_bytes_packed, threads}, or {dtype, error} (unet_step.cpp).
 // filter: only formats whose name contains it (empty: all).

@@ -89,52 +89,72 @@ nlohmann::json one_step(const std::string& dtype, const std::string& weights_pat
           {"weight_bytes_packed", ex.weight_bytes_packed()}, {"threads", pool.threads()}};
 }
 
+// Runs fn in a forked child and returns what it returned (an exception's message instead, or
+// "child failed" when it died without a word).
+template <class Fn>
+std::string in_child(Fn fn) {
+  int fds[2];
+  if (pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]), close(fds[1]);
+    return "fork failed";
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    std::string line;
+    try {
+      line = fn();
+    } catch (const std::exception& e) {
+      line = e.what();
+    }
+    if (write(fds[1], line.data(), line.size()) < 0) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string line;
+  char buf[4096];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) line.append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return line.empty() ? "child failed" : line;
+}
+
 }  // namespace
 
 std::vector<std::string> run_unet_steps(int threads, const std::string& filter) {
-  std::vector<std::string> lines;
+  std::vector<std::string> dtypes, lines;
+  // --filter matches the whole name ("int4" also picks int4a8, int4-mix).
+  for (const char* dtype : kUnetStepDtypes)
+    if (filter.empty() || std::string(dtype).find(filter) != std::string::npos) dtypes.push_back(dtype);
+  if (dtypes.empty()) return lines;
   std::string tmpl = (std::filesystem::temp_directory_path() / "zoomrt-bench-XXXXXX").string();
   if (!mkdtemp(tmpl.data())) {
-    lines.push_back(nlohmann::json{{"error", "cannot create a temporary directory under " + tmpl}}.dump());
+    for (const std::string& d : dtypes)
+      lines.push_back(nlohmann::json{{"dtype", d}, {"error", "cannot create a temporary directory " + tmpl}}.dump());
     return lines;
   }
-  const std::string weights_path = tmpl + "/unet.fp16.safetensors";
-  try {
-    write_unet_weights(weights_path);
-  } catch (const std::exception& e) {
-    std::filesystem::remove_all(tmpl);
-    lines.push_back(nlohmann::json{{"error", e.what()}}.dump());
-    return lines;
-  }
-  // --filter matches the whole name ("int4" also picks int4a8, int4-mix).
-  for (const char* dtype : kUnetStepDtypes) {
-    if (!filter.empty() && std::string(dtype).find(filter) == std::string::npos) continue;
-    int fds[2];
-    if (pipe(fds) != 0) return lines;
-    const pid_t pid = fork();
-    if (pid == 0) {  // child: one format, result as one JSON line on the pipe
-      close(fds[0]);
-      std::string line;
-      try {
-        line = one_step(dtype, weights_path, threads).dump();
-      } catch (const std::exception& e) {
-        line = nlohmann::json{{"dtype", dtype}, {"error", e.what()}}.dump();
-      }
-      if (write(fds[1], line.data(), line.size()) < 0) _exit(1);
-      _exit(0);
+  struct RemoveDir {  // the 1.7 GB file goes on every return and exception
+    std::string path;
+    ~RemoveDir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
     }
-    close(fds[1]);
-    std::string line;
-    char buf[4096];
-    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) line.append(buf, size_t(n));
-    close(fds[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (line.empty()) line = nlohmann::json{{"dtype", dtype}, {"error", "child failed"}}.dump();
+  } remove_dir{tmpl};
+  const std::string weights_path = tmpl + "/unet.fp16.safetensors";
+  // Written in a child too, so the parent's heap (inherited by every step's child) stays small.
+  const std::string written = in_child([&] {
+    write_unet_weights(weights_path);
+    return std::string("ok");
+  });
+  for (const std::string& dtype : dtypes) {
+    std::string line = written == "ok" ? in_child([&] { return one_step(dtype, weights_path, threads).dump(); })
+                                       : "writing " + weights_path + ": " + written;
+    if (line.empty() || line.front() != '{') line = nlohmann::json{{"dtype", dtype}, {"error", line}}.dump();
     std::fprintf(stderr, "unet-step %s\n", line.c_str());
     lines.push_back(line);
   }
-  std::filesystem::remove_all(tmpl);
   return lines;
 }
 
