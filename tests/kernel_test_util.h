@@ -5,6 +5,8 @@
 #pragma once
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <random>
 #include <vector>
 
 #include "kernels/conv/conv.h"
@@ -13,6 +15,19 @@
 #include "kernels/ref/ops.h"
 
 namespace zoomrt::test {
+
+// f32 budget of the fast kernels against ref: reordered sums drift like sqrt(k) ulps.
+constexpr double kAbsEpsPerSqrtK = 2e-6;
+constexpr double kRelEps = 1e-5;
+
+// n floats uniform in [lo, hi), seeded: the test inputs.
+inline std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = u(rng);
+  return v;
+}
 
 template <class Kernels, class Fn>
 void for_each_supported(const Kernels& kernels, Fn&& fn) {

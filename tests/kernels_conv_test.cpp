@@ -17,17 +17,10 @@ using namespace zoomrt;
 
 namespace {
 
-// Same budget shape as the GEMM test: error grows like sqrt(reduction length) ulps.
-constexpr double kAbsEpsPerSqrtK = 2e-6;
-constexpr double kRelEps = 1e-5;
+using test::kAbsEpsPerSqrtK;
+using test::kRelEps;
 
-std::vector<float> random_floats(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using test::random_floats;
 
 struct Options {
   bool bias = true;

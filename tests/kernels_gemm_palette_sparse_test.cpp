@@ -25,16 +25,10 @@ using namespace zoomrt;
 
 namespace {
 
-constexpr double kAbsEpsPerSqrtK = 2e-6;  // as tests/kernels_gemm_test.cpp: reordered f32 sums
-constexpr double kRelEps = 1e-5;
+using test::kAbsEpsPerSqrtK;
+using test::kRelEps;
 
-std::vector<float> random_floats(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using test::random_floats;
 
 // Palette-coded weights [n, k] and their dense values.
 struct Palette {

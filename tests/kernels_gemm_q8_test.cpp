@@ -22,13 +22,7 @@ namespace {
 constexpr double kBoundSlack = 1.01;
 constexpr double kAbsEps = 1e-5;
 
-std::vector<float> random_floats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using test::random_floats;
 
 using test::for_each_q8_kernel;
 

@@ -18,17 +18,10 @@ using namespace zoomrt;
 namespace {
 
 // Error budget: both sides sum k float products in different orders (FMA chains vs. the
-// reference's multiply-add), so the error grows like sqrt(k) ulps of the partial sums.
-constexpr double kAbsEpsPerSqrtK = 2e-6;
-constexpr double kRelEps = 1e-5;
+using test::kAbsEpsPerSqrtK;
+using test::kRelEps;
 
-std::vector<float> random_floats(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
+using test::random_floats;
 
 struct Case {
   int m, n, k;
