@@ -35,6 +35,7 @@
 
 #include "graph/graph.h"
 #include "scheduler/layer.h"
+#include "scheduler/objective.h"
 #include "scheduler/strategy.h"
 #include "sim/npu_config.h"
 #include "sim/power.h"
@@ -83,6 +84,7 @@ void apply_weight_format(sched::Layer& l, SimDtype d);
 struct AccountingOptions {
   SimDtype dtype = SimDtype::int8;
   sched::Strategy strategy = sched::Strategy::adaptive;
+  sched::Objective objective = sched::Objective::energy;  // what every tiling search minimises
   sim::PowerPolicy policy = sim::PowerPolicy::fixed;
   double power_cap_w = 0;  // <= 0: no cap
   // Speed knob passed to sched::emit_plan: after this many address ranges a layer's DRAM
