@@ -214,7 +214,10 @@ VectorWork vector_work_for_node(const Graph& g, const Node& n, int act_bits) {
 }
 
 NpuAccountant::NpuAccountant(sim::NpuConfig npu, AccountingOptions opts)
-    : npu_(std::move(npu)), opts_(opts), budget_(sched::sram_budget(npu_)) {}
+    : npu_(std::move(npu)),
+      opts_(opts),
+      ctx_(sched::cost_context(npu_, sim_mac_dtype(opts_.dtype), opts_.objective, sim_dtype_sparse24(opts_.dtype),
+                               opts_.max_ranges_per_layer)) {}
 
 void NpuAccountant::set_dram_trace(std::ostream* os, uint64_t max_lines) {
   trace_ = os;
@@ -225,33 +228,15 @@ uint64_t NpuAccountant::trace_lines() const { return trace_lines_; }
 
 sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p) {
   const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
-  const std::string key = fmt::format("{}|{}|{}|{}|{}|{}", l.shape_key(), sched::strategy_name(p.strategy), p.tile,
-                                      p.loop_order, sched::dram_layout_name(p.layout), p.relayout_read_bytes);
-  if (!tracing)
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second.cost;
-  sim::LayerCost c;
-  c.dtype = sim_mac_dtype(opts_.dtype);
-  c.macs = double(l.macs());
-  c.cycles = sched::plan_compute_cycles(l, p, npu_.array, c.dtype);
-  if (sim_dtype_sparse24(opts_.dtype) && npu_.array.skips_zeros && l.kind != sched::LayerKind::attention) {
-    // 2:4 weights on a zero-skipping array: half the MACs issue. Assumption: the cycles halve
-    // too (fill and drain included), the best case of a sparse tensor core.
-    c.macs *= 0.5;
-    c.cycles = (c.cycles + 1) / 2;
-  }
-  const sched::SramBytes sram = sched::plan_sram_bytes(l, p);  // the estimate `tiling compare` uses
-  c.sram_read_bytes = sram.read;
-  c.sram_write_bytes = sram.write;
-  sim::DramModel dram(npu_.dram);  // all rows closed: identical layers cost the same
-  sched::EmitOptions eo;
-  eo.max_ranges = opts_.max_ranges_per_layer;
+  if (!tracing) return p.cost.layer;
+  // Traced: the plan's transfers replayed once more, into the trace.
+  sim::DramModel dram(npu_.dram);
   CappedLines buf(trace_, trace_max_lines_, trace_lines_);
   std::ostream capped(&buf);
-  if (tracing) dram.set_trace(&capped, trace_cycle_);
-  c.dram = sched::emit_plan(l, p, dram, eo).dram;
-  c.dram_ns = c.dram.busy_ns;
-  if (tracing) trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
-  memo_[key] = Memo{c};
+  dram.set_trace(&capped, trace_cycle_);
+  const sim::LayerCost c = sched::cost_plan(l, p, ctx_, &dram).layer;
+  dram.set_trace(nullptr, 0);
+  trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
   return c;
 }
 
@@ -293,7 +278,7 @@ void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats
   if (layers.empty()) return;
   for (sched::Layer& l : layers) apply_weight_format(l, opts_.dtype);
   // One sequence so that `adaptive` applies its adjacent-layer constraint across the model.
-  const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, budget_);
+  const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < layers.size(); ++i) {
     AccountedLayer row;
     row.name = layers[i].name;
@@ -342,7 +327,7 @@ void NpuAccountant::plan_ahead(const std::vector<const Graph*>& graphs) {
     for (size_t i = begin; i < end; ++i) {
       try {
         // A one-layer sequence fills adaptive's per-shape candidate memo as well.
-        sched::plan_layers({distinct[i]}, opts_.strategy, budget_);
+        sched::plan_layers({distinct[i]}, opts_.strategy, ctx_);
       } catch (...) {
         std::lock_guard lock(mu);
         if (!first_error) first_error = std::current_exception();
@@ -368,7 +353,7 @@ void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string
     }
   }
   const std::vector<sched::Plan> plans =
-      layers.empty() ? std::vector<sched::Plan>{} : sched::plan_layers(layers, opts_.strategy, budget_);
+      layers.empty() ? std::vector<sched::Plan>{} : sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     const Node& n = g.nodes()[i];
     if (layer_of_node[i] < 0) {

@@ -19,9 +19,9 @@
 // and 2:4 sparse formats as the table below says; partial sums spill at 32 bits. MAC rate and
 // energy follow the NPU's per-dtype figures.
 //
-// Costs of one execution of a layer are computed once per distinct (layer shape + bits, plan)
-// within an accountant (memo), each on a DRAM model with all rows closed, so identical layers
-// cost the same wherever they appear. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
+// Costs of one execution of a matrix layer are the plan's own cost (sched::cost_plan, the function
+// the tiling search minimised), on a DRAM model with all rows closed, so identical layers cost
+// the same wherever they appear; vector ops are memoised per distinct work. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
 // power policy sees each layer weighted by its repeats. Rows (`layers`) hold per-execution
 // values plus `repeats`; the summary totals are sums of row x repeats.
 #pragma once
@@ -36,6 +36,7 @@
 #include "graph/graph.h"
 #include "scheduler/layer.h"
 #include "scheduler/objective.h"
+#include "scheduler/plan_cost.h"
 #include "scheduler/strategy.h"
 #include "sim/npu_config.h"
 #include "sim/power.h"
@@ -136,7 +137,6 @@ class NpuAccountant {
   const std::vector<AccountedLayer>& layers() const { return rows_; }
   const sim::NpuConfig& npu() const { return npu_; }
   const AccountingOptions& options() const { return opts_; }
-  size_t distinct_layer_costs() const { return memo_.size(); }
 
   // simulate_power over all rows, each weighted by its repeats (layer order preserved).
   sim::RunResult run() const;
@@ -165,7 +165,7 @@ class NpuAccountant {
 
   sim::NpuConfig npu_;
   AccountingOptions opts_;
-  sched::SramBudget budget_;
+  sched::CostContext ctx_;  // what every plan is searched and costed in
   std::map<std::string, Memo> memo_;
   std::vector<AccountedLayer> rows_;
   double frames_ = 1;

@@ -1,8 +1,8 @@
 // compare_strategies: the same layers under several tiling strategies on one NPU, side by side —
-// what `zoomrt tiling compare` prints. Per layer and strategy: the plan, its exact DRAM bytes,
-// the DRAM model's bursts / row hits / energy / busy time for the emitted transfers (one
-// DramModel per strategy, layers in order, so row buffers carry over between layers), compute
-// cycles from the array model, and latency and energy from sim::simulate_power (policy fixed).
+// what `zoomrt tiling compare` prints. Per layer and strategy: the plan and its full cost
+// (cost_plan: exact DRAM bytes, the DRAM model's bursts / row hits / energy / busy time on a DRAM
+// with every row closed, compute cycles, SRAM), latency and energy from sim::simulate_power at the
+// highest V–F point (policy fixed), and the objective every strategy minimised.
 // Only std::vector<Layer> is needed, so SCALE-Sim topologies and model graphs both work.
 #pragma once
 #include <cstdint>
@@ -10,25 +10,12 @@
 #include <vector>
 
 #include "scheduler/layer.h"
+#include "scheduler/plan_cost.h"
 #include "scheduler/strategy.h"
 #include "sim/dram.h"
 #include "sim/npu_config.h"
 
 namespace zoomrt::sched {
-
-// Compute cycles of a plan: sum over its tiles of sim::compute_cycles for each tile's GEMM
-// shape (conv: m = N P Q of the tile, n = K, k = C R S, once per group; attention: Q K^T and
-// P V per head). Frequency independent.
-int64_t plan_compute_cycles(const Layer& l, const Plan& p, const sim::MacArray& a, sim::MacDtype d);
-
-// SRAM traffic of a plan, bytes, for the energy model (an estimate; upper bound on array reads):
-// every byte fetched from DRAM is written into SRAM (write), every byte written to DRAM is read
-// out of it, and on top the array reads each step's input tiles once — the largest tile of every
-// input operand, once per step of the loop nest (read).
-struct SramBytes {
-  double read = 0, write = 0;
-};
-SramBytes plan_sram_bytes(const Layer& l, const Plan& p);
 
 struct CompareCell {
   Plan plan;
@@ -37,6 +24,7 @@ struct CompareCell {
   double latency_s = 0;       // from the power model (fixed policy)
   double energy_j = 0;        // total (mac + sram + dram + static)
   double dram_energy_j = 0;
+  double objective = 0;       // objective_value of the plan's cost
   double row_hit_rate() const {
     return dram.accesses ? double(dram.row_hits) / double(dram.accesses) : 0.0;
   }
@@ -45,6 +33,7 @@ struct CompareCell {
 struct CompareTotals {
   uint64_t bytes_read = 0, bytes_written = 0, accesses = 0, row_hits = 0, activations = 0;
   double latency_s = 0, energy_j = 0, dram_energy_j = 0;
+  double objective = 0;  // objective_total
   double row_hit_rate() const { return accesses ? double(row_hits) / double(accesses) : 0.0; }
 };
 
@@ -54,11 +43,15 @@ struct CompareResult {
   std::vector<std::vector<CompareCell>> cells;  // [strategy][layer]
   std::vector<CompareTotals> totals;            // [strategy]
   std::string npu_name, sram_budget;
+  Objective objective = Objective::energy;
 };
 
 CompareResult compare_strategies(const std::vector<Layer>& layers,
                                  const std::vector<Strategy>& strategies,
-                                 const sim::NpuConfig& npu, sim::MacDtype dtype);
+                                 const sim::NpuConfig& npu, sim::MacDtype dtype,
+                                 Objective objective = Objective::energy);
+// A model's total in the objective (EDP: total energy x total latency).
+double objective_total(Objective o, const CompareTotals& t);
 
 // Operand widths for an NPU dtype: int8 -> 8-bit everything; fp16 -> 16; int4 -> 8-bit
 // activations with int4 weights carrying one f16 scale per 32 (4.5 bits).

@@ -32,31 +32,35 @@ std::vector<std::string> chart_colour_names() {
 }
 
 std::string compare_table(const CompareResult& r) {
-  std::string out = fmt::format("NPU {} ({}), {} layers\n", r.npu_name, r.sram_budget, r.layers.size());
-  const char* hdr = "  {:<18} {:>9} {:>9} {:>11} {:>6} {:>10} {:>10}  {:<24} {}\n";
+  std::string out = fmt::format("NPU {} ({}), {} layers, objective {}\n", r.npu_name, r.sram_budget,
+                                r.layers.size(), objective_name(r.objective));
+  const char* hdr = "  {:<18} {:>9} {:>9} {:>11} {:>6} {:>10} {:>10}  {:<9} {:<24} {}\n";
   for (size_t i = 0; i < r.layers.size(); ++i) {
     out += fmt::format("{}  [{}]\n", r.layers[i].name, r.layers[i].shape_string());
     out += fmt::format(fmt::runtime(hdr), "strategy", "read MiB", "write MiB", "accesses", "hit%",
-                       "DRAM mJ", "lat ms", "tile", "order");
+                       "DRAM mJ", "lat ms", "layout", "tile", "order");
     for (size_t s = 0; s < r.strategies.size(); ++s) {
       const CompareCell& c = r.cells[s][i];
-      out += fmt::format("  {:<18} {:>9.3f} {:>9.3f} {:>11} {:>6.1f} {:>10.4f} {:>10.4f}  {:<24} {}\n",
+      out += fmt::format("  {:<18} {:>9.3f} {:>9.3f} {:>11} {:>6.1f} {:>10.4f} {:>10.4f}  {:<9} {:<24} {}{}\n",
                          strategy_name(r.strategies[s]), mib(c.dram.bytes_read),
                          mib(c.dram.bytes_written), c.dram.accesses, 100 * c.row_hit_rate(),
-                         1e3 * c.dram_energy_j, 1e3 * c.latency_s, c.plan.tile, c.plan.loop_order);
+                         1e3 * c.dram_energy_j, 1e3 * c.latency_s, dram_layout_name(c.plan.layout),
+                         c.plan.tile, c.plan.loop_order, c.plan.relayout_read_bytes ? " +relayout" : "");
     }
   }
   out += "\nTOTAL\n";
   out += fmt::format("  {:<18} {:>10} {:>10} {:>12} {:>6} {:>10} {:>10} {:>10} {:>12}\n", "strategy",
                      "read MiB", "write MiB", "accesses", "hit%", "DRAM mJ", "energy mJ", "lat ms",
-                     "DRAM vs 1st");
-  const double base = r.totals.empty() ? 0 : r.totals[0].dram_energy_j;
+                     fmt::format("{} vs best", objective_name(r.objective)));
+  double best = 0;
+  for (size_t s = 0; s < r.totals.size(); ++s)
+    if (s == 0 || r.totals[s].objective < best) best = r.totals[s].objective;
   for (size_t s = 0; s < r.strategies.size(); ++s) {
     const CompareTotals& t = r.totals[s];
     out += fmt::format("  {:<18} {:>10.2f} {:>10.2f} {:>12} {:>6.1f} {:>10.3f} {:>10.3f} {:>10.3f} {:>+11.1f}%\n",
                        strategy_name(r.strategies[s]), mib(t.bytes_read), mib(t.bytes_written),
                        t.accesses, 100 * t.row_hit_rate(), 1e3 * t.dram_energy_j, 1e3 * t.energy_j,
-                       1e3 * t.latency_s, base > 0 ? 100 * (t.dram_energy_j / base - 1) : 0.0);
+                       1e3 * t.latency_s, best > 0 ? 100 * (t.objective / best - 1) : 0.0);
   }
   return out;
 }
@@ -79,7 +83,8 @@ nlohmann::json cell_json(const CompareCell& c) {
           {"cycles", c.compute_cycles},
           {"dram_energy_j", c.dram_energy_j},
           {"energy_j", c.energy_j},
-          {"latency_s", c.latency_s}};
+          {"latency_s", c.latency_s},
+          {"objective", c.objective}};
 }
 
 }  // namespace
@@ -88,6 +93,7 @@ nlohmann::json compare_json(const CompareResult& r) {
   nlohmann::json j;
   j["npu"] = r.npu_name;
   j["sram"] = r.sram_budget;
+  j["objective"] = objective_name(r.objective);
   for (Strategy s : r.strategies) j["strategies"].push_back(strategy_name(s));
   for (size_t i = 0; i < r.layers.size(); ++i) {
     nlohmann::json l{{"name", r.layers[i].name}, {"op", layer_kind_name(r.layers[i].kind)},
@@ -103,7 +109,7 @@ nlohmann::json compare_json(const CompareResult& r) {
         {"dram_accesses", t.accesses},     {"row_hits", t.row_hits},
         {"activations", t.activations},    {"row_hit_rate", t.row_hit_rate()},
         {"dram_energy_j", t.dram_energy_j}, {"energy_j", t.energy_j},
-        {"latency_s", t.latency_s}};
+        {"latency_s", t.latency_s},        {"objective", t.objective}};
   }
   return j;
 }

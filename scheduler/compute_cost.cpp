@@ -1,7 +1,7 @@
-// plan_compute_cycles: the array's cycles for every tile of a plan (see compare.h).
+// tiling_compute_cycles: the array's cycles for every tile of a tiling (see plan_cost.h).
 #include <array>
 
-#include "scheduler/compare.h"
+#include "scheduler/plan_cost.h"
 #include "scheduler/search.h"
 #include "sim/compute.h"
 
@@ -18,10 +18,6 @@ std::vector<std::pair<int64_t, int64_t>> extents(int64_t size, int64_t tile) {
 }
 
 }  // namespace
-
-int64_t plan_compute_cycles(const Layer& l, const Plan& p, const sim::MacArray& a, sim::MacDtype d) {
-  return tiling_compute_cycles(l, make_loop_nest(l), p.tiling, a, d);
-}
 
 int64_t tiling_compute_cycles(const Layer& l, const LoopNest& n, const Tiling& t,
                               const sim::MacArray& a, sim::MacDtype d) {

@@ -1,5 +1,6 @@
 #include "scheduler/dram_emit.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "scheduler/tile_walk.h"
@@ -14,6 +15,9 @@ struct Region {
   int64_t bits_milli = 8000;
   int axes = 0;
   std::array<int64_t, 6> extent{}, block{};  // block == extent for row-major
+  // Blocks along a window axis start `shift` (= pad) elements early, so that a tile's input window
+  // starts where its block starts and only its halo reaches into the next block.
+  std::array<int64_t, 6> shift{};
 };
 
 uint64_t align_up(uint64_t v, uint64_t a) { return a ? (v + a - 1) / a * a : v; }
@@ -23,6 +27,7 @@ class Emitter final : public TileWalkVisitor {
   Emitter(const LoopNest& n, const Plan& p, sim::DramModel& dram, const EmitOptions& o)
       : n_(n), p_(p), dram_(dram), max_ranges_(o.max_ranges) {
     uint64_t next = o.base_addr;
+    int op_index = 0;
     auto region = [&](const Operand& op, int64_t bits) {
       Region r;
       r.base = next;
@@ -33,26 +38,31 @@ class Emitter final : public TileWalkVisitor {
         const Axis& ax = op.axes[a];
         r.extent[a] = ax.extent;
         r.block[a] = ax.extent;
-        if (p.layout == DramLayout::tiled && ax.kind != AxisKind::fixed) {
+        if (p.tiled_operand(op_index) && ax.kind != AxisKind::fixed) {
           const int64_t t = p.tiling.tile[ax.dim];
           r.block[a] = std::min(ax.extent, ax.kind == AxisKind::window ? t * ax.stride : t);
+          if (ax.kind == AxisKind::window && r.block[a] < ax.extent) r.shift[a] = ax.pad % r.block[a];
         }
         elems *= ax.extent;
       }
-      next = align_up(next + uint64_t(bytes_of(elems, bits)), o.region_align_bytes);
+      next = align_up(r.base + uint64_t(bytes_of(elems, bits)), o.region_align_bytes);
+      op_index = (op_index + 1) % int(n.operands.size());
       return r;
     };
     for (const Operand& op : n.operands) main_.push_back(region(op, op.role == Role::output ? op.final_bits_milli : op.bits_milli));
     for (const Operand& op : n.operands) psum_.push_back(region(op, op.bits_milli));
   }
 
+  bool done() const override { return capped(); }
+  bool capped() const { return max_ranges_ && result.ranges >= max_ranges_; }
+
   void fetch(int op, const TileIndex& t, Fetch kind) override {
-    if (kind == Fetch::init) return;
+    if (kind == Fetch::init || capped()) return;
     const Region& r = n_.operands[op].role == Role::input ? main_[op] : psum_[op];
     transfer(r, tile_box(n_, p_.tiling, op, t), false);
   }
   void evict(int op, const TileIndex& t, Evict kind) override {
-    if (kind == Evict::drop) return;
+    if (kind == Evict::drop || capped()) return;
     const Region& r = kind == Evict::final_write ? main_[op] : psum_[op];
     transfer(r, tile_box(n_, p_.tiling, op, t), true);
   }
@@ -75,8 +85,8 @@ class Emitter final : public TileWalkVisitor {
     std::array<int64_t, 6> bi{}, blo{}, bhi{};
     for (int a = 0; a < r.axes; ++a) {
       if (box.axis[a].hi <= box.axis[a].lo) return;  // empty tile (all padding)
-      blo[a] = box.axis[a].lo / r.block[a];
-      bhi[a] = (box.axis[a].hi - 1) / r.block[a];
+      blo[a] = (box.axis[a].lo + r.shift[a]) / r.block[a];
+      bhi[a] = (box.axis[a].hi - 1 + r.shift[a]) / r.block[a];
       bi[a] = blo[a];
     }
     for (;;) {
@@ -97,8 +107,8 @@ class Emitter final : public TileWalkVisitor {
     std::array<int64_t, 6> x{}, lo{}, hi{}, stride{};
     int64_t block_offset = 0, outer = 1;
     for (int a = 0; a < k; ++a) {
-      const int64_t start = bi[a] * r.block[a];
-      x[a] = std::min(r.block[a], r.extent[a] - start);
+      const int64_t start = std::max<int64_t>(0, bi[a] * r.block[a] - r.shift[a]);
+      x[a] = std::min((bi[a] + 1) * r.block[a] - r.shift[a], r.extent[a]) - start;
       lo[a] = std::max(box.axis[a].lo, start) - start;
       hi[a] = std::min(box.axis[a].hi, start + x[a]) - start;
       int64_t inner = 1;
@@ -121,12 +131,11 @@ class Emitter final : public TileWalkVisitor {
       const uint64_t addr = r.base + uint64_t(off) * uint64_t(r.bits_milli) / 8000;
       done += run;
       if (bytes) {
+        if (capped()) return;
         (write ? result.write_bytes : result.read_bytes) += bytes;
-        if (max_ranges_ == 0 || result.ranges < max_ranges_) {
-          dram_.access(addr, bytes, write);
-          ++result.ranges;
-          emitted_bytes += bytes;
-        }
+        dram_.access(addr, bytes, write);
+        ++result.ranges;
+        emitted_bytes += bytes;
       }
       int a = m - 1;
       for (; a >= 0; --a) {
@@ -148,9 +157,10 @@ class Emitter final : public TileWalkVisitor {
 void extrapolate(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t emitted) {
   const double f = emitted ? double(read + written) / double(emitted) : 1.0;
   auto scale = [f](uint64_t v) { return uint64_t(double(v) * f + 0.5); };
-  d.accesses = scale(d.accesses), d.row_hits = scale(d.row_hits);
+  d.accesses = scale(d.accesses);
   d.row_misses = scale(d.row_misses), d.row_conflicts = scale(d.row_conflicts);
-  d.activations = scale(d.activations);
+  d.activations = d.row_misses + d.row_conflicts;
+  d.row_hits = d.accesses - std::min(d.accesses, d.activations);  // the classes still sum to accesses
   d.busy_ns *= f, d.energy_pj *= f, d.act_pj *= f, d.rd_pj *= f, d.wr_pj *= f, d.bg_pj *= f;
   d.bytes_read = read, d.bytes_written = written;
 }
@@ -164,6 +174,9 @@ EmitResult emit_plan(const Layer& l, const Plan& p, sim::DramModel& dram, const 
   if (p.relayout_read_bytes) e.relayout(n.input_operand);
   walk_tiles(n, p.tiling, e);
   e.result.dram = dram.stats();
+  if (e.capped()) {  // stopped at max_ranges: the bytes are the plan's exact counts
+    e.result.read_bytes = p.dram_read_bytes(), e.result.write_bytes = p.dram_write_bytes();
+  }
   if (e.emitted_bytes < e.result.read_bytes + e.result.write_bytes) {
     e.result.extrapolated = true;
     extrapolate(e.result.dram, e.result.read_bytes, e.result.write_bytes, e.emitted_bytes);

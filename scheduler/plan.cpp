@@ -1,7 +1,12 @@
 // Strategy names, single-layer planning and the plan cache.
+#include <algorithm>
+#include <array>
 #include <map>
+#include <memory>
+#include <tuple>
 #include <mutex>
 
+#include "scheduler/plan_cost.h"
 #include "scheduler/search.h"
 #include "scheduler/strategy.h"
 #include "weights/error.h"
@@ -101,55 +106,156 @@ Tiling naive_tiling(const Layer& l, const LoopNest& n, const SramBudget& b) {
   return t;
 }
 
-bool better(const Traffic& a, const Traffic& b) {
-  if (a.total_bytes() != b.total_bytes()) return a.total_bytes() < b.total_bytes();
-  return a.transfers < b.transfers;
+Plan costed(const Layer& l, Strategy s, const Tiling& t, DramLayout layout, const CostContext& c) {
+  Plan p = make_plan(l, s, t, layout);
+  p.cost = cost_plan(l, p, c);
+  return p;
 }
 
-Tiling best_tiling(const Layer& l, const LoopNest& n, const SramBudget& b, bool all_trip_counts,
-                   const std::vector<std::vector<int>>& orders) {
-  bool found = false;
-  Tiling best;
-  Traffic best_tr;
-  // exhaustive stays the pure byte minimum (the lower bound); the others are compute-aware.
-  SearchSpace space{all_trip_counts, all_trip_counts ? nullptr : &l};
-  for_each_fitting_tiling(n, b, space, [&](const Tiling& tiles, const OperandBases& bases,
-                                           const SramUse&) {
-    Tiling t = tiles;
-    for (const auto& order : orders) {
-      t.order = order;
-      Traffic tr = traffic_for_order(n, t, bases);
-      if (!found || better(tr, best_tr)) {
-        found = true;
-        best = t;
-        best_tr = std::move(tr);
-      }
+struct Candidate {
+  std::array<int64_t, kMaxDims> tile;
+  uint8_t order = 0;  // index into all_loop_orders
+  double lower_bound = 0;
+};
+
+// One layer's search space in one context, shared by every strategy that searches it: the
+// fitting tilings of the grid x every loop order, sorted by lower bound, and the full costs
+// computed so far (a plan that two strategies both consider is costed once).
+struct LayerSearch {
+  std::vector<std::vector<int>> orders;
+  std::vector<Candidate> cands;
+  std::mutex mu;
+  std::map<std::tuple<std::array<int64_t, kMaxDims>, uint8_t, int>, PlanCost> costs;
+};
+
+std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, const CostContext& c,
+                                          bool all_trip_counts) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<LayerSearch>> memo;
+  const std::string key = l.shape_key() + "|" + c.key + (all_trip_counts ? "|all" : "|grid");
+  {
+    std::lock_guard lock(mu);
+    if (auto it = memo.find(key); it != memo.end()) return it->second;
+  }
+  auto ls = std::make_shared<LayerSearch>();
+  ls->orders = all_loop_orders(n);
+  const SearchSpace space{all_trip_counts, c.has_npu ? &c.npu.array : nullptr};
+  Tiling t;
+  for_each_fitting_tiling(n, c.budget, space, [&](const Tiling& tiles) {
+    t.tile = tiles.tile;
+    const OperandBases bases = operand_bases(n, t);
+    const int64_t cycles = c.has_npu ? context_cycles(l, n, t, c) : 0;
+    for (size_t o = 0; o < ls->orders.size(); ++o) {
+      t.order = ls->orders[o];
+      ls->cands.push_back(
+          {t.tile, uint8_t(o), objective_lower_bound(l, n, t, traffic_for_order(n, t, bases), cycles, c)});
     }
   });
-  if (!found) fail_no_fit(l, n, b);
+  if (ls->cands.empty()) fail_no_fit(l, n, c.budget);
+  std::stable_sort(ls->cands.begin(), ls->cands.end(),
+                   [](const Candidate& a, const Candidate& b) { return a.lower_bound < b.lower_bound; });
+  std::lock_guard lock(mu);
+  return memo.emplace(key, std::move(ls)).first->second;
+}
+
+// The cheapest plan in the objective over a space: every fitting tiling of the grid x `orders` x
+// `layouts`. Branch and bound: candidates in ascending lower bound, each fully costed until the
+// bound reaches the best cost found (in every layout: the bound holds for both).
+Plan best_plan(const Layer& l, const LoopNest& n, Strategy s, const CostContext& c, bool all_trip_counts,
+               const std::vector<std::vector<int>>& orders, const std::vector<DramLayout>& layouts) {
+  const std::shared_ptr<LayerSearch> ls = layer_search(l, n, c, all_trip_counts);
+  std::vector<bool> allowed(ls->orders.size(), false);
+  for (size_t o = 0; o < ls->orders.size(); ++o)
+    allowed[o] = std::find(orders.begin(), orders.end(), ls->orders[o]) != orders.end();
+  bool found = false;
+  Plan best;
+  double best_value = 0;
+  Tiling t;
+  for (DramLayout layout : layouts) {
+    for (const Candidate& cand : ls->cands) {
+      if (!allowed[cand.order]) continue;
+      // Without an NPU a cost is cheap: equal bounds are still costed (ties go to fewer transfers).
+      if (found && (c.has_npu ? cand.lower_bound >= best_value : cand.lower_bound > best_value)) break;
+      t.tile = cand.tile;
+      t.order = ls->orders[cand.order];
+      Plan p = make_plan(l, s, t, layout);
+      const auto key = std::make_tuple(cand.tile, cand.order, int(layout));
+      {
+        std::unique_lock lock(ls->mu);
+        if (auto it = ls->costs.find(key); it != ls->costs.end()) {
+          p.cost = it->second;
+        } else {
+          lock.unlock();
+          p.cost = cost_plan(l, p, c);
+          lock.lock();
+          ls->costs.emplace(key, p.cost);
+        }
+      }
+      if (!found || cheaper(c.objective, p.cost, best.cost)) {
+        best = std::move(p);
+        best_value = objective_value(c.objective, best.cost);
+        found = true;
+      }
+    }
+  }
+  if (!found) fail_no_fit(l, n, c.budget);
   return best;
 }
 
-Plan compute_plan(const Layer& l, Strategy s, const SramBudget& b) {
+// ROMANet's DRAM mapping, per operand: tile-contiguous where that cuts row activations and bursts,
+// row-major where it would not (a tile already contiguous, or halo reads that split across
+// blocks). Of the per-operand choices whose activations and bursts are both no more than the
+// all-row-major layout of the same tiles, the cheapest in the objective.
+Plan romanet_mapping(const Layer& l, const Plan& tiled, const CostContext& c) {
+  if (!c.has_npu) return tiled;
+  const uint32_t all = (1u << make_loop_nest(l).operands.size()) - 1;
+  Plan row_major = tiled;
+  row_major.row_major_operands = all;
+  row_major.cost = cost_plan(l, row_major, c);
+  const sim::DramStats& base = row_major.cost.layer.dram;
+  Plan best = row_major;
+  for (uint32_t mask = 0; mask < all; ++mask) {
+    Plan p = tiled;
+    p.row_major_operands = mask;
+    if (mask) p.cost = cost_plan(l, p, c);
+    const sim::DramStats& d = p.cost.layer.dram;
+    if (d.activations <= base.activations && d.accesses <= base.accesses && cheaper(c.objective, p.cost, best.cost))
+      best = std::move(p);
+  }
+  return best;
+}
+
+Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {
   const LoopNest n = make_loop_nest(l);
+  const std::vector<DramLayout> row_major{DramLayout::row_major}, tiled{DramLayout::tiled},
+      both{DramLayout::row_major, DramLayout::tiled};
   switch (s) {
-    case Strategy::naive: return make_plan(l, s, naive_tiling(l, n, b), DramLayout::row_major);
+    case Strategy::naive: return costed(l, s, naive_tiling(l, n, c.budget), DramLayout::row_major, c);
     case Strategy::weight_stationary:
-      return make_plan(l, s, best_tiling(l, n, b, false, stationary_orders(n, n.weight_operand)),
-                       DramLayout::row_major);
+      return best_plan(l, n, s, c, false, stationary_orders(n, n.weight_operand), row_major);
     case Strategy::output_stationary:
-      return make_plan(l, s, best_tiling(l, n, b, false, stationary_orders(n, n.output_operand)),
-                       DramLayout::row_major);
+      return best_plan(l, n, s, c, false, stationary_orders(n, n.output_operand), row_major);
     case Strategy::input_stationary:
-      return make_plan(l, s, best_tiling(l, n, b, false, stationary_orders(n, n.input_operand)),
-                       DramLayout::row_major);
+      return best_plan(l, n, s, c, false, stationary_orders(n, n.input_operand), row_major);
     case Strategy::romanet:
-      return make_plan(l, s, best_tiling(l, n, b, false, all_loop_orders(n)), DramLayout::tiled);
-    case Strategy::adaptive:  // alone: no neighbour, so no re-layout (see adaptive.cpp)
-      return make_plan(l, s, best_tiling(l, n, b, false, all_loop_orders(n)), DramLayout::tiled);
-    case Strategy::exhaustive:
-      return make_plan(l, s, best_tiling(l, n, b, true, all_loop_orders(n)),
-                       DramLayout::row_major);
+      return romanet_mapping(l, best_plan(l, n, s, c, false, all_loop_orders(n), tiled), c);
+    case Strategy::adaptive: {
+      Plan best = best_plan(l, n, s, c, false, all_loop_orders(n), both);
+      Plan naive = plan_layer(l, Strategy::naive, c);
+      if (cheaper(c.objective, naive.cost, best.cost)) best = naive;
+      best.strategy = s;
+      return best;
+    }
+    case Strategy::exhaustive: {
+      Plan best = best_plan(l, n, s, c, true, all_loop_orders(n), both);
+      for (Strategy other : all_strategies()) {  // the union of every strategy's space
+        if (other == Strategy::exhaustive) continue;
+        const Plan p = plan_layer(l, other, c);
+        if (cheaper(c.objective, p.cost, best.cost)) best = p;
+      }
+      best.strategy = s;
+      return best;
+    }
   }
   return {};
 }
@@ -162,17 +268,23 @@ std::map<std::string, Plan>& cache() {
 
 }  // namespace
 
-Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b) {
-  const std::string key = l.shape_key() + "|" + strategy_name(s) + "|" + b.key();
+Plan plan_layer(const Layer& l, Strategy s, const CostContext& c) {
+  const std::string key = l.shape_key() + "|" + strategy_name(s) + "|" + c.key;
   {
     std::lock_guard lock(cache_mu);
     if (auto it = cache().find(key); it != cache().end()) return it->second;
   }
   validate_layer(l, "layer");
-  Plan p = compute_plan(l, s, b);
+  Plan p = compute_plan(l, s, c);
   std::lock_guard lock(cache_mu);
   cache().emplace(key, p);
   return p;
+}
+
+Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b) { return plan_layer(l, s, bytes_context(b)); }
+
+std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const SramBudget& b) {
+  return plan_layers(layers, s, bytes_context(b));
 }
 
 size_t plan_cache_size() {

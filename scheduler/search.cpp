@@ -4,8 +4,8 @@
 
 namespace zoomrt::sched {
 
-std::vector<int64_t> tile_candidates(int64_t size, bool all_trip_counts) {
-  std::vector<int64_t> v;
+std::vector<int64_t> tile_candidates(int64_t size, bool all_trip_counts, const sim::MacArray* array) {
+  std::vector<int64_t> v{1, size};
   if (all_trip_counts) {
     for (int64_t n = 1; n <= size;) {  // distinct ceil(size / n): ~2 sqrt(size) values
       const int64_t t = (size + n - 1) / n;
@@ -18,7 +18,14 @@ std::vector<int64_t> tile_candidates(int64_t size, bool all_trip_counts) {
       const int64_t nn = std::min<int64_t>(size, int64_t(n));
       v.push_back((size + nn - 1) / nn);
     }
-    v.push_back(1);
+  }
+  if (array) {
+    for (int64_t unit : {int64_t(array->rows), int64_t(array->cols)}) {
+      if (unit < 1) continue;
+      for (int64_t m : {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128})
+        if (unit * m <= size) v.push_back(unit * m);
+      for (int64_t d = unit / 2; d >= 1; d /= 2) v.push_back(std::min(d, size));
+    }
   }
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -69,14 +76,14 @@ struct Walker {
   }
 };
 
-size_t walk_grid(const LoopNest& n, const SramBudget& b, bool all_trip_counts,
+size_t walk_grid(const LoopNest& n, const SramBudget& b, const SearchSpace& space,
                  const std::function<void(const Tiling&)>& visit) {
   Walker w{n, b, visit, {}, {}, {}, 0};
   for (int d = 0; d < n.dims(); ++d) {
     w.t.tile[d] = 1;
     if (n.dim_sizes[d] > 1) {
       w.free_dims.push_back(d);
-      w.cands.push_back(tile_candidates(n.dim_sizes[d], all_trip_counts));
+      w.cands.push_back(tile_candidates(n.dim_sizes[d], space.all_trip_counts, space.array));
     }
   }
   if (!w.fits_now()) return 0;
@@ -92,27 +99,7 @@ size_t walk_grid(const LoopNest& n, const SramBudget& b, bool all_trip_counts,
 
 size_t for_each_fitting_tiling(const LoopNest& n, const SramBudget& b, const SearchSpace& space,
                                const TilingVisitor& visit) {
-  const bool compute_aware = b.has_array && space.compute_layer != nullptr;
-  // The dtype scales every tiling's cycles alike, so int8 decides which tilings are fast enough.
-  const auto cycles = [&](const Tiling& t) {
-    return tiling_compute_cycles(*space.compute_layer, n, t, b.array, sim::MacDtype::int8);
-  };
-  int64_t max_cycles = 0;
-  if (compute_aware) {
-    int64_t fewest = -1;
-    walk_grid(n, b, space.all_trip_counts, [&](const Tiling& t) {
-      const int64_t c = cycles(t);
-      if (fewest < 0 || c < fewest) fewest = c;
-    });
-    max_cycles = int64_t(double(fewest) * kComputeSlack);
-  }
-  size_t visited = 0;
-  walk_grid(n, b, space.all_trip_counts, [&](const Tiling& t) {
-    if (compute_aware && cycles(t) > max_cycles) return;
-    ++visited;
-    visit(t, operand_bases(n, t), sram_use(n, t));
-  });
-  return visited;
+  return walk_grid(n, b, space, visit);
 }
 
 std::vector<std::vector<int>> stationary_orders(const LoopNest& n, int op) {

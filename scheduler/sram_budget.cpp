@@ -14,10 +14,8 @@ const char* partition_name(Partition p) {
 }
 
 std::string SramBudget::key() const {
-  const std::string arr =
-      has_array ? fmt::format("|a{}x{}{}", array.rows, array.cols, array.dataflow) : "";
-  if (unified) return fmt::format("u{}{}", unified_bytes, arr);
-  return fmt::format("p{}/{}/{}{}", partition_bytes[0], partition_bytes[1], partition_bytes[2], arr);
+  if (unified) return fmt::format("u{}", unified_bytes);
+  return fmt::format("p{}/{}/{}", partition_bytes[0], partition_bytes[1], partition_bytes[2]);
 }
 
 std::string SramBudget::describe() const {
@@ -33,10 +31,7 @@ SramBudget sram_budget(const sim::SramConfig& s) {
 }
 
 SramBudget sram_budget(const sim::NpuConfig& npu) {
-  SramBudget b = sram_budget(npu.sram);
-  b.has_array = true;
-  b.array = npu.array;
-  return b;
+  return sram_budget(npu.sram);
 }
 
 SramBudget unified_budget(int64_t bytes) {

@@ -3,12 +3,7 @@
 // unified: one pool for all operand tiles; otherwise SCALE-Sim style partitions: ifmap (inputs:
 // conv/gemm input, attention q), filter (weights, attention k and v), ofmap (outputs and partial
 // sums, attention scores and softmax statistics). Bytes, usable capacity per tile set.
-//
-// Optionally the budget also knows the MAC array (`has_array`, from sram_budget(NpuConfig)).
-// Then the heuristic strategies (all but naive and exhaustive) only consider tilings whose
-// compute cycles on that array stay within kComputeSlack of the fastest fitting tiling: a tile
-// of 4 filters on a 64-column weight-stationary array moves few bytes but leaves 94 % of the
-// columns idle (see docs/tiling.md, "Compute-aware tiling").
+
 #pragma once
 #include <cstdint>
 #include <string>
@@ -21,21 +16,16 @@ enum class Partition { ifmap, filter, ofmap };
 inline constexpr int kPartitionCount = 3;
 const char* partition_name(Partition p);
 
-// Heuristic strategies accept tilings up to this many times the fewest compute cycles.
-inline constexpr double kComputeSlack = 1.25;
-
 struct SramBudget {
   bool unified = true;
-  bool has_array = false;  // array below is valid: tilings are compute-aware
-  sim::MacArray array;
   int64_t unified_bytes = 0;                                   // when unified
   int64_t partition_bytes[kPartitionCount] = {0, 0, 0};        // when !unified
   std::string key() const;                                     // for the plan cache
   std::string describe() const;                                // "unified 512 KiB" ...
 };
 
-SramBudget sram_budget(const sim::SramConfig& s);  // SRAM only: tilings ignore the array
-SramBudget sram_budget(const sim::NpuConfig& npu);  // SRAM + array: compute-aware tilings
+SramBudget sram_budget(const sim::SramConfig& s);
+SramBudget sram_budget(const sim::NpuConfig& npu);  // of npu.sram
 SramBudget unified_budget(int64_t bytes);
 SramBudget partitioned_budget(int64_t ifmap_bytes, int64_t filter_bytes, int64_t ofmap_bytes);
 

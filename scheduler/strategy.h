@@ -1,24 +1,31 @@
-// Tiling strategies and plans. A Plan is what a strategy chose for one layer on one SRAM budget:
-// tile sizes, loop order, DRAM layout, and the exact DRAM bytes each operand moves.
+// Tiling strategies and plans. A Plan is what a strategy chose for one layer on one NPU: tile
+// sizes, loop order, DRAM layout, the exact DRAM bytes each operand moves, and its full cost
+// (scheduler/plan_cost.h). Every strategy minimises the context's objective (energy, latency,
+// EDP, DRAM accesses or bytes) over its own space, costing candidates with the full model:
 //
-// Strategies (one list below drives names, help text, dispatch and tests):
-//   naive              tiles by halving the largest dim until they fit, canonical loop order, and
-//                      no reuse across tiles: every operand tile moves at every step
-//   weight-stationary  best tiling among loop orders that keep the weight tile resident while
-//                      the loops it does not depend on run (outputs' pixels innermost)
-//   output-stationary  ... that keep the output tile resident (reduction innermost: no psum spills)
-//   input-stationary   ... that keep the input tile resident (filters innermost)
-//   romanet            per layer, the reuse-driven choice of partition and schedule over all loop
-//                      orders (ROMANet, Putra et al. 2019), with its DRAM layout: every tile's data
-//                      contiguous (one row's columns, then banks, then chips)
-//   adaptive           per layer, the partition and reused operand minimising DRAM bytes, under the
-//                      adjacent-layer constraint (layer i+1 reads its input in as many parts as
-//                      layer i wrote it, or pays a re-layout: the tensor read and written once more);
-//                      chosen jointly over a layer sequence by dynamic programming
-//   exhaustive         every tile size (every distinct trip count) and loop order: the lower bound
-//                      of DRAM bytes in this cost model
-// Heuristic strategies search trip counts on a geometric grid; exhaustive searches all of them.
-// Plans of identical layers (shape + bits) on the same budget are computed once (process cache).
+//   naive              tiles by halving the largest dim until they fit, canonical loop order, no
+//                      reuse across tiles (every operand tile moves at every step); row-major
+//   weight-stationary  the best tiling among loop orders that keep the weight tile resident while
+//                      the loops it does not depend on run (outputs' pixels innermost); row-major
+//   output-stationary  ... that keep the output tile resident (reduction innermost); row-major
+//   input-stationary   ... that keep the input tile resident (filters innermost); row-major
+//   romanet            every loop order (reuse-driven partition and schedule, Putra et al. 2019)
+//                      with its DRAM mapping: every tile's data contiguous ("tiled" layout)
+//   adaptive           per layer, the best of all loop orders in both DRAM layouts; over a layer
+//                      sequence, chosen jointly (dynamic programming) under the layout rule below,
+//                      never worse in total than the best fixed strategy
+//   exhaustive         every tile size (every distinct trip count), every loop order, both layouts,
+//                      and every other strategy's plan: the optimum of the objective in this model
+// Heuristic strategies search tile sizes on a geometric grid plus the sizes aligned to the MAC
+// array (tile_candidates); exhaustive searches all of them. A candidate is fully costed only
+// when a lower bound of its cost (objective_lower_bound) could still beat the best so far.
+//
+// Layout rule (every strategy, in plan_layers): an activation tensor stays in the layout its
+// producer wrote it in; vector-unit ops between two layers pass it through. A layer whose input
+// layout differs from that tensor's (or, for an input not produced by the previous layer, from
+// row-major) re-lays it out first: the tensor is read and written once more, costed like any
+// transfer. Weights are laid out offline in whatever layout the plan reads (free).
+// Plans of identical layers (shape + bits) in the same context are computed once (process cache).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -27,6 +34,7 @@
 #include "scheduler/layer.h"
 #include "scheduler/loop_nest.h"
 #include "scheduler/sram_budget.h"
+#include "sim/power.h"
 
 namespace zoomrt::sched {
 
@@ -37,8 +45,8 @@ namespace zoomrt::sched {
   X(output_stationary, "output-stationary", "outputs stay on chip, reduction innermost")       \
   X(input_stationary, "input-stationary", "inputs stay on chip, filters innermost")            \
   X(romanet, "romanet", "reuse-driven partition and order per layer + tile-contiguous DRAM")   \
-  X(adaptive, "adaptive", "per-layer partition/reuse with the adjacent-layer constraint")      \
-  X(exhaustive, "exhaustive", "all tilings and orders: lower bound of the cost model")
+  X(adaptive, "adaptive", "per layer: best order and DRAM layout, chosen jointly over layers") \
+  X(exhaustive, "exhaustive", "every tiling, order and layout: the optimum of the objective")
 
 enum class Strategy {
 #define X(e, name, help) e,
@@ -59,28 +67,47 @@ std::vector<Strategy> parse_strategy_list(const std::string& comma_separated);
 enum class DramLayout { row_major, tiled };
 const char* dram_layout_name(DramLayout l);
 
+// What one plan costs (cost_plan in plan_cost.h).
+struct PlanCost {
+  sim::LayerCost layer;       // cycles, MACs, SRAM bytes, DRAM stats, pipeline steps
+  sim::LayerResult top;       // latency and energy at the highest V–F point
+  bool extrapolated = false;  // the DRAM counters were scaled from max_ranges ranges
+  double energy_j() const { return top.energy.total_j(); }
+  double latency_s() const { return top.latency_s; }
+  uint64_t bytes() const { return layer.dram.bytes_read + layer.dram.bytes_written; }
+};
+
 struct Plan {
   Strategy strategy = Strategy::naive;
   Tiling tiling;
   DramLayout layout = DramLayout::row_major;
+  // tiled only: operands (bit = operand index) that ROMANet's mapping keeps row-major because
+  // tile-contiguity would not cut their row activations or bursts (see plan.cpp)
+  uint32_t row_major_operands = 0;
   Traffic traffic;  // per operand, exact
   SramUse sram;     // bytes the tiles occupy per partition
-  // adaptive only: the input re-laid out because the previous layer wrote it in other parts
+  // the input re-laid out first (layout rule above): its tensor read and written once more
   uint64_t relayout_read_bytes = 0, relayout_write_bytes = 0;
   std::string tile, loop_order;  // for tables: "K64 C32 P13 Q13", "G>K>C>N>P>Q"
+  PlanCost cost;                 // in the context it was planned in (set by plan_layer(s))
 
+  bool tiled_operand(int op) const { return layout == DramLayout::tiled && !(row_major_operands >> op & 1u); }
   uint64_t dram_read_bytes() const { return traffic.read_bytes + relayout_read_bytes; }
   uint64_t dram_write_bytes() const { return traffic.write_bytes + relayout_write_bytes; }
   uint64_t dram_bytes() const { return dram_read_bytes() + dram_write_bytes(); }
 };
 
-// One layer on its own (for adaptive: without a neighbour, so no re-layout). Cached.
+struct CostContext;  // plan_cost.h
+
+// One layer on its own (input row-major unless its plan says otherwise; no re-layout). Cached.
 // InputError when not even the smallest tile fits the budget.
+Plan plan_layer(const Layer& l, Strategy s, const CostContext& c);
+// A sequence of layers (a model) under the layout rule; adaptive and exhaustive choose jointly.
+std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const CostContext& c);
+// On a bare SRAM budget (no NPU): objective bytes (bytes_context).
 Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b);
-// A sequence of layers (a model): adaptive applies its adjacent-layer constraint here; the other
-// strategies plan each layer on its own.
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const SramBudget& b);
-// A plan for a given tiling (tests, and the strategies themselves).
+// A plan for a given tiling (tests, and the strategies themselves); not costed.
 Plan make_plan(const Layer& l, Strategy s, const Tiling& t, DramLayout layout);
 
 size_t plan_cache_size();

@@ -90,6 +90,7 @@ void walk_tiles(const LoopNest& n, const Tiling& t, TileWalkVisitor& v) {
       res[i] = {true, idx};
     }
     v.compute(idx);
+    if (v.done()) return;
     ++accumulated[flat(idx)];
     // Advance the odometer, innermost loop of the order first.
     int k = int(t.order.size()) - 1;

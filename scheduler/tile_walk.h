@@ -29,6 +29,7 @@ struct TileWalkVisitor {
   virtual void fetch(int op, const TileIndex& t, Fetch kind) = 0;
   virtual void evict(int op, const TileIndex& t, Evict kind) = 0;
   virtual void compute(const TileIndex& t) { (void)t; }
+  virtual bool done() const { return false; }  // true: the walk stops after this step
 };
 
 void walk_tiles(const LoopNest& n, const Tiling& t, TileWalkVisitor& v);

@@ -113,7 +113,6 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
   const uint64_t first = addr >> bb, last = (addr + bytes - 1) >> bb;  // burst indices, inclusive
   if (trace_) {
     for (uint64_t b = first; b <= last; ++b) access_burst(b << bb, is_write);
-    update_time_and_energy();
     return;
   }
   // Chunk = an aligned block of bursts sharing every field above the column: within it each
@@ -140,10 +139,14 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
     }
     c0 = c1;
   }
-  update_time_and_energy();
 }
 
-void DramModel::update_time_and_energy() {
+const DramStats& DramModel::stats() const {
+  update_time_and_energy();
+  return stats_;
+}
+
+void DramModel::update_time_and_energy() const {
   const uint32_t bpc = map_.banks_per_channel();
   double worst_cycles = 0;
   for (int ch = 0; ch < cfg_.channels; ++ch) {

@@ -51,7 +51,8 @@ class DramModel {
   // Read or write `bytes` starting at byte address `addr` (any alignment; a partial burst
   // counts as a whole burst, bytes_read/written count the bytes asked for).
   void access(uint64_t addr, uint64_t bytes, bool is_write);
-  const DramStats& stats() const { return stats_; }
+  // Time and energy are brought up to date here, not per access (they are O(banks) to compute).
+  const DramStats& stats() const;
   // Zero the counters and the time/energy accumulators; open rows stay open (the physical
   // state), so a layer's stats after reset continue from the previous layer's row buffers.
   void reset_stats();
@@ -65,7 +66,7 @@ class DramModel {
  private:
   void access_burst(uint64_t burst_addr, bool is_write);
   void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
-  void update_time_and_energy();
+  void update_time_and_energy() const;
 
   DramConfig cfg_;
   AddressMapping map_;
@@ -81,7 +82,7 @@ class DramModel {
   std::ostream* trace_ = nullptr;
   uint64_t trace_start_cycle_ = 0;
   std::vector<uint64_t> trace_channel_cycle_;
-  DramStats stats_;
+  mutable DramStats stats_;
 };
 
 }  // namespace zoomrt::sim

@@ -53,7 +53,11 @@ LayerResult evaluate_layer(const NpuConfig& npu, const LayerCost& l, double freq
   const double v_scale = (volt / vmax) * (volt / vmax);
   const double t_compute = static_cast<double>(l.cycles) / (freq_mhz * 1e6);
   const double t_dram = l.dram_ns * 1e-9;
-  const double t = npu.sram.double_buffered ? std::max(t_compute, t_dram) : t_compute + t_dram;
+  double t = t_compute + t_dram;
+  if (npu.sram.double_buffered) {
+    t = std::max(t_compute, t_dram);
+    if (l.pipeline_steps > 0) t += std::min(t_compute, t_dram) / double(l.pipeline_steps);
+  }
   r.latency_s = t;
   // The array is clocked while it computes and clock-gated while it waits for DRAM
   // (assumption), so the C f V^2 term costs C V^2 x cycles whatever f is.

@@ -2,8 +2,9 @@
 //
 // Per layer, at frequency f (MHz) and voltage V:
 //   compute time   t_c = cycles / f                 (cycles are frequency independent)
-//   layer time     t   = max(t_c, t_dram) with double-buffered SRAM (transfers overlap compute),
-//                        t_c + t_dram without
+//   layer time     t   = max(t_c, t_dram) + min(t_c, t_dram) / S with double-buffered SRAM and a
+//                        tile pipeline of S steps (transfers overlap compute except for the first
+//                        load and the last compute; S = 0: full overlap), t_c + t_dram without
 //   dynamic events E_ev = (macs x mac_pj(dtype) + sram_bytes x sram pJ/B) x (V / Vmax)^2
 //   NPU power      P(f,V) = ceff x f x V^2 + E_ev / t + P_static(V)
 //   P_static(V)    = idle_w + leak_w_at_vmax x (V / Vmax)^2   (assumption: leakage current ~ V)
@@ -52,6 +53,10 @@ struct LayerCost {
   MacDtype dtype = MacDtype::int8;
   double sram_read_bytes = 0, sram_write_bytes = 0;
   DramStats dram;
+  // Double-buffered tile pipeline of this many steps (0: the layer is one stream, compute and
+  // DRAM overlap fully). With S steps the first load and the last compute cannot overlap:
+  // t = max(t_c, t_dram) + min(t_c, t_dram) / S. Scaling a cost by repeats keeps S.
+  int64_t pipeline_steps = 0;
 };
 
 struct EnergyBreakdown {
