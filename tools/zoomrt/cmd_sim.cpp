@@ -32,7 +32,8 @@ struct SimOptions {
   std::string model = "sd2-inpainting", npu = "phone-npu", dtype = "int8", strategy = "adaptive";
   std::string objective = "energy", policy = "fixed", dram_trace, scheduler;
   double power_cap_w = 0, battery_mwh = 0, zoom = 2;
-  int size = 512, width = 0, height = 0, steps = 25, keyframes = 8, frames_between = 4, keyframe_every = 0;
+  int size = 512, width = 0, height = 0, steps = 25, keyframes = 8, frames_between = 4;
+  int keyframe_every = -1;  // -1: not given (--frames-between applies)
   int border = 0, prompts = 1;
   bool start_image = false;
   uint64_t trace_max_lines = 1u << 20;
@@ -69,9 +70,14 @@ void validate(const SimOptions& o, bool topology) {
   if (topology) return;
   // The bounds of `zoomrt zoom` (runtime/zoom.cpp validate_zoom_options).
   if (o.steps < 1 || o.steps > 1000) fail_input("--steps: {} must be between 1 and 1000", o.steps);
-  if (o.keyframe_every != 0 && (o.keyframe_every < 1 || o.keyframe_every > 1000))
+  if (o.keyframe_every != -1 && (o.keyframe_every < 1 || o.keyframe_every > 1000))
     fail_input("--keyframe-every: {} must be between 1 and 1000", o.keyframe_every);
   if (o.keyframes < 1 || o.keyframes > 100000) fail_input("--keyframes: {} must be in 1..100000", o.keyframes);
+  const int between = o.keyframe_every > 0 ? o.keyframe_every - 1 : o.frames_between;
+  if (between >= 0 && int64_t(o.keyframes - 1) * (between + 1) + 1 > 999999)
+    fail_input("--keyframes/--frames-between: {} keyframes with {} frames between make more than the 999999 frames "
+               "a zoom run writes",
+               o.keyframes, between);
   const int inpainted = o.keyframes - (o.start_image ? 1 : 0);
   if (o.prompts < 1 || (inpainted > 0 && o.prompts > inpainted))
     fail_input("--prompts: {} must be in 1..{} (at most one new prompt per inpainted keyframe)", o.prompts,
