@@ -93,12 +93,13 @@ TEST_CASE("zoom and sim account the same run identically: start image, two promp
   const std::string image = std::string(ZOOMRT_FIXTURES_DIR) + "/jpeg/q50_420.jpg";
   const auto [z, s] = run_both("start",
                                "--prompt 'a lighthouse' --prompt-at '2:a storm' --image " + image +
-                                   " --width 64 --height 64 --keyframes 3 --frames-between 2 --border 8 --steps 1",
+                                   " --width 64 --height 64 --keyframes 3 --frames-between 2 --border 8 --steps 1 --objective latency",
                                "--size 64 --keyframes 3 --frames-between 2 --border 8 --steps 1 --prompts 2 "
-                               "--start-image --dtype f16");
+                               "--start-image --dtype f16 --objective latency");
   check_equal(z, s);
   CHECK(z["frames"] == 1.0 + 2 * 3);
   CHECK(z["dtype"] == "f16");
+  CHECK(z["objective"] == "latency");
   for (const nlohmann::json& row : z["layers"]) {
     if (row["phase"] == "text_encoder") CHECK(row["repeats"] == 2);  // two prompts, each encoded once
     if (row["phase"] == "vae_encoder") CHECK(row["repeats"] == 2);   // keyframes 1 and 2
