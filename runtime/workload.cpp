@@ -154,7 +154,8 @@ ZoomWorkload zoom_workload(const ZoomSimModel& model, const ZoomGeometry& g, con
                  between[j], "interpolation");
       add_vector(w,
                  {fmt::format("interpolation.{}.paste", j), "blend", iw.paste_elements, 2 * taps + 3,
-                  iw.paste_read_bytes, uint64_t(iw.paste_elements), {iw.frame_bytes, iw.paste_read_bytes - iw.frame_bytes}},
+                  iw.paste_read_bytes, uint64_t(iw.paste_elements),
+                  {iw.frame_bytes, iw.paste_read_bytes - iw.frame_bytes}},
                  between[j], "interpolation");
     });
   }
@@ -182,7 +183,9 @@ std::vector<RowRange> account_workload(NpuAccountant& acc, const ZoomWorkload& w
   std::vector<size_t> item_first(w.items.size() + 1, 0);
   for (size_t i = 0; i < w.items.size(); ++i) {
     const WorkItem& it = w.items[i];
-    if (it.repeats > INT32_MAX) fail_input("the run executes {} {} times: above the 2^31 - 1 repeats an accountant row holds", it.phase, it.repeats);
+    if (it.repeats > INT32_MAX)
+      fail_input("the run executes {} {} times: above the 2^31 - 1 repeats an accountant row holds", it.phase,
+                 it.repeats);
     item_first[i] = acc.layers().size();
     acc.set_dram_trace(trace && it.traced ? trace : nullptr, trace_lines);
     if (it.graph)

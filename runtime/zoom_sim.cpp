@@ -129,7 +129,8 @@ ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, 
   const sim::RunResult run = acc.run();
   ZoomSimReport report;
   report.unet_calls_per_keyframe = w.unet_calls_per_keyframe;
-  for (const std::vector<size_t>& used : w.frame_groups) report.frames.push_back(frame_json(acc, run, w, rows, used));
+  for (const std::vector<size_t>& used : w.frame_groups)
+    report.frames.push_back(frame_json(acc, run, w, rows, used));
   report.summary = acc.summary(true);
   if (o.battery_mwh > 0) report.summary["battery_hours"] = sim::battery_hours(run, o.battery_mwh);
   report.summary["unet_calls_per_keyframe"] = report.unet_calls_per_keyframe;

@@ -80,7 +80,8 @@ TEST_CASE("zoom and sim account the same run identically: 2 keyframes, a frame b
     if (row["phase"] == "interpolation") CHECK(row["repeats"] == 1);
   }
   // sim's --keyframe-every N is --frames-between N - 1.
-  const CliResult e = run_cli("sim --model tiny --size 64 --keyframes 2 --keyframe-every 2 --steps 2 --dtype int8 --json");
+  const CliResult e =
+      run_cli("sim --model tiny --size 64 --keyframes 2 --keyframe-every 2 --steps 2 --dtype int8 --json");
   REQUIRE(e.status == 0);
   nlohmann::json every = nlohmann::json::parse(e.out);
   every.erase("model");
@@ -93,7 +94,8 @@ TEST_CASE("zoom and sim account the same run identically: start image, two promp
   const std::string image = std::string(ZOOMRT_FIXTURES_DIR) + "/jpeg/q50_420.jpg";
   const auto [z, s] = run_both("start",
                                "--prompt 'a lighthouse' --prompt-at '2:a storm' --image " + image +
-                                   " --width 64 --height 64 --keyframes 3 --frames-between 2 --border 8 --steps 1 --objective latency",
+                                   " --width 64 --height 64 --keyframes 3 --frames-between 2 --border 8 --steps 1"
+                                   " --objective latency",
                                "--size 64 --keyframes 3 --frames-between 2 --border 8 --steps 1 --prompts 2 "
                                "--start-image --dtype f16 --objective latency");
   check_equal(z, s);
