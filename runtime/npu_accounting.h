@@ -56,10 +56,13 @@ namespace zoomrt {
   X(f16, "f16", fp16, 16, 0, 0, false, "16-bit weights and activations")                          \
   X(int8, "int8", int8, 8, 0, 0, false, "8-bit weights and activations (W8A8)")                   \
   X(int4, "int4", int4, 4, 0, 32, false, "W4A8: 4-bit weights + one f16 scale per 32 weights")    \
+  X(int4_g64, "int4-g64", int4, 4, 0, 64, false, "W4A8: 4-bit weights + one f16 scale per 64 weights") \
+  X(int4_g128, "int4-g128", int4, 4, 0, 128, false, "W4A8: 4-bit weights + one f16 scale per 128 weights") \
   X(palette4, "palette4", int8, 8, 4, 0, false, "4-bit indices into a 16-entry int8 codebook per layer") \
   X(palette6, "palette6", int8, 8, 6, 0, false, "6-bit indices into a 64-entry int8 codebook per layer") \
   X(sparse24, "sparse24", int8, 8, 0, 0, true, "2:4 sparse int8: 8-bit kept values + 2-bit positions")   \
-  X(sparse24_int4, "sparse24-int4", int4, 4, 0, 32, true, "2:4 sparse int4 + f16 scale per 32 weights")
+  X(sparse24_int4, "sparse24-int4", int4, 4, 0, 32, true, "2:4 sparse int4 + f16 scale per 32 weights") \
+  X(sparse24_f16, "sparse24-f16", fp16, 16, 0, 0, true, "2:4 sparse f16: 16-bit kept values + 2-bit positions")
 
 enum class SimDtype {
 #define X(e, name, mac, vbits, ibits, group, sparse, help) e,
@@ -141,7 +144,8 @@ class NpuAccountant {
   // simulate_power over all rows, each weighted by its repeats (layer order preserved).
   sim::RunResult run() const;
   sim::DramStats dram_total() const;  // sum of row DRAM stats x repeats
-  // {sim_latency_s, fps, avg_power_w, fps_per_watt, tops_per_watt, energy_j {mac, sram, dram,
+  // {sim_latency_s, fps, avg_power_w (NPU + DRAM), npu_avg_power_w, npu_peak_power_w (NPU rail
+  //  only: the peak is the highest layer's), objective, fps_per_watt, tops_per_watt, energy_j {mac, sram, dram,
   //  static, total}, dram {bytes_read, bytes_written, accesses, row_hits, row_misses,
   //  row_conflicts, activations, ...}, frames, power_policy, cap_met, phases [{name, latency_s,
   //  energy_j, macs, layers}] in order of first appearance, layers [{name, op, phase, repeats, dtype, strategy, tile, loop_order,
@@ -149,7 +153,7 @@ class NpuAccountant {
   // With include_layers false, `layers` is omitted (terminal summaries of huge runs).
   nlohmann::json summary(bool include_layers = true) const;
   // Every power policy on the same rows under options().power_cap_w (issue 6 item 5):
-  // {cap_w, policies [{policy, fps, sim_latency_s, energy_j, avg_power_w, peak_power_w,
+  // {cap_w, policies [{policy, fps, sim_latency_s, energy_j, avg_power_w, npu_avg_power_w, npu_peak_power_w,
   //  fps_per_watt, cap_met}], pairs [{policy, baseline, fps_gain_pct, energy_saving_pct}]}
   // (sim::compare_policies: gain = fps / baseline fps - 1, saving = 1 - energy / baseline energy).
   nlohmann::json policy_comparison() const;

@@ -186,6 +186,12 @@ json zoom_options_json(const ZoomOptions& o, const ZoomGeometry& g) {
   return j;
 }
 
+ZoomSimOptions sim_options_of(const ZoomOptions& o) {
+  ZoomSimOptions s = o.sim;
+  if (s.enabled && s.dtype.empty()) s.dtype = sim_dtype_for_cpu_dtype(o.model.dtype);
+  return s;
+}
+
 ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
   const ZoomGeometry g = make_zoom_geometry(o.width, o.height, o.zoom_factor, o.border_px, o.frames_between, o.feather_px);
   // Fixed bounds, each with its reason: frames are numbered with six digits (%06d, also what
@@ -206,7 +212,7 @@ ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
     fail_input("--steps: {} must be in 1..1000 (the schedulers have 1000 training timesteps)", o.model.steps);
   if (!(o.model.guidance >= 0) || o.model.guidance > 100) fail_input("--guidance: {} must be in 0..100", o.model.guidance);
   if (!o.input_image.empty()) load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
-  validate_zoom_sim_options(o.sim);
+  validate_zoom_sim_options(sim_options_of(o));
   check_out_dir(o);
   const OutPaths p(o.out_dir);
   if (o.resume && fs::exists(p.state)) check_resume(load_state(p), fingerprint_of(o, g), o, p.state);
@@ -214,17 +220,8 @@ ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
 }
 
 std::vector<FrameWork> zoom_frame_work(const ZoomOptions& o, const ZoomGeometry& g) {
-  const int N = g.frames_between;
-  std::vector<FrameWork> work;
-  std::set<std::string> encoded;
-  for (int k = 0; k < o.keyframes; ++k) {
-    for (int j = 0; k > 0 && j < N; ++j) work.push_back({FrameWork::Kind::interpolated, false, j});
-    if (k == 0 && !o.input_image.empty())
-      work.push_back({FrameWork::Kind::start_keyframe, false, 0});
-    else
-      work.push_back({FrameWork::Kind::inpainted_keyframe, encoded.insert(o.prompts.prompt_for(k)).second, 0});
-  }
-  return work;
+  return zoom_frames(o.keyframes, g.frames_between, !o.input_image.empty(),
+                     [&](int k) { return o.prompts.prompt_for(k); });
 }
 
 ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) {
@@ -249,7 +246,7 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   ZoomSimReport npu_report;
   if (o.sim.enabled)
     npu_report =
-        simulate_zoom(o.sim, {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
+        simulate_zoom(sim_options_of(o), {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
   Image start;
   if (!o.input_image.empty() && resumed == 0) start = load_image(o.input_image, o.max_image_pixels);
   std::vector<FrameRecord> records(static_cast<size_t>(total));

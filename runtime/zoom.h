@@ -73,6 +73,9 @@ struct ZoomResult {
 // InputError with one line naming the option or file. Returns the geometry.
 ZoomGeometry validate_zoom_options(const ZoomOptions& opts);
 
+// opts.sim with its dtype resolved: "" follows the CPU --dtype (sim_dtype_for_cpu_dtype).
+ZoomSimOptions sim_options_of(const ZoomOptions& opts);
+
 // What each output frame (zoom-out order) executes, for the NPU accounting: keyframe 0 from the
 // start image or inpainted, the text encoder at the first keyframe of each prompt (the
 // pipeline caches embeddings), the interpolated frames' index j. Depends on the options only,

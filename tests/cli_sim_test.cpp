@@ -24,7 +24,8 @@ void expect_bad(const CliResult& r, const std::string& must_mention) {
   CHECK(r.err.find(must_mention) != std::string::npos);
 }
 
-const std::string kSmall = "sim --model tiny --steps 2 --size 64 --keyframe-every 3";
+// 2 keyframes, 2 frames between: 1 + (2 - 1) x 3 = 4 frames; PNDM: 2 + 1 UNet calls per keyframe.
+const std::string kSmall = "sim --model tiny --steps 2 --size 64 --keyframes 2 --keyframe-every 3";
 
 }  // namespace
 
@@ -35,19 +36,26 @@ TEST_CASE("zoomrt sim --json: the pipeline's phases and consistent totals") {
   const nlohmann::json s = nlohmann::json::parse(r.out);
   const double lat = s["sim_latency_s"];
   REQUIRE(lat > 0);
-  CHECK(double(s["frames"]) == 3);
-  CHECK(double(s["fps"]) == Approx(3 / lat));
+  CHECK(double(s["frames"]) == 4);
+  CHECK(double(s["fps"]) == Approx(4 / lat));
   CHECK(double(s["fps_per_watt"]) == Approx(double(s["fps"]) / double(s["avg_power_w"])));
   std::vector<std::string> phases;
   for (const auto& p : s["phases"]) phases.push_back(p["name"]);
   CHECK(phases == std::vector<std::string>{"text_encoder", "vae_encoder", "unet", "vae_decoder", "interpolation"});
   bool unet_repeats = false;
   for (const auto& row : s["layers"]) {
-    if (row["phase"] == "unet" && row["op"] == "conv2d") unet_repeats = row["repeats"] == 2;
+    if (row["phase"] == "unet" && row["op"] == "conv2d") unet_repeats = row["repeats"] == 2 * 3;
     CHECK(row["dtype"] == "int8");
   }
   CHECK(unet_repeats);
   CHECK(uint64_t(s["dram"]["accesses"]) > 0);
+  // Power: each name says what it covers; the NPU's average never exceeds the NPU's peak.
+  const double e = s["energy_j"]["total"], npu_e = double(s["energy_j"]["total"]) - double(s["energy_j"]["dram"]);
+  CHECK(double(s["avg_power_w"]) == Approx(e / lat));
+  CHECK(double(s["npu_avg_power_w"]) == Approx(npu_e / lat));
+  CHECK(double(s["npu_avg_power_w"]) <= double(s["npu_peak_power_w"]));
+  CHECK_FALSE(s.contains("peak_power_w"));
+  CHECK(s["objective"] == "energy");
 }
 
 TEST_CASE("zoomrt sim: more steps cost more UNet time, dfs-layer respects the cap") {
@@ -57,10 +65,11 @@ TEST_CASE("zoomrt sim: more steps cost more UNet time, dfs-layer respects the ca
     return -1.0;
   };
   CliResult a = run_cli(kSmall + " --json --no-layers");
-  CliResult b = run_cli("sim --model tiny --steps 4 --size 64 --keyframe-every 3 --json --no-layers");
+  CliResult b = run_cli("sim --model tiny --steps 4 --size 64 --keyframes 2 --keyframe-every 3 --json --no-layers");
   REQUIRE(a.status == 0);
   REQUIRE(b.status == 0);
-  CHECK(unet_latency(nlohmann::json::parse(b.out)) == Approx(2 * unet_latency(nlohmann::json::parse(a.out))));
+  // PNDM: 4 + 1 UNet calls per keyframe against 2 + 1.
+  CHECK(unet_latency(nlohmann::json::parse(b.out)) == Approx(5.0 / 3 * unet_latency(nlohmann::json::parse(a.out))));
   CliResult c = run_cli(kSmall + " --power-policy dfs-layer --power-cap 0.6 --json --no-layers");
   INFO("stderr: " << c.err);
   REQUIRE(c.status == 0);
@@ -68,7 +77,7 @@ TEST_CASE("zoomrt sim: more steps cost more UNet time, dfs-layer respects the ca
   CHECK(s["power_policy"] == "dfs-layer");
   // Uncapped, this run peaks at ~1.2 W on phone-npu; 0.6 W is reachable at a lower frequency.
   CHECK(s["cap_met"] == true);
-  CHECK(double(s["peak_power_w"]) <= 0.6 + 1e-9);
+  CHECK(double(s["npu_peak_power_w"]) <= 0.6 + 1e-9);
 }
 
 TEST_CASE("zoomrt sim: a topology CSV and a DRAMsim3 trace") {
@@ -104,6 +113,12 @@ TEST_CASE("zoomrt sim: bad input is one line and exit 2") {
   expect_bad(run_cli("sim --model /nonexistent/model_dir"), "/nonexistent/model_dir");
   expect_bad(run_cli(kSmall + " --dtype palette3"), "--dtype");
   expect_bad(run_cli(kSmall + " --compare-policies"), "--compare-policies");
+  expect_bad(run_cli(kSmall + " --objective speed"), "--objective");
+  expect_bad(run_cli(kSmall + " --prompts 3"), "--prompts");
+  expect_bad(run_cli(kSmall + " --keyframes 0"), "--keyframes");
+  expect_bad(run_cli("sim --model tiny --width 100"), "--width");
+  expect_bad(run_cli(kSmall + " --scheduler euler-x"), "euler-x");
+  expect_bad(run_cli(kSmall + " --zoom 0.5"), "--zoom");
 }
 
 namespace {
@@ -187,12 +202,11 @@ TEST_CASE("zoomrt sim --json has the summary and layer fields of stats.json (iss
   INFO("zoom stderr: " << z.err);
   REQUIRE(z.status == 0);
   const nlohmann::json stats = nlohmann::json::parse(read_text(dir + "/stats.json"));
-  CliResult r = run_cli("sim --model tiny --size 64 --steps 2 --json");
+  CliResult r = run_cli("sim --model tiny --size 64 --steps 2 --keyframes 2 --frames-between 1 --json");
   REQUIRE(r.status == 0);
   const nlohmann::json sim = nlohmann::json::parse(r.out);
   const nlohmann::json& zs = stats["summary"]["sim"];
   std::set<std::string> zoom_keys = key_paths(zs), sim_keys = key_paths(sim);
-  zoom_keys.erase("unet_calls_per_keyframe");  // zoom only: the scheduler's calls per keyframe
   sim_keys.erase("model");                     // sim only: what --model named
   CHECK(zoom_keys == sim_keys);
   REQUIRE(zs["layers"].size() > 0);

@@ -48,13 +48,28 @@ TEST_CASE("zoomrt tiling compare --json: every strategy's totals are the sum of 
     CHECK(double(t["row_hits"]) <= double(t["dram_accesses"]));
     CHECK(double(t["dram_energy_j"]) <= double(t["energy_j"]));
   }
+  CHECK(j["objective"] == "energy");
   // Reuse reads fewer bytes than no reuse (AlexNet on a 108 KiB buffer).
   CHECK(double(j["totals"]["romanet"]["dram_bytes_read"]) < double(j["totals"]["naive"]["dram_bytes_read"]));
+}
+
+TEST_CASE("zoomrt tiling compare: --dtype f16 and --objective are named as everywhere else") {
+  CliResult r = run_cli("tiling compare --model alexnet --strategies naive --dtype f16 --objective latency --json");
+  INFO("stderr: " << r.err);
+  REQUIRE(r.status == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["dtype"] == "f16");
+  CHECK(j["objective"] == "latency");
+  CliResult t = run_cli("tiling compare --model alexnet --strategies naive --dtype f16 --objective edp");
+  REQUIRE(t.status == 0);
+  CHECK(t.out.find("dtype f16, objective edp") != std::string::npos);
 }
 
 TEST_CASE("zoomrt tiling compare: bad input is one line and exit 2") {
   expect_bad(run_cli("tiling compare --model alexnet --strategies naive,sideways"), "sideways");
   expect_bad(run_cli("tiling compare --model alexnet --dtype int3"), "int3");
+  expect_bad(run_cli("tiling compare --model alexnet --dtype fp16"), "f16");  // one spelling: f16
+  expect_bad(run_cli("tiling compare --model alexnet --objective speed"), "--objective");
   expect_bad(run_cli("tiling compare --model /nonexistent/t.csv"), "/nonexistent/t.csv");
   const std::string banks = npu_file("banks", [](nlohmann::json& j) { j["dram"]["banks"] = 0; });
   expect_bad(run_cli("tiling compare --model alexnet --npu " + banks), "dram.banks: must be positive");

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "runtime/npu_accounting.h"
 #include "runtime/zoom.h"
 #include "runtime/zoom_sim.h"
 #include "weights/error.h"
@@ -125,4 +126,29 @@ TEST_CASE("zoom NPU options are checked with one line naming the option") {
   CHECK_THROWS_AS(validate_zoom_sim_options(so), InputError);
   so.power_cap_w = 2;
   CHECK_NOTHROW(validate_zoom_sim_options(so));
+}
+
+TEST_CASE("zoom's simulated dtype follows the CPU --dtype (issue 11 item 5)") {
+  // The table of docs/zoom.md, entry by entry.
+  CHECK(sim_dtype_for_cpu_dtype("f32") == "f16");  // no f32 MACs on the NPU: its widest format
+  CHECK(sim_dtype_for_cpu_dtype("f16") == "f16");
+  CHECK(sim_dtype_for_cpu_dtype("int8") == "int8");
+  CHECK(sim_dtype_for_cpu_dtype("int4-g32") == "int4");
+  CHECK(sim_dtype_for_cpu_dtype("int4-g64") == "int4-g64");
+  CHECK(sim_dtype_for_cpu_dtype("int4a8-g128") == "int4-g128");
+  CHECK(sim_dtype_for_cpu_dtype("palette4") == "palette4");
+  CHECK(sim_dtype_for_cpu_dtype("palette6-ch") == "palette6");
+  CHECK(sim_dtype_for_cpu_dtype("sparse24") == "sparse24-f16");
+  // Mixed presets: the resnet class's format (int8 base, resnet overridden).
+  CHECK(sim_dtype_for_cpu_dtype("int8-mix") == "int8");
+  CHECK(sim_dtype_for_cpu_dtype("int4-mix") == "int4-g64");
+  CHECK(sim_dtype_for_cpu_dtype("int4a8-mix") == "int4-g64");
+  CHECK(sim_dtype_for_cpu_dtype("palette4-mix") == "palette4");
+  CHECK_THROWS_WITH(sim_dtype_for_cpu_dtype("palette3"), Catch::StartsWith("--sim-dtype"));
+  // Every mapped name is a simulated dtype.
+  for (const char* d : {"f32", "f16", "int8", "int4-g32", "int4-g64", "int4-g128", "sparse24", "palette4-mix"})
+    CHECK_NOTHROW(sim_dtype_from_name(sim_dtype_for_cpu_dtype(d)));
+  CHECK(sim_weight_bits(SimDtype::int4_g64, 0) == Approx(4.25));     // 4 + 16 / 64
+  CHECK(sim_weight_bits(SimDtype::sparse24_f16, 0) == Approx(9));    // (16 + 2) / 2
+  CHECK(sim_operand_bits(SimDtype::sparse24_f16).input == 16);
 }

@@ -1,16 +1,22 @@
 // zoomrt sim: the zoom pipeline (or a SCALE-Sim topology) on a simulated NPU, without running any
-// kernel: one keyframe = text encoder (batch 2) + VAE encoder + `steps` UNet calls (batch 2, with
-// guidance and the noise-scheduler step) + VAE decoder, plus keyframe-every - 1 interpolated
-// frames that cost only their resize and blend. Prints a terminal summary or the JSON summary
-// of runtime/npu_accounting.h (the same fields as stats.json). docs/sim_cli.md has the details.
+// kernel. A model run is the run `zoomrt zoom` would make with the same options, accounted from
+// the same description (runtime/workload.h: text encoder per prompt, VAE encoder, the noise
+// scheduler's UNet calls with guidance and scheduler step, VAE decoder per inpainted keyframe,
+// the interpolated frames' resample + paste), so the figures are the zoom's stats.json summary.
+// Prints a terminal summary or the JSON summary of runtime/npu_accounting.h. docs/sim_cli.md.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "runtime/model.h"
 #include "runtime/npu_accounting.h"
+#include "runtime/workload.h"
+#include "runtime/zoom_geometry.h"
 #include "scheduler/topology.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
@@ -20,11 +26,16 @@
 namespace zoomrt::cli {
 namespace {
 
+// Run options default to `zoomrt zoom`'s (ZoomOptions / ZoomModelOptions), so `sim` and `zoom`
+// with the same options describe the same run.
 struct SimOptions {
   std::string model = "sd2-inpainting", npu = "phone-npu", dtype = "int8", strategy = "adaptive";
-  std::string policy = "fixed", dram_trace;
-  double power_cap_w = 0, battery_mwh = 0;
-  int size = 512, steps = 50, keyframe_every = 5;
+  std::string objective = "energy", policy = "fixed", dram_trace, scheduler;
+  double power_cap_w = 0, battery_mwh = 0, zoom = 2;
+  int size = 512, width = 0, height = 0, steps = 25, keyframes = 8, frames_between = 4;
+  int keyframe_every = -1;  // -1: not given (--frames-between applies)
+  int border = 0, prompts = 1;
+  bool start_image = false;
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
   bool json = false, no_layers = false, compare_policies = false;
@@ -35,29 +46,6 @@ bool is_topology(const std::string& model) {
   for (const auto& n : sched::builtin_topology_names())
     if (model == n) return true;
   return false;
-}
-
-// Interpolated frames (v8hid/infinite-zoom geometry): each is a crop of the keyframe resized to
-// the frame (bilinear: 4 taps = 8 ops per output value) and the previous keyframe, shrunk, blended
-// over its centre (3 ops). Frames are 8-bit RGB; the blend reads the frame and the centre quarter.
-void account_interpolation(NpuAccountant& acc, int size, int frames) {
-  if (frames <= 0) return;
-  const int64_t px = int64_t(size) * size * 3;
-  VectorWork resize{"interpolation.resize", "resize", px, 8, uint64_t(px), uint64_t(px), {uint64_t(px)}};
-  VectorWork blend{"interpolation.blend", "blend", px, 3, uint64_t(px + px / 4), uint64_t(px),
-                   {uint64_t(px), uint64_t(px / 4)}};
-  acc.account_vector(resize, frames, "interpolation");
-  acc.account_vector(blend, frames, "interpolation");
-}
-
-// Per UNet call: guidance (uncond + s (cond - uncond)) and the PNDM step on the latents.
-void account_denoise_glue(NpuAccountant& acc, const Graph& unet, int steps) {
-  const Shape& out = unet.tensor(unet.outputs().at(0)).shape;  // [2, 4, h, w]
-  const int64_t latents = shape_numel(out) / 2;
-  const int bits = sim_operand_bits(acc.options().dtype).input;
-  const uint64_t b = (uint64_t(latents) * uint64_t(bits) + 7) / 8;
-  acc.account_vector({"guidance", "guidance", latents, 3, 2 * b, b, {2 * b}}, steps, "unet");
-  acc.account_vector({"scheduler.step", "scheduler_step", latents, 6, 2 * b, b, {b, b}}, steps, "unet");
 }
 
 // Parses an option's value; the library's error gains the option's name when it lacks it.
@@ -80,9 +68,28 @@ void validate(const SimOptions& o, bool topology) {
   if (o.compare_policies && !(o.power_cap_w > 0))
     fail_input("--compare-policies: needs --power-cap (> 0 W); without a cap every policy is fixed");
   if (topology) return;
+  // The bounds of `zoomrt zoom` (runtime/zoom.cpp validate_zoom_options).
   if (o.steps < 1 || o.steps > 1000) fail_input("--steps: {} must be between 1 and 1000", o.steps);
-  if (o.keyframe_every < 1 || o.keyframe_every > 1000)
+  if (o.keyframe_every != -1 && (o.keyframe_every < 1 || o.keyframe_every > 1000))
     fail_input("--keyframe-every: {} must be between 1 and 1000", o.keyframe_every);
+  if (o.keyframes < 1 || o.keyframes > 100000) fail_input("--keyframes: {} must be in 1..100000", o.keyframes);
+  const int between = o.keyframe_every > 0 ? o.keyframe_every - 1 : o.frames_between;
+  if (between >= 0 && int64_t(o.keyframes - 1) * (between + 1) + 1 > 999999)
+    fail_input("--keyframes/--frames-between: {} keyframes with {} frames between make more than the 999999 frames "
+               "a zoom run writes",
+               o.keyframes, between);
+  const int inpainted = o.keyframes - (o.start_image ? 1 : 0);
+  if (o.prompts < 1 || (inpainted > 0 && o.prompts > inpainted))
+    fail_input("--prompts: {} must be in 1..{} (at most one new prompt per inpainted keyframe)", o.prompts,
+               std::max(1, inpainted));
+}
+
+// The frames of the run: --prompts P distinct prompts over the inpainted keyframes in P runs of
+// consecutive keyframes (only the count matters: the text encoder runs once per prompt).
+std::vector<FrameWork> run_frames(const SimOptions& o, int frames_between) {
+  const int first = o.start_image ? 1 : 0, inpainted = std::max(1, o.keyframes - first);
+  return zoom_frames(o.keyframes, frames_between, o.start_image,
+                     [&](int k) { return std::to_string(int64_t(k - first) * o.prompts / inpainted); });
 }
 
 void print_terminal(const nlohmann::json& s, const SimOptions& o) {
@@ -90,13 +97,18 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
   const auto& d = s["dram"];
   const double total = e["total"].get<double>();
   const auto pct = [&](const char* k) { return total > 0 ? 100.0 * e[k].get<double>() / total : 0.0; };
-  std::printf("zoomrt sim: model %s, npu %s, dtype %s, strategy %s, power %s%s\n", o.model.c_str(),
-              s["npu"].get<std::string>().c_str(), o.dtype.c_str(), o.strategy.c_str(), o.policy.c_str(),
+  std::printf("zoomrt sim: model %s, npu %s, dtype %s, strategy %s, objective %s, power %s%s\n", o.model.c_str(),
+              s["npu"].get<std::string>().c_str(), o.dtype.c_str(), o.strategy.c_str(),
+              s["objective"].get<std::string>().c_str(), o.policy.c_str(),
               o.power_cap_w > 0 ? fmt::format(" (cap {} W)", o.power_cap_w).c_str() : "");
-  std::printf("  latency      %.4f s for %g frame(s)   FPS %.4f   avg power %.3f W (peak NPU %.3f W)%s\n",
-              s["sim_latency_s"].get<double>(), s["frames"].get<double>(), s["fps"].get<double>(),
-              s["avg_power_w"].get<double>(), s["peak_power_w"].get<double>(),
-              s["cap_met"].get<bool>() ? "" : "  [cap NOT met]");
+  if (s.contains("unet_calls_per_keyframe"))
+    std::printf("  run          %g frame(s), %d UNet calls per inpainted keyframe\n", s["frames"].get<double>(),
+                s["unet_calls_per_keyframe"].get<int>());
+  std::printf("  latency      %.4f s for %g frame(s)   FPS %.4f%s\n", s["sim_latency_s"].get<double>(),
+              s["frames"].get<double>(), s["fps"].get<double>(), s["cap_met"].get<bool>() ? "" : "  [cap NOT met]");
+  std::printf("  power        NPU + DRAM avg %.3f W   NPU avg %.3f W   NPU peak %.3f W\n",
+              s["avg_power_w"].get<double>(), s["npu_avg_power_w"].get<double>(),
+              s["npu_peak_power_w"].get<double>());
   std::printf("  FPS/W        %.5f      TOPS/W %.4f      MACs %.4g\n", s["fps_per_watt"].get<double>(),
               s["tops_per_watt"].get<double>(), s["total_macs"].get<double>());
   std::printf("  energy       %.4f J: mac %.1f%%, sram %.1f%%, dram %.1f%%, static %.1f%%\n", total, pct("mac"),
@@ -120,10 +132,12 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
 // Each policy's FPS and energy, then every policy's FPS gain and energy saving against each other.
 void print_policy_comparison(const nlohmann::json& c) {
   std::printf("  power policies under a %g W cap:\n", c["cap_w"].get<double>());
-  std::printf("  %-10s %10s %12s %10s %10s %8s\n", "policy", "fps", "energy_j", "avg_w", "fps/W", "cap_met");
+  std::printf("  %-10s %10s %12s %10s %12s %10s %8s\n", "policy", "fps", "energy_j", "avg_w", "npu_peak_w", "fps/W",
+              "cap_met");
   for (const auto& p : c["policies"])
-    std::printf("  %-10s %10.5f %12.4f %10.4f %10.5f %8s\n", p["policy"].get<std::string>().c_str(),
+    std::printf("  %-10s %10.5f %12.4f %10.4f %12.4f %10.5f %8s\n", p["policy"].get<std::string>().c_str(),
                 p["fps"].get<double>(), p["energy_j"].get<double>(), p["avg_power_w"].get<double>(),
+                p["npu_peak_power_w"].get<double>(),
                 p["fps_per_watt"].get<double>(), p["cap_met"].get<bool>() ? "yes" : "no");
   std::printf("  %-10s %-10s %14s %18s\n", "policy", "vs", "fps_gain_pct", "energy_saving_pct");
   for (const auto& p : c["pairs"])
@@ -136,12 +150,14 @@ void run_sim(const SimOptions& o) {
   const bool topology = is_topology(o.model);
   validate(o, topology);
   AccountingOptions ao;
-  ao.dtype = sim_dtype_from_name(o.dtype);
+  ao.dtype = named_option("--dtype", [&] { return sim_dtype_from_name(o.dtype); });
   ao.strategy = named_option("--strategy", [&] { return sched::strategy_from_name(o.strategy); });
   ao.policy = named_option("--power-policy", [&] { return sim::power_policy_from_name(o.policy); });
   ao.power_cap_w = o.power_cap_w;
   ao.max_ranges_per_layer = o.max_ranges;
+  ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
   NpuAccountant acc(sim::load_npu(o.npu), ao);
+  int unet_calls = 0;
   // The trace is built in memory (capped) and written atomically at the end.
   std::unique_ptr<std::ostringstream> trace;
   if (!o.dram_trace.empty()) {
@@ -155,24 +171,20 @@ void run_sim(const SimOptions& o) {
   } else {
     const ModelConfigs m = load_model_configs(o.model);
     const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
-    if (o.size < f || o.size > 8192 || o.size % f)
-      fail_input("--size: {} must be a multiple of {} between {} and 8192", o.size, f, f);
-    // The trace starts with the UNet (the bulk of the traffic): one step, up to the line cap.
-    const Graph text = build_component_for_image(m, Component::text_encoder, o.size, o.size);
-    const Graph vae_enc = build_component_for_image(m, Component::vae_encoder, o.size, o.size);
-    const Graph unet = build_component_for_image(m, Component::unet, o.size, o.size);
-    const Graph vae_dec = build_component_for_image(m, Component::vae_decoder, o.size, o.size);
-    acc.plan_ahead({&text, &vae_enc, &unet, &vae_dec});
-    acc.set_dram_trace(nullptr, 0);
-    acc.account_graph(text, 1, "text_encoder");
-    acc.account_graph(vae_enc, 1, "vae_encoder");
-    if (trace) acc.set_dram_trace(trace.get(), o.trace_max_lines);
-    acc.account_graph(unet, o.steps, "unet");
-    account_denoise_glue(acc, unet, o.steps);
-    acc.set_dram_trace(nullptr, 0);
-    acc.account_graph(vae_dec, 1, "vae_decoder");
-    account_interpolation(acc, o.size, o.keyframe_every - 1);
-    acc.set_frames(o.keyframe_every);
+    const int width = o.width > 0 ? o.width : o.size, height = o.height > 0 ? o.height : o.size;
+    const char* wname = o.width > 0 ? "--width" : "--size";
+    const char* hname = o.height > 0 ? "--height" : "--size";
+    if (width < f || width > 8192 || width % f)
+      fail_input("{}: {} must be a multiple of {} between {} and 8192", wname, width, f, f);
+    if (height < f || height > 8192 || height % f)
+      fail_input("{}: {} must be a multiple of {} between {} and 8192", hname, height, f, f);
+    const int between = o.keyframe_every > 0 ? o.keyframe_every - 1 : o.frames_between;
+    const ZoomGeometry g = make_zoom_geometry(width, height, o.zoom, o.border, between, 8);
+    const ZoomWorkload w = zoom_workload({o.model, o.scheduler, o.steps}, g, run_frames(o, between),
+                                         sim_operand_bits(ao.dtype).input);
+    // The trace records the UNet's layers once (one call) and its glue, up to the line cap.
+    account_workload(acc, w, trace.get(), o.trace_max_lines);
+    unet_calls = w.unet_calls_per_keyframe;
   }
   if (trace) {
     AtomicFile f(o.dram_trace);
@@ -180,6 +192,7 @@ void run_sim(const SimOptions& o) {
     f.commit();
   }
   nlohmann::json s = acc.summary(o.json && !o.no_layers);
+  if (!topology) s["unet_calls_per_keyframe"] = unet_calls;
   if (o.battery_mwh > 0) s["battery_hours"] = sim::battery_hours(acc.run(), o.battery_mwh);
   if (!o.dram_trace.empty()) s["dram_trace"] = {{"file", o.dram_trace}, {"lines", acc.trace_lines()}};
   s["model"] = o.model;
@@ -211,10 +224,25 @@ void setup_sim(CLI::App& sub) {
   sub.add_option("--strategy", o->strategy, strategies)->capture_default_str();
   sub.add_option("--power-policy", o->policy, policies)->capture_default_str();
   sub.add_option("--power-cap", o->power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
-  sub.add_option("--size", o->size, "frame height and width in pixels")->capture_default_str();
-  sub.add_option("--steps", o->steps, "UNet denoising steps per keyframe")->capture_default_str();
-  sub.add_option("--keyframe-every", o->keyframe_every, "frames per keyframe (the others are interpolated)")
+  sub.add_option("--objective", o->objective, "what the tiling search minimises: " + sched::objective_names())
       ->capture_default_str();
+  // The run, as `zoomrt zoom` takes it (same names, same defaults).
+  sub.add_option("--size", o->size, "frame height and width in pixels")->capture_default_str();
+  sub.add_option("--width", o->width, "frame width (default --size)");
+  sub.add_option("--height", o->height, "frame height (default --size)");
+  sub.add_option("--steps", o->steps, "denoising steps per keyframe (UNet calls: the scheduler's, PNDM steps + 1)")
+      ->capture_default_str();
+  sub.add_option("--scheduler", o->scheduler, "noise scheduler (default: the model's scheduler config)");
+  sub.add_option("--keyframes", o->keyframes, "keyframes including the first frame")->capture_default_str();
+  auto* between = sub.add_option("--frames-between", o->frames_between, "interpolated frames between keyframes")
+                      ->capture_default_str();
+  sub.add_option("--keyframe-every", o->keyframe_every, "N: --frames-between N-1 (one frame in N is a keyframe)")
+      ->excludes(between);
+  auto* zoom = sub.add_option("--zoom", o->zoom, "zoom factor per keyframe")->capture_default_str();
+  sub.add_option("--border", o->border, "border px per keyframe on the shorter side (instead of --zoom)")->excludes(zoom);
+  sub.add_option("--prompts", o->prompts, "distinct prompts (the text encoder runs once per prompt)")
+      ->capture_default_str();
+  sub.add_flag("--start-image", o->start_image, "keyframe 0 is a start image (zoom --image): not inpainted");
   sub.add_option("--battery-mwh", o->battery_mwh, "battery capacity: report hours of continuous zoom");
   sub.add_option("--dram-trace", o->dram_trace, "write DRAMsim3 trace lines of the first UNet step (capped)");
   sub.add_option("--dram-trace-lines", o->trace_max_lines, "cap of --dram-trace lines")->capture_default_str();

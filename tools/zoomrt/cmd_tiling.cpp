@@ -6,16 +6,19 @@
 
 #include <fmt/format.h>
 
+#include "runtime/npu_accounting.h"
 #include "scheduler/compare_report.h"
+#include "scheduler/objective.h"
 #include "scheduler/topology.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/atomic_file.h"
+#include "weights/error.h"
 
 namespace zoomrt::cli {
 namespace {
 
 struct TilingCompareOptions {
-  std::string model, npu = "phone-npu", strategies, dtype = "int8", csv, plot;
+  std::string model, npu = "phone-npu", strategies, dtype = "int8", objective = "energy", csv, plot;
   bool json = false;
 };
 
@@ -31,9 +34,20 @@ void write_file(const std::string& path, const void* data, size_t bytes) {
   f.commit();
 }
 
+// --dtype: the names of the simulated formats (runtime/npu_accounting.h SimDtype) with plain
+// weights: f16, int8, int4 (W4A8, 4.5 bits per weight with its scales).
+sim::MacDtype compare_dtype(const std::string& name) {
+  if (name == "fp16") fail_input("--dtype: 'fp16' is spelled f16 in zoomrt (valid: f16 | int8 | int4)");
+  for (SimDtype d : {SimDtype::f16, SimDtype::int8, SimDtype::int4})
+    if (name == sim_dtype_name(d)) return sim_mac_dtype(d);
+  fail_input("--dtype: '{}' is not one of f16 | int8 | int4", name);
+}
+
 void run_compare(const TilingCompareOptions& o) {
+  const sim::MacDtype dtype = compare_dtype(o.dtype);
+  // Parsed and reported now; compare_strategies takes it with the scheduler's objective search.
+  const sched::Objective objective = sched::objective_from_name(o.objective);
   const sim::NpuConfig npu = sim::load_npu(o.npu);
-  const sim::MacDtype dtype = sim::mac_dtype_from_name(o.dtype);
   const auto layers = sched::load_topology(o.model, sched::operand_bits_for(dtype));
   const auto strategies = sched::parse_strategy_list(o.strategies.empty() ? all_strategy_names() : o.strategies);
   const sched::CompareResult r = sched::compare_strategies(layers, strategies, npu, dtype);
@@ -49,11 +63,12 @@ void run_compare(const TilingCompareOptions& o) {
     nlohmann::json j = sched::compare_json(r);
     j["model"] = o.model;
     j["dtype"] = o.dtype;
+    j["objective"] = sched::objective_name(objective);
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("tiling compare: model %s, dtype %s\n%s", o.model.c_str(), o.dtype.c_str(),
-              sched::compare_table(r).c_str());
+  std::printf("tiling compare: model %s, dtype %s, objective %s\n%s", o.model.c_str(), o.dtype.c_str(),
+              sched::objective_name(objective), sched::compare_table(r).c_str());
   if (!o.plot.empty()) {
     std::string legend;
     const auto colours = sched::chart_colour_names();
@@ -77,7 +92,9 @@ void setup_tiling(CLI::App& sub) {
       ->capture_default_str();
   cmp->add_option("--strategies", opts->strategies,
                   "comma-separated strategies (default: all): " + all_strategy_names());
-  cmp->add_option("--dtype", opts->dtype, "int8 | fp16 | int4 (weights 4.5 bits with scales)")
+  cmp->add_option("--dtype", opts->dtype, "f16 | int8 | int4 (W4A8, weights 4.5 bits with scales)")
+      ->capture_default_str();
+  cmp->add_option("--objective", opts->objective, "what the tiling search minimises: " + sched::objective_names())
       ->capture_default_str();
   cmp->add_flag("--json", opts->json, "print JSON instead of the table");
   cmp->add_option("--csv", opts->csv, "also write one CSV row per layer and strategy");

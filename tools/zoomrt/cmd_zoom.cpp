@@ -15,6 +15,7 @@
 #include "runtime/npu_accounting.h"
 #include "runtime/sd_pipeline.h"
 #include "runtime/zoom.h"
+#include "scheduler/objective.h"
 #include "scheduler/strategy.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
@@ -65,8 +66,11 @@ void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
   const std::string policies = join_names(sim::all_power_policies(), sim::power_policy_name);
   sub.add_option("--npu", s.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")
       ->capture_default_str();
-  sub.add_option("--sim-dtype", s.dtype, "simulated weights/activations: " + dtypes)->capture_default_str();
+  sub.add_option("--sim-dtype", s.dtype,
+                 "simulated weights/activations: " + dtypes + " (default: the format --dtype runs, docs/zoom.md)");
   sub.add_option("--strategy", s.strategy, "NPU tiling strategy: " + strategies)->capture_default_str();
+  sub.add_option("--objective", s.objective, "what the NPU tiling search minimises: " + sched::objective_names())
+      ->capture_default_str();
   sub.add_option("--power-policy", s.power_policy, "NPU power policy: " + policies)->capture_default_str();
   sub.add_option("--power-cap", s.power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
   sub.add_option("--battery-mwh", s.battery_mwh, "battery capacity: stats.json gains hours of continuous zoom");
@@ -77,9 +81,10 @@ void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
 void print_sim_summary(const nlohmann::json& s) {
   const double frames = s["frames"].get<double>();
   const auto& d = s["dram"];
-  fmt::print("NPU {} ({}, {}, power {}): simulated {:.4g} FPS, {:.4g} W, {:.4g} J per frame\n",
+  fmt::print("NPU {} ({}, {}, objective {}, power {}): simulated {:.4g} FPS, {:.4g} W (NPU + DRAM), {:.4g} J per frame\n",
              s["npu"].get<std::string>(), s["dtype"].get<std::string>(), s["strategy"].get<std::string>(),
-             s["power_policy"].get<std::string>(), s["fps"].get<double>(), s["avg_power_w"].get<double>(),
+             s["objective"].get<std::string>(), s["power_policy"].get<std::string>(), s["fps"].get<double>(),
+             s["avg_power_w"].get<double>(),
              frames > 0 ? s["energy_j"]["total"].get<double>() / frames : 0.0);
   fmt::print("  FPS/W {:.5g}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, "
              "row-hit rate {:.1f}%){}\n",
