@@ -77,7 +77,7 @@ TEST_CASE("the pruning bound never exceeds a full cost, in either layout", "[obj
   }
 }
 
-TEST_CASE("exhaustive is the optimum layer by layer; adaptive beats every fixed strategy in total",
+TEST_CASE("exhaustive is the optimum layer by layer, adaptive beats every fixed strategy in total",
           "[objective]") {
   for (const std::string& preset : sim::npu_preset_names()) {
     const sim::NpuConfig npu = sim::load_npu(preset);

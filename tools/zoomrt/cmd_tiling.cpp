@@ -45,12 +45,11 @@ sim::MacDtype compare_dtype(const std::string& name) {
 
 void run_compare(const TilingCompareOptions& o) {
   const sim::MacDtype dtype = compare_dtype(o.dtype);
-  // Parsed and reported now; compare_strategies takes it with the scheduler's objective search.
   const sched::Objective objective = sched::objective_from_name(o.objective);
   const sim::NpuConfig npu = sim::load_npu(o.npu);
   const auto layers = sched::load_topology(o.model, sched::operand_bits_for(dtype));
   const auto strategies = sched::parse_strategy_list(o.strategies.empty() ? all_strategy_names() : o.strategies);
-  const sched::CompareResult r = sched::compare_strategies(layers, strategies, npu, dtype);
+  const sched::CompareResult r = sched::compare_strategies(layers, strategies, npu, dtype, objective);
   if (!o.csv.empty()) {
     const std::string csv = sched::compare_csv(r);
     write_file(o.csv, csv.data(), csv.size());
