@@ -1,7 +1,9 @@
 // Graph -> scheduler layers -> sim costs. See npu_accounting.h for the model and its assumptions.
 #include "runtime/npu_accounting.h"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <exception>
 #include <mutex>
@@ -321,12 +323,17 @@ void NpuAccountant::plan_ahead(const std::vector<const Graph*>& graphs) {
         distinct.push_back(std::move(l));
       }
     }
+  // Largest layers first, each thread taking the next layer when it is free: a few big layers
+  // (the VAE decoder's 512x512 convolutions) would otherwise share one thread's chunk.
+  std::stable_sort(distinct.begin(), distinct.end(),
+                   [](const sched::Layer& a, const sched::Layer& b) { return a.macs() > b.macs(); });
   std::mutex mu;
   std::exception_ptr first_error;
-  default_pool().parallel_for(distinct.size(), 1, [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
+  std::atomic<size_t> next{0};
+  default_pool().parallel_for(size_t(default_pool().threads()), 1, [&](size_t, size_t) {
+    for (size_t i = next++; i < distinct.size(); i = next++) {
       try {
-        // A one-layer sequence fills adaptive's per-shape candidate memo as well.
+        // A one-layer sequence plans every strategy adaptive and exhaustive choose from.
         sched::plan_layers({distinct[i]}, opts_.strategy, ctx_);
       } catch (...) {
         std::lock_guard lock(mu);

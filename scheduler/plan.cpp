@@ -132,8 +132,10 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
                                           bool all_trip_counts) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<LayerSearch>> memo;
-  const std::string key = l.shape_key() + "|" + c.key + (all_trip_counts ? "|all" : "|grid");
-  {
+  // Only the grid is shared (by five strategies); the exhaustive space serves one search and is
+  // large (every trip count): it is not kept.
+  const std::string key = l.shape_key() + "|" + c.key;
+  if (!all_trip_counts) {
     std::lock_guard lock(mu);
     if (auto it = memo.find(key); it != memo.end()) return it->second;
   }
@@ -154,6 +156,7 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
   if (ls->cands.empty()) fail_no_fit(l, n, c.budget);
   std::stable_sort(ls->cands.begin(), ls->cands.end(),
                    [](const Candidate& a, const Candidate& b) { return a.lower_bound < b.lower_bound; });
+  if (all_trip_counts) return ls;
   std::lock_guard lock(mu);
   return memo.emplace(key, std::move(ls)).first->second;
 }
@@ -204,25 +207,27 @@ Plan best_plan(const Layer& l, const LoopNest& n, Strategy s, const CostContext&
 
 // ROMANet's DRAM mapping, per operand: tile-contiguous where that cuts row activations and bursts,
 // row-major where it would not (a tile already contiguous, or halo reads that split across
-// blocks). Of the per-operand choices whose activations and bursts are both no more than the
-// all-row-major layout of the same tiles, the cheapest in the objective.
+// blocks). Each operand is tried row-major on its own (the others tiled) and kept so when that
+// is cheaper in the objective; the result is used only if its activations and bursts are both no
+// more than the all-row-major layout of the same tiles, which is used otherwise.
 Plan romanet_mapping(const Layer& l, const Plan& tiled, const CostContext& c) {
   if (!c.has_npu) return tiled;
-  const uint32_t all = (1u << make_loop_nest(l).operands.size()) - 1;
-  Plan row_major = tiled;
-  row_major.row_major_operands = all;
-  row_major.cost = cost_plan(l, row_major, c);
-  const sim::DramStats& base = row_major.cost.layer.dram;
-  Plan best = row_major;
-  for (uint32_t mask = 0; mask < all; ++mask) {
+  const int ops = int(make_loop_nest(l).operands.size());
+  const uint32_t all = (1u << ops) - 1;
+  auto with_mask = [&](uint32_t mask) {
     Plan p = tiled;
     p.row_major_operands = mask;
     if (mask) p.cost = cost_plan(l, p, c);
-    const sim::DramStats& d = p.cost.layer.dram;
-    if (d.activations <= base.activations && d.accesses <= base.accesses && cheaper(c.objective, p.cost, best.cost))
-      best = std::move(p);
-  }
-  return best;
+    return p;
+  };
+  const Plan row_major = with_mask(all);
+  uint32_t mask = 0;
+  for (int op = 0; op < ops; ++op)
+    if (cheaper(c.objective, with_mask(1u << op).cost, tiled.cost)) mask |= 1u << op;
+  const Plan best = mask == 0 ? tiled : with_mask(mask);
+  const sim::DramStats &d = best.cost.layer.dram, &base = row_major.cost.layer.dram;
+  const bool dominates = d.activations <= base.activations && d.accesses <= base.accesses;
+  return dominates && !cheaper(c.objective, row_major.cost, best.cost) ? best : row_major;
 }
 
 Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {

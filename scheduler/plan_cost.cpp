@@ -2,6 +2,8 @@
 #include "scheduler/plan_cost.h"
 
 #include <cmath>
+#include <map>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -54,7 +56,6 @@ SramBytes sram_bytes(const LoopNest& n, const Tiling& t, uint64_t dram_read, uin
 sim::LayerCost base_cost(const Layer& l, const LoopNest& n, const Tiling& t, uint64_t dram_read,
                          uint64_t dram_write, const CostContext& c) {
   sim::LayerCost lc;
-  lc.name = l.name;
   lc.dtype = c.dtype;
   lc.macs = double(l.macs());
   if (c.sparse_skip && l.kind != LayerKind::attention) lc.macs *= 0.5;
@@ -108,22 +109,58 @@ int64_t context_cycles(const Layer& l, const LoopNest& n, const Tiling& t, const
 PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram) {
   const LoopNest n = make_loop_nest(l);
   PlanCost pc;
-  pc.layer = base_cost(l, n, p.tiling, p.dram_read_bytes(), p.dram_write_bytes(), c);
   if (!c.has_npu) {
+    pc.layer = base_cost(l, n, p.tiling, p.dram_read_bytes(), p.dram_write_bytes(), c);
     pc.layer.dram.bytes_read = p.dram_read_bytes();
     pc.layer.dram.bytes_written = p.dram_write_bytes();
     pc.layer.dram.accesses = p.traffic.transfers;  // tile transfers stand in for accesses
     return pc;
   }
+  Plan own = p;  // the layer's own transfers; a re-layout pass is added by add_relayout
+  own.relayout_read_bytes = own.relayout_write_bytes = 0;
+  pc.layer = base_cost(l, n, p.tiling, own.dram_read_bytes(), own.dram_write_bytes(), c);
+  pc.layer.name = l.name;
   sim::DramModel fresh(c.npu.dram);
   EmitOptions eo;
   eo.max_ranges = c.max_ranges;
-  const EmitResult e = emit_plan(l, p, dram ? *dram : fresh, eo);
+  const EmitResult e = emit_plan(l, own, dram ? *dram : fresh, eo);
   pc.layer.dram = e.dram;
   pc.layer.dram_ns = e.dram.busy_ns;
   pc.extrapolated = e.extrapolated;
   pc.top = at_top(c, pc.layer);
-  return pc;
+  return p.relayout_read_bytes ? add_relayout(p, pc, c) : pc;
+}
+
+namespace {
+// The tensor streamed in and out of its own region (memoised: models repeat tensor sizes).
+sim::DramStats relayout_pass(uint64_t in, uint64_t out, const CostContext& c) {
+  static std::mutex mu;
+  static std::map<std::string, sim::DramStats> memo;
+  const std::string key = fmt::format("{}|{}|{}", in, out, c.key);
+  {
+    std::lock_guard lock(mu);
+    if (auto it = memo.find(key); it != memo.end()) return it->second;
+  }
+  sim::DramModel dram(c.npu.dram);
+  dram.access(0, in, false);
+  dram.access(0, out, true);
+  std::lock_guard lock(mu);
+  return memo.emplace(key, dram.stats()).first->second;
+}
+}  // namespace
+
+PlanCost add_relayout(const Plan& p, PlanCost cost, const CostContext& c) {
+  const uint64_t in = p.relayout_read_bytes, out = p.relayout_write_bytes;
+  if (!c.has_npu) {
+    cost.layer.dram.bytes_read += in, cost.layer.dram.bytes_written += out;
+    return cost;
+  }
+  cost.layer.dram += relayout_pass(in, out, c);
+  cost.layer.dram_ns = cost.layer.dram.busy_ns;
+  cost.layer.sram_write_bytes += double(in);
+  cost.layer.sram_read_bytes += double(out);
+  cost.top = at_top(c, cost.layer);
+  return cost;
 }
 
 double objective_value(Objective o, const PlanCost& c) {

@@ -13,8 +13,9 @@
 //   time       double-buffered pipeline over the plan's steps: max(t_c, t_dram) + min(...) / steps.
 //   energy     sim::evaluate_layer at the NPU's highest V–F point (MAC, clocking, SRAM, DRAM incl.
 //              background, static).
-// A plan with a re-layout (relayout_read_bytes > 0) includes that pass: the input tensor read and
-// written once more, through the same DRAM model.
+// A plan with a re-layout (relayout_read_bytes > 0) includes that pass: the input tensor streamed
+// in and out once more through SRAM, on a DRAM model of its own (add_relayout), its time and
+// energy added to the layer's.
 //
 // A CostContext without an NPU (bytes_context) costs DRAM bytes and tile transfers only: the
 // tests and tools that plan on a bare SRAM budget.
@@ -50,6 +51,9 @@ CostContext bytes_context(const SramBudget& budget);  // no NPU: objective bytes
 // The full cost. `dram`: a model to use instead of a fresh one (the accountant's traced model);
 // its counters are reset first.
 PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram = nullptr);
+
+// `cost` (of p without its re-layout) plus p's re-layout pass.
+PlanCost add_relayout(const Plan& p, PlanCost cost, const CostContext& c);
 
 // The objective's value of a cost (lower is better) and the total order every search and table
 // uses: the objective, then energy, latency, bytes, accesses (ties are broken, never left to

@@ -77,24 +77,10 @@ uint64_t input_tensor_bytes(const Layer& l) {
   return uint64_t(bytes_of(elems, in.bits_milli));
 }
 
-// The plan with its input re-laid out first, costed (memoised: models repeat shapes).
+// The plan with its input re-laid out first (its cost: the plan's plus the re-layout pass).
 Plan with_relayout(const Layer& l, Plan p, const CostContext& c) {
-  static std::mutex mu;
-  static std::map<std::string, PlanCost> memo;
   p.relayout_read_bytes = p.relayout_write_bytes = input_tensor_bytes(l);
-  const std::string key = l.shape_key() + "|" + c.key + "|" + dram_layout_name(p.layout) + "|" +
-                          std::to_string(p.row_major_operands) + "|" + p.tile + "|" + p.loop_order + "|" +
-                          (p.tiling.reuse ? "r" : "n");
-  {
-    std::lock_guard lock(mu);
-    if (auto it = memo.find(key); it != memo.end()) {
-      p.cost = it->second;
-      return p;
-    }
-  }
-  p.cost = cost_plan(l, p, c);
-  std::lock_guard lock(mu);
-  memo.emplace(key, p.cost);
+  p.cost = add_relayout(p, p.cost, c);
   return p;
 }
 

@@ -1,3 +1,4 @@
+#include <array>
 // The closed-form DRAM traffic of a tiling (see the counting model in loop_nest.h).
 #include <map>
 
@@ -78,16 +79,18 @@ OperandBases operand_bases(const LoopNest& n, const Tiling& t) {
 }
 
 Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases& b) {
-  std::vector<int> eff;  // loops that really iterate, outer -> inner
+  std::array<int, kMaxDims> eff{};  // loops that really iterate, outer -> inner
+  int n_eff = 0;
   for (int d : t.order)
-    if (trips(n, t, d) > 1) eff.push_back(d);
+    if (trips(n, t, d) > 1) eff[size_t(n_eff++)] = d;
   Traffic tr;
+  tr.operands.reserve(n.operands.size());
   for (size_t i = 0; i < n.operands.size(); ++i) {
     const Operand& op = n.operands[i];
-    int j = int(eff.size()) - 1;  // without reuse, every loop moves every operand
+    int j = n_eff - 1;  // without reuse, every loop moves every operand
     if (t.reuse) {
       j = -1;
-      for (int k = 0; k < int(eff.size()); ++k)
+      for (int k = 0; k < n_eff; ++k)
         if (op.depends_on(eff[k])) j = k;
     }
     uint64_t visits = 1;  // visits of each distinct tile
