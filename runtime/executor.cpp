@@ -189,10 +189,7 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
   auto ptr = [this](TensorId t) { return tensor_ptr(t); };
   for (int idx : order_) {
     const Node& n = graph_.nodes()[size_t(idx)];
-    if (in_chain_[size_t(idx)]) {  // runs with its chain, at the chain's last node
-      if (hook_) hook_(n, 0.0);
-      continue;
-    }
+    if (in_chain_[size_t(idx)]) continue;  // runs with its chain, at the chain's last node
     auto t0 = std::chrono::steady_clock::now();
     if (const int c = chain_at_[size_t(idx)]; c >= 0)
       run_feed_forward_chunked(graph_, chains_[size_t(c)], *fast_[size_t(chains_[size_t(c)].proj)],
@@ -204,7 +201,6 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
       run_cpu_node(graph_, n, ptr, pool_, fast_kernels_);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     node_seconds_[size_t(idx)] = s;
-    if (hook_) hook_(n, s);
   }
   std::map<std::string, HostTensor> out;
   for (TensorId t : graph_.outputs()) {

@@ -2,7 +2,8 @@
 // kernel exists, the fast) CPU kernels. Intermediates live in one arena planned by liveness
 // (runtime/memory_plan.h); weights are bound once by name, used straight from the memory
 // mapping when they are aligned F32, converted to F32 once otherwise. Per-node wall time is
-// recorded, and a hook sees every executed node (the NPU accounting backend uses it).
+// recorded. The NPU accounting does not hook into runs: it costs this graph's NPU lowering
+// (runtime/npu_lowering.h) from shapes alone.
 // The graph is first rewritten (graph/passes.h): group_norm + silu pairs fused (both paths),
 // then, with fast kernels only, image tensors made channels-last (NHWC) between the model's
 // edges; graph() returns that rewritten graph (same input/output names and shapes, node names
@@ -76,14 +77,10 @@ class Executor {
   const std::vector<int>& order() const { return order_; }
   const std::vector<FeedForwardChain>& feed_forward_chains() const { return chains_; }
   // Wall seconds of each node (indexed like graph().nodes()) in the last run. A chunked
-  // feed-forward chain's time is its last node's; its other nodes read 0 (the hook sees them
-  // too, in order, with 0).
+  // feed-forward chain's time is its last node's; its other nodes read 0.
   const std::vector<double>& node_seconds() const { return node_seconds_; }
   size_t weight_bytes_converted() const { return converted_bytes_; }
   size_t weight_bytes_packed() const { return packed_bytes_; }  // fast-kernel weights, as packed
-
-  using NodeHook = std::function<void(const Node&, double seconds)>;
-  void set_node_hook(NodeHook hook) { hook_ = std::move(hook); }
 
  private:
   void* tensor_ptr(TensorId t) const;
@@ -105,7 +102,6 @@ class Executor {
   std::unique_ptr<uint8_t, FreeDeleter> arena_;
   std::vector<double> node_seconds_;
   std::vector<std::unique_ptr<struct FastNode>> fast_;  // by node index; null = reference path
-  NodeHook hook_;
   bool fast_kernels_ = true;  // opts.fast_kernels: false runs every op on kernels/ref
 };
 

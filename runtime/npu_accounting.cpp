@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "kernels/thread_pool.h"
+#include "runtime/npu_lowering.h"
 #include "scheduler/compare.h"
 #include "scheduler/dram_emit.h"
 #include "sim/dram.h"
@@ -171,9 +172,12 @@ bool matrix_layer_for_node(const Graph& g, const Node& n, const sched::OperandBi
   const auto shape = [&](size_t i) -> const Shape& { return g.tensor(n.inputs[i]).shape; };
   switch (n.op) {
     case Op::conv2d: {
-      const Shape &x = shape(0), &w = shape(1);  // [n,c,h,w], [k,c/g,r,s]
+      const Shape &x = shape(0), &w = shape(1);  // [n,c,h,w] (channels-last: [n,h,w,c]), [k,c/g,r,s]
       sched::ConvShape s;
-      s.n = x[0], s.c = x[1], s.h = x[2], s.w = x[3];
+      if (n.attrs.channels_last)
+        s.n = x[0], s.h = x[1], s.w = x[2], s.c = x[3];
+      else
+        s.n = x[0], s.c = x[1], s.h = x[2], s.w = x[3];
       s.k = w[0], s.r = w[2], s.s = w[3];
       s.stride = n.attrs.stride, s.pad = n.attrs.pad, s.groups = n.attrs.groups;
       out = sched::make_conv(n.name, s, bits);
@@ -344,15 +348,17 @@ void NpuAccountant::plan_ahead(const std::vector<const Graph*>& graphs) {
   if (first_error) std::rethrow_exception(first_error);
 }
 
-void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string& phase) {
+void NpuAccountant::account_graph(const Graph& model, int repeats, const std::string& phase) {
+  const Graph g = npu_graph(model);
+  const std::vector<NpuNode> lowered = lower_for_npu(g);
   const sched::OperandBits bits = sim_operand_bits(opts_.dtype);
-  // Matrix layers are planned together (adaptive's neighbour constraint), then rows are added in
-  // graph order with the vector ops in between.
+  // Matrix layers are planned together (the layout rule between neighbours), then rows are added
+  // in graph order with the vector ops in between.
   std::vector<sched::Layer> layers;
   std::vector<int> layer_of_node(g.nodes().size(), -1);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     sched::Layer l;
-    if (matrix_layer_for_node(g, g.nodes()[i], bits, l)) {
+    if (lowered[i].role == NpuRole::matrix && matrix_layer_for_node(g, g.nodes()[i], bits, l)) {
       apply_weight_format(l, opts_.dtype);
       sched::validate_layer(l, g.nodes()[i].name);
       layer_of_node[i] = int(layers.size());
@@ -363,21 +369,28 @@ void NpuAccountant::account_graph(const Graph& g, int repeats, const std::string
       layers.empty() ? std::vector<sched::Plan>{} : sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     const Node& n = g.nodes()[i];
-    if (layer_of_node[i] < 0) {
-      if (n.op != Op::reshape) account_vector(vector_work_for_node(g, n, bits.input), repeats, phase);
-      continue;
-    }
+    if (lowered[i].role == NpuRole::vector) account_vector(vector_work_for_node(g, n, bits.input), repeats, phase);
+    if (layer_of_node[i] < 0) continue;
     const sched::Layer& l = layers[size_t(layer_of_node[i])];
     const sched::Plan& p = plans[size_t(layer_of_node[i])];
     AccountedLayer row;
     row.name = n.name;
     row.op = std::string(op_name(n.op));
+    for (Op e : lowered[i].epilogue_ops) row.op += "+" + std::string(op_name(e));
     row.phase = phase;
     row.repeats = repeats;
     row.strategy = sched::strategy_name(p.strategy);
     row.tile = p.tile;
     row.loop_order = p.loop_order;
     row.cost = cost_matrix(l, p);
+    // The output stage streams each residual in once (its own DRAM region, like a vector op's).
+    for (TensorId t : lowered[i].epilogue_reads) {
+      const uint64_t b = bytes_at(shape_numel(g.tensor(t).shape), bits.input);
+      const sim::LayerCost stream = cost_vector({"", "", 0, 0, b, 0, {b}});
+      row.cost.dram += stream.dram;
+      row.cost.dram_ns = row.cost.dram.busy_ns;
+      row.cost.sram_write_bytes += double(b);
+    }
     row.cost.name = n.name;
     add_row(std::move(row));
   }
