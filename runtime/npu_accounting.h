@@ -2,14 +2,19 @@
 // graph IR to scheduler/ (tiling plans, exact DRAM bytes) and sim/ (DRAM row buffers, compute
 // cycles, power policies, energy). Needs shapes and dtypes only, never weights.
 //
-// Op mapping (one table in npu_accounting.cpp, kVectorOpCost, covers every graph op):
+// account_graph costs the NPU lowering of a graph (runtime/npu_lowering.h: the executor's graph,
+// activations and residual adds fused into conv/linear output stages, CPU layout conversions
+// free). Op mapping of the lowered nodes (one table in npu_accounting.cpp, kVectorOpsPerElement,
+// covers every graph op):
 //   conv2d     -> conv layer   N, K, C, H, W (-> P, Q), R, S, stride, pad, groups
 //   linear     -> GEMM layer   M = rows of x (all leading dims), N = out features, K = in features
 //   attention  -> attention    B, heads, Lq, Lk, D = (h*d) / heads
 //   any other  -> vector op on the NPU's vector unit: DRAM bytes = every input read once +
 //                 the output written once (streamed, no reuse), at the dtype policy's
 //                 activation width; cycles = ceil(elements x ops/element / lanes).
-//                 `reshape` is free (a view: no traffic, no cycles).
+//                 `reshape` and NCHW <-> NHWC permutes are free (no traffic, no cycles).
+//   fused      -> no row: the matrix row's op reads "conv2d+silu+add"; a fused residual adds a
+//                 streamed read of the other input to that row's DRAM traffic.
 // Vector lanes: sim/ has no vector-unit key, so we assume one lane per MAC-array column
 // (array.cols elements per cycle), the post-array activation/pooling unit of Ethos-/TPU-like
 // NPUs. ops/element per op is an assumption too (see the table's comments).
