@@ -33,6 +33,13 @@ CompareResult compare_strategies(const std::vector<Layer>& layers,
       c.plan = plans[i];
       c.dram = plans[i].cost.layer.dram;
       c.compute_cycles = plans[i].cost.layer.cycles;
+      if (s == Strategy::romanet) {
+        Plan rm = make_plan(layers[i], s, plans[i].tiling, DramLayout::row_major);
+        rm.relayout_read_bytes = plans[i].relayout_read_bytes;
+        rm.relayout_write_bytes = plans[i].relayout_write_bytes;
+        c.has_row_major_tiles = true;
+        c.row_major_tiles = cost_plan(layers[i], rm, ctx).layer.dram;
+      }
       costs.push_back(plans[i].cost.layer);
       cells.push_back(std::move(c));
     }

@@ -25,6 +25,9 @@ struct CompareCell {
   double energy_j = 0;        // total (mac + sram + dram + static)
   double dram_energy_j = 0;
   double objective = 0;       // objective_value of the plan's cost
+  // romanet only: the same tiles in row-major layout (what its DRAM mapping is compared with)
+  bool has_row_major_tiles = false;
+  sim::DramStats row_major_tiles;
   double row_hit_rate() const {
     return dram.accesses ? double(dram.row_hits) / double(dram.accesses) : 0.0;
   }

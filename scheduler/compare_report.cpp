@@ -68,7 +68,7 @@ std::string compare_table(const CompareResult& r) {
 namespace {
 
 nlohmann::json cell_json(const CompareCell& c) {
-  return {{"tile", c.plan.tile},
+  nlohmann::json j = {{"tile", c.plan.tile},
           {"loop_order", c.plan.loop_order},
           {"layout", dram_layout_name(c.plan.layout)},
           {"dram_bytes_read", c.dram.bytes_read},
@@ -85,6 +85,12 @@ nlohmann::json cell_json(const CompareCell& c) {
           {"energy_j", c.energy_j},
           {"latency_s", c.latency_s},
           {"objective", c.objective}};
+  if (c.has_row_major_tiles)
+    j["row_major_same_tiles"] = {{"dram_accesses", c.row_major_tiles.accesses},
+                                 {"activations", c.row_major_tiles.activations},
+                                 {"row_hits", c.row_major_tiles.row_hits},
+                                 {"dram_energy_pj", c.row_major_tiles.energy_pj}};
+  return j;
 }
 
 }  // namespace
