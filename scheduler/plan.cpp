@@ -146,11 +146,11 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
   for_each_fitting_tiling(n, c.budget, space, [&](const Tiling& tiles) {
     t.tile = tiles.tile;
     const OperandBases bases = operand_bases(n, t);
-    const int64_t cycles = c.has_npu ? context_cycles(l, n, t, c) : 0;
+    const TilingFacts facts = tiling_facts(l, n, t, c);
     for (size_t o = 0; o < ls->orders.size(); ++o) {
       t.order = ls->orders[o];
-      ls->cands.push_back(
-          {t.tile, uint8_t(o), objective_lower_bound(l, n, t, traffic_for_order(n, t, bases), cycles, c)});
+      const Traffic tr = traffic_for_order(n, t, bases);
+      ls->cands.push_back({t.tile, uint8_t(o), objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
     }
   });
   if (ls->cands.empty()) fail_no_fit(l, n, c.budget);

@@ -38,8 +38,8 @@ int64_t pipeline_steps(const LoopNest& n, const Tiling& t) {
   return steps;
 }
 
-// SRAM bytes from a tiling and its DRAM bytes (plan_sram_bytes' formula).
-SramBytes sram_bytes(const LoopNest& n, const Tiling& t, uint64_t dram_read, uint64_t dram_write) {
+// The array's reads of every step's input tiles (plan_sram_bytes' formula, the order-free part).
+double array_reads(const LoopNest& n, const Tiling& t) {
   double per_step = 0;
   for (const Operand& o : n.operands) {
     if (o.role != Role::input) continue;
@@ -47,23 +47,19 @@ SramBytes sram_bytes(const LoopNest& n, const Tiling& t, uint64_t dram_read, uin
     for (const Axis& a : o.axes) elems *= max_axis_extent(a, a.dim >= 0 ? t.tile[a.dim] : 1);
     per_step += double(bytes_of(elems, o.bits_milli));
   }
-  SramBytes s;
-  s.write = double(dram_read);
-  s.read = double(dram_write) + double(pipeline_steps(n, t)) * per_step;
-  return s;
+  return double(pipeline_steps(n, t)) * per_step;
 }
 
-sim::LayerCost base_cost(const Layer& l, const LoopNest& n, const Tiling& t, uint64_t dram_read,
-                         uint64_t dram_write, const CostContext& c) {
+sim::LayerCost base_cost(const Layer& l, const TilingFacts& f, uint64_t dram_read, uint64_t dram_write,
+                         const CostContext& c) {
   sim::LayerCost lc;
   lc.dtype = c.dtype;
   lc.macs = double(l.macs());
   if (c.sparse_skip && l.kind != LayerKind::attention) lc.macs *= 0.5;
-  lc.cycles = c.has_npu ? context_cycles(l, n, t, c) : 0;
-  const SramBytes s = sram_bytes(n, t, dram_read, dram_write);
-  lc.sram_read_bytes = s.read;
-  lc.sram_write_bytes = s.write;
-  lc.pipeline_steps = pipeline_steps(n, t);
+  lc.cycles = f.cycles;
+  lc.sram_write_bytes = double(dram_read);  // every DRAM byte passes through SRAM once
+  lc.sram_read_bytes = double(dram_write) + f.array_reads;
+  lc.pipeline_steps = f.steps;
   return lc;
 }
 
@@ -98,6 +94,14 @@ CostContext bytes_context(const SramBudget& budget) {
   return c;
 }
 
+TilingFacts tiling_facts(const Layer& l, const LoopNest& n, const Tiling& t, const CostContext& c) {
+  TilingFacts f;
+  f.cycles = c.has_npu ? context_cycles(l, n, t, c) : 0;
+  f.steps = pipeline_steps(n, t);
+  f.array_reads = array_reads(n, t);
+  return f;
+}
+
 int64_t context_cycles(const Layer& l, const LoopNest& n, const Tiling& t, const CostContext& c) {
   int64_t cycles = tiling_compute_cycles(l, n, t, c.npu.array, c.dtype);
   // 2:4 weights on a zero-skipping array: half the MACs issue. Assumption: the cycles halve too
@@ -110,7 +114,7 @@ PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::Dra
   const LoopNest n = make_loop_nest(l);
   PlanCost pc;
   if (!c.has_npu) {
-    pc.layer = base_cost(l, n, p.tiling, p.dram_read_bytes(), p.dram_write_bytes(), c);
+    pc.layer = base_cost(l, tiling_facts(l, n, p.tiling, c), p.dram_read_bytes(), p.dram_write_bytes(), c);
     pc.layer.dram.bytes_read = p.dram_read_bytes();
     pc.layer.dram.bytes_written = p.dram_write_bytes();
     pc.layer.dram.accesses = p.traffic.transfers;  // tile transfers stand in for accesses
@@ -118,7 +122,7 @@ PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::Dra
   }
   Plan own = p;  // the layer's own transfers; a re-layout pass is added by add_relayout
   own.relayout_read_bytes = own.relayout_write_bytes = 0;
-  pc.layer = base_cost(l, n, p.tiling, own.dram_read_bytes(), own.dram_write_bytes(), c);
+  pc.layer = base_cost(l, tiling_facts(l, n, p.tiling, c), own.dram_read_bytes(), own.dram_write_bytes(), c);
   pc.layer.name = l.name;
   sim::DramModel fresh(c.npu.dram);
   EmitOptions eo;
@@ -183,17 +187,16 @@ bool cheaper(Objective o, const PlanCost& a, const PlanCost& b) {
   return a.layer.dram.accesses < b.layer.dram.accesses;
 }
 
-double objective_lower_bound(const Layer& l, const LoopNest& n, const Tiling& t, const Traffic& tr,
-                             int64_t compute_cycles, const CostContext& c) {
-  if (c.objective == Objective::bytes || !c.has_npu) return double(tr.total_bytes());
+double objective_lower_bound(const Layer& l, const TilingFacts& f, uint64_t read_bytes, uint64_t write_bytes,
+                             const CostContext& c) {
+  if (c.objective == Objective::bytes || !c.has_npu) return double(read_bytes + write_bytes);
   const sim::DramConfig& d = c.npu.dram;
   const double bb = double(d.burst_bytes);
-  const double reads = std::floor(double(tr.read_bytes) / bb), writes = std::floor(double(tr.write_bytes) / bb);
+  const double reads = std::floor(double(read_bytes) / bb), writes = std::floor(double(write_bytes) / bb);
   if (c.objective == Objective::accesses) return reads + writes;
   // Data-bus time of those bursts spread over every channel: no bank ever waits less.
   const double t_burst_ns = std::max<double>(d.tccd, d.burst_bytes * 8.0 / d.bus_bits / 2.0) * d.tck_ns;
-  sim::LayerCost lc = base_cost(l, n, t, tr.read_bytes, tr.write_bytes, c);
-  lc.cycles = compute_cycles;
+  sim::LayerCost lc = base_cost(l, f, read_bytes, write_bytes, c);
   lc.dram.accesses = uint64_t(reads + writes);
   lc.dram.busy_ns = lc.dram_ns = (reads + writes) * t_burst_ns / d.channels;
   const sim::DramEnergyModel em = sim::dram_energy_model(d);
@@ -218,7 +221,10 @@ int64_t plan_compute_cycles(const Layer& l, const Plan& p, const sim::MacArray& 
 }
 
 SramBytes plan_sram_bytes(const Layer& l, const Plan& p) {
-  return sram_bytes(make_loop_nest(l), p.tiling, p.dram_read_bytes(), p.dram_write_bytes());
+  SramBytes s;
+  s.write = double(p.dram_read_bytes());
+  s.read = double(p.dram_write_bytes()) + array_reads(make_loop_nest(l), p.tiling);
+  return s;
 }
 
 }  // namespace zoomrt::sched

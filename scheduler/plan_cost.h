@@ -61,11 +61,20 @@ PlanCost add_relayout(const Plan& p, PlanCost cost, const CostContext& c);
 double objective_value(Objective o, const PlanCost& c);
 bool cheaper(Objective o, const PlanCost& a, const PlanCost& b);
 
-// A lower bound of objective_value over every layout and DRAM state, from what a tiling fixes
-// without replaying it: exact bytes (bursts >= bytes / burst), compute cycles and SRAM bytes,
-// no activations. Used to skip candidates that cannot win.
-double objective_lower_bound(const Layer& l, const LoopNest& n, const Tiling& t, const Traffic& tr,
-                             int64_t compute_cycles, const CostContext& c);
+// What a tiling fixes whatever its loop order: compute cycles (sparse halving applied), pipeline
+// steps, and the array's SRAM reads of every step's input tiles.
+struct TilingFacts {
+  int64_t cycles = 0, steps = 1;
+  double array_reads = 0;
+};
+TilingFacts tiling_facts(const Layer& l, const LoopNest& n, const Tiling& t, const CostContext& c);
+
+// A lower bound of objective_value over every layout and DRAM state, from what a tiling and loop
+// order fix without replaying them: exact bytes (bursts >= bytes / burst, data-bus time spread
+// over every channel), compute cycles and SRAM bytes, no activations. Used to skip candidates that
+// cannot win.
+double objective_lower_bound(const Layer& l, const TilingFacts& f, uint64_t read_bytes, uint64_t write_bytes,
+                             const CostContext& c);
 
 // Compute cycles of a plan: sum over its tiles of sim::compute_cycles for each tile's GEMM
 // shape (conv: m = N P Q of the tile, n = K, k = C R S, once per group; attention: Q K^T and

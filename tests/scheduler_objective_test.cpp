@@ -65,7 +65,7 @@ TEST_CASE("the pruning bound never exceeds a full cost, in either layout", "[obj
         Tiling t = tiles;
         t.order = all_loop_orders(n).back();
         const Traffic tr = analytic_traffic(n, t);
-        const double lb = objective_lower_bound(l, n, t, tr, context_cycles(l, n, t, c), c);
+        const double lb = objective_lower_bound(l, tiling_facts(l, n, t, c), tr.read_bytes, tr.write_bytes, c);
         for (DramLayout layout : {DramLayout::row_major, DramLayout::tiled}) {
           Plan p = make_plan(l, Strategy::adaptive, t, layout);
           const double v = objective_value(o, cost_plan(l, p, c));
