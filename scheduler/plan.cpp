@@ -286,6 +286,20 @@ Plan plan_layer(const Layer& l, Strategy s, const CostContext& c) {
   return p;
 }
 
+Plan plan_layer_row_major(const Layer& l, const CostContext& c) {
+  const std::string key = l.shape_key() + "|row-major|" + c.key;
+  {
+    std::lock_guard lock(cache_mu);
+    if (auto it = cache().find(key); it != cache().end()) return it->second;
+  }
+  validate_layer(l, "layer");
+  const LoopNest n = make_loop_nest(l);
+  Plan p = best_plan(l, n, Strategy::adaptive, c, false, all_loop_orders(n), {DramLayout::row_major});
+  std::lock_guard lock(cache_mu);
+  cache().emplace(key, p);
+  return p;
+}
+
 Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b) { return plan_layer(l, s, bytes_context(b)); }
 
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const SramBudget& b) {

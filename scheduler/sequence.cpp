@@ -119,6 +119,29 @@ std::vector<Strategy> contained_strategies(Strategy s) {
   return out;
 }
 
+// The plans a joint strategy chooses from, per layer. exhaustive: every strategy's. adaptive, for
+// an additive objective: naive's, romanet's, its own and the best row-major plan over all orders
+// (which is no worse than any stationary strategy's on the layer, and a row-major chain pays no
+// re-layouts, so the DP's total is no worse than any fixed strategy's); for EDP every fixed
+// strategy's too, for the whole-sequence check below.
+std::vector<Plan> candidate_plans(const Layer& l, Strategy s, const CostContext& c) {
+  std::vector<Plan> out;
+  auto add = [&](const Plan& p) {
+    for (const Plan& q : out)
+      if (q.tile == p.tile && q.loop_order == p.loop_order && q.layout == p.layout &&
+          q.row_major_operands == p.row_major_operands && q.tiling.reuse == p.tiling.reuse)
+        return;
+    out.push_back(p);
+  };
+  if (s == Strategy::adaptive && c.objective != Objective::edp) {
+    for (Strategy src : {Strategy::naive, Strategy::romanet, Strategy::adaptive}) add(plan_layer(l, src, c));
+    add(plan_layer_row_major(l, c));
+    return out;
+  }
+  for (Strategy src : contained_strategies(s)) add(plan_layer(l, src, c));
+  return out;
+}
+
 std::vector<Plan> joint(const std::vector<Layer>& layers, Strategy s, const CostContext& c) {
   const std::vector<Strategy> sources = contained_strategies(s);
   struct State {
@@ -129,14 +152,7 @@ std::vector<Plan> joint(const std::vector<Layer>& layers, Strategy s, const Cost
   std::vector<std::vector<Plan>> cands(layers.size());
   std::vector<std::vector<State>> states(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
-    for (Strategy src : sources) {
-      const Plan p = plan_layer(layers[i], src, c);
-      bool dup = false;
-      for (const Plan& q : cands[i])
-        dup = dup || (q.tile == p.tile && q.loop_order == p.loop_order && q.layout == p.layout &&
-                      q.row_major_operands == p.row_major_operands && q.tiling.reuse == p.tiling.reuse);
-      if (!dup) cands[i].push_back(p);
-    }
+    cands[i] = candidate_plans(layers[i], s, c);
     for (const Plan& cand : cands[i]) {
       const LayoutSig in = input_layout(layers[i], cand);
       State best;
@@ -163,10 +179,11 @@ std::vector<Plan> joint(const std::vector<Layer>& layers, Strategy s, const Cost
     plans[i] = states[i][size_t(k)].plan;
     k = states[i][size_t(k)].prev;
   }
-  // The DP adds per-layer values; EDP is not additive, so also hold it against each contained
+  // The DP adds per-layer values; EDP is not additive, so hold it against each contained
   // strategy's whole sequence.
   double best_value = sequence_value(c.objective, plans);
   for (Strategy src : sources) {
+    if (c.objective != Objective::edp) break;
     if (src == s) continue;
     std::vector<Plan> alt = independent(layers, src, c);
     const double v = sequence_value(c.objective, alt);

@@ -104,6 +104,9 @@ struct CostContext;  // plan_cost.h
 Plan plan_layer(const Layer& l, Strategy s, const CostContext& c);
 // A sequence of layers (a model) under the layout rule; adaptive and exhaustive choose jointly.
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const CostContext& c);
+// adaptive's row-major candidate: the cheapest plan over every loop order on the grid in row-major
+// layout (so it is never worse than weight-, output- or input-stationary on any layer). Cached.
+Plan plan_layer_row_major(const Layer& l, const CostContext& c);
 // On a bare SRAM budget (no NPU): objective bytes (bytes_context).
 Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b);
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const SramBudget& b);
