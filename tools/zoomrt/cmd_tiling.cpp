@@ -139,7 +139,9 @@ void run_compare(const TilingCompareOptions& o) {
 void setup_tiling(CLI::App& sub) {
   sub.require_subcommand(1);
   auto opts = std::make_shared<TilingCompareOptions>();
-  CLI::App* cmp = sub.add_subcommand("compare", "the same layers under several tiling strategies, side by side");
+  CLI::App* cmp = sub.add_subcommand("compare",
+                                     "a topology's layers or a model's zoom run (as `zoomrt sim`) under several "
+                                     "tiling strategies, side by side");
   std::string model_help =
       "sd2-inpainting | sd15-inpainting | tiny | diffusers DIR (the zoom run of `zoomrt sim`) | SCALE-Sim topology CSV "
       "(conv or GEMM format) | shipped topology:";
