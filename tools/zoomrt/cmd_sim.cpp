@@ -13,13 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "runtime/model.h"
 #include "runtime/npu_accounting.h"
 #include "runtime/workload.h"
-#include "runtime/zoom_geometry.h"
 #include "scheduler/topology.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
+#include "tools/zoomrt/run_options.h"
 #include "weights/atomic_file.h"
 #include "weights/error.h"
 
@@ -29,35 +28,14 @@ namespace {
 // Run options default to `zoomrt zoom`'s (ZoomOptions / ZoomModelOptions), so `sim` and `zoom`
 // with the same options describe the same run.
 struct SimOptions {
-  std::string model = "sd2-inpainting", npu = "phone-npu", dtype = "int8", strategy = "adaptive";
-  std::string objective = "energy", policy = "fixed", dram_trace, scheduler;
-  double power_cap_w = 0, battery_mwh = 0, zoom = 2;
-  int size = 512, width = 0, height = 0, steps = 25, keyframes = 8, frames_between = 4;
-  int keyframe_every = -1;  // -1: not given (--frames-between applies)
-  int border = 0, prompts = 1;
-  bool start_image = false;
+  RunOptions run;  // the model and the zoom run (run_options.h, shared with tiling compare)
+  std::string npu = "phone-npu", dtype = "int8", strategy = "adaptive";
+  std::string objective = "energy", policy = "fixed", dram_trace;
+  double power_cap_w = 0, battery_mwh = 0;
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
   bool json = false, no_layers = false, compare_policies = false;
 };
-
-bool is_topology(const std::string& model) {
-  if (model.size() > 4 && model.compare(model.size() - 4, 4, ".csv") == 0) return true;
-  for (const auto& n : sched::builtin_topology_names())
-    if (model == n) return true;
-  return false;
-}
-
-// Parses an option's value; the library's error gains the option's name when it lacks it.
-template <class F>
-auto named_option(const char* option, F parse) {
-  try {
-    return parse();
-  } catch (const InputError& e) {
-    if (std::string(e.what()).find(option) != std::string::npos) throw;
-    fail_input("{}: {}", option, e.what());
-  }
-}
 
 void validate(const SimOptions& o, bool topology) {
   if (o.power_cap_w < 0) fail_input("--power-cap: {} W must be positive", o.power_cap_w);
@@ -67,29 +45,7 @@ void validate(const SimOptions& o, bool topology) {
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
   if (o.compare_policies && !(o.power_cap_w > 0))
     fail_input("--compare-policies: needs --power-cap (> 0 W); without a cap every policy is fixed");
-  if (topology) return;
-  // The bounds of `zoomrt zoom` (runtime/zoom.cpp validate_zoom_options).
-  if (o.steps < 1 || o.steps > 1000) fail_input("--steps: {} must be between 1 and 1000", o.steps);
-  if (o.keyframe_every != -1 && (o.keyframe_every < 1 || o.keyframe_every > 1000))
-    fail_input("--keyframe-every: {} must be between 1 and 1000", o.keyframe_every);
-  if (o.keyframes < 1 || o.keyframes > 100000) fail_input("--keyframes: {} must be in 1..100000", o.keyframes);
-  const int between = o.keyframe_every > 0 ? o.keyframe_every - 1 : o.frames_between;
-  if (between >= 0 && int64_t(o.keyframes - 1) * (between + 1) + 1 > 999999)
-    fail_input("--keyframes/--frames-between: {} keyframes with {} frames between make more than the 999999 frames "
-               "a zoom run writes",
-               o.keyframes, between);
-  const int inpainted = o.keyframes - (o.start_image ? 1 : 0);
-  if (o.prompts < 1 || (inpainted > 0 && o.prompts > inpainted))
-    fail_input("--prompts: {} must be in 1..{} (at most one new prompt per inpainted keyframe)", o.prompts,
-               std::max(1, inpainted));
-}
-
-// The frames of the run: --prompts P distinct prompts over the inpainted keyframes in P runs of
-// consecutive keyframes (only the count matters: the text encoder runs once per prompt).
-std::vector<FrameWork> run_frames(const SimOptions& o, int frames_between) {
-  const int first = o.start_image ? 1 : 0, inpainted = std::max(1, o.keyframes - first);
-  return zoom_frames(o.keyframes, frames_between, o.start_image,
-                     [&](int k) { return std::to_string(int64_t(k - first) * o.prompts / inpainted); });
+  if (!topology) validate_run_options(o.run);
 }
 
 void print_terminal(const nlohmann::json& s, const SimOptions& o) {
@@ -97,7 +53,7 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
   const auto& d = s["dram"];
   const double total = e["total"].get<double>();
   const auto pct = [&](const char* k) { return total > 0 ? 100.0 * e[k].get<double>() / total : 0.0; };
-  std::printf("zoomrt sim: model %s, npu %s, dtype %s, strategy %s, objective %s, power %s%s\n", o.model.c_str(),
+  std::printf("zoomrt sim: model %s, npu %s, dtype %s, strategy %s, objective %s, power %s%s\n", o.run.model.c_str(),
               s["npu"].get<std::string>().c_str(), o.dtype.c_str(), o.strategy.c_str(),
               s["objective"].get<std::string>().c_str(), o.policy.c_str(),
               o.power_cap_w > 0 ? fmt::format(" (cap {} W)", o.power_cap_w).c_str() : "");
@@ -147,7 +103,7 @@ void print_policy_comparison(const nlohmann::json& c) {
 }
 
 void run_sim(const SimOptions& o) {
-  const bool topology = is_topology(o.model);
+  const bool topology = is_topology(o.run.model);
   validate(o, topology);
   AccountingOptions ao;
   ao.dtype = named_option("--dtype", [&] { return sim_dtype_from_name(o.dtype); });
@@ -167,21 +123,9 @@ void run_sim(const SimOptions& o) {
     acc.set_dram_trace(trace.get(), o.trace_max_lines);
   }
   if (topology) {
-    acc.account_layers(sched::load_topology(o.model, sim_operand_bits(ao.dtype)), 1, "topology");
+    acc.account_layers(sched::load_topology(o.run.model, sim_operand_bits(ao.dtype)), 1, "topology");
   } else {
-    const ModelConfigs m = load_model_configs(o.model);
-    const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
-    const int width = o.width > 0 ? o.width : o.size, height = o.height > 0 ? o.height : o.size;
-    const char* wname = o.width > 0 ? "--width" : "--size";
-    const char* hname = o.height > 0 ? "--height" : "--size";
-    if (width < f || width > 8192 || width % f)
-      fail_input("{}: {} must be a multiple of {} between {} and 8192", wname, width, f, f);
-    if (height < f || height > 8192 || height % f)
-      fail_input("{}: {} must be a multiple of {} between {} and 8192", hname, height, f, f);
-    const int between = o.keyframe_every > 0 ? o.keyframe_every - 1 : o.frames_between;
-    const ZoomGeometry g = make_zoom_geometry(width, height, o.zoom, o.border, between, 8);
-    const ZoomWorkload w = zoom_workload({o.model, o.scheduler, o.steps}, g, run_frames(o, between),
-                                         sim_operand_bits(ao.dtype).input);
+    const ZoomWorkload w = run_workload(o.run, sim_operand_bits(ao.dtype).input);
     // The trace records the UNet's layers once (one call) and its glue, up to the line cap.
     account_workload(acc, w, trace.get(), o.trace_max_lines);
     unet_calls = w.unet_calls_per_keyframe;
@@ -195,7 +139,7 @@ void run_sim(const SimOptions& o) {
   if (!topology) s["unet_calls_per_keyframe"] = unet_calls;
   if (o.battery_mwh > 0) s["battery_hours"] = sim::battery_hours(acc.run(), o.battery_mwh);
   if (!o.dram_trace.empty()) s["dram_trace"] = {{"file", o.dram_trace}, {"lines", acc.trace_lines()}};
-  s["model"] = o.model;
+  s["model"] = o.run.model;
   if (o.compare_policies) s["policy_comparison"] = acc.policy_comparison();
   if (o.json) {
     std::printf("%s\n", s.dump(2).c_str());
@@ -218,7 +162,7 @@ void setup_sim(CLI::App& sub) {
   for (auto s : sched::all_strategies()) strategies += std::string(strategies.empty() ? "" : " | ") + sched::strategy_name(s);
   for (auto d : all_sim_dtypes()) dtypes += std::string(dtypes.empty() ? "" : " | ") + sim_dtype_name(d);
   for (auto p : sim::all_power_policies()) policies += std::string(policies.empty() ? "" : " | ") + sim::power_policy_name(p);
-  sub.add_option("--model", o->model, model_help)->capture_default_str();
+  sub.add_option("--model", o->run.model, model_help)->capture_default_str();
   sub.add_option("--npu", o->npu, "NPU preset name, JSON description or SCALE-Sim .cfg")->capture_default_str();
   sub.add_option("--dtype", o->dtype, dtypes)->capture_default_str();
   sub.add_option("--strategy", o->strategy, strategies)->capture_default_str();
@@ -227,22 +171,7 @@ void setup_sim(CLI::App& sub) {
   sub.add_option("--objective", o->objective, "what the tiling search minimises: " + sched::objective_names())
       ->capture_default_str();
   // The run, as `zoomrt zoom` takes it (same names, same defaults).
-  sub.add_option("--size", o->size, "frame height and width in pixels")->capture_default_str();
-  sub.add_option("--width", o->width, "frame width (default --size)");
-  sub.add_option("--height", o->height, "frame height (default --size)");
-  sub.add_option("--steps", o->steps, "denoising steps per keyframe (UNet calls: the scheduler's, PNDM steps + 1)")
-      ->capture_default_str();
-  sub.add_option("--scheduler", o->scheduler, "noise scheduler (default: the model's scheduler config)");
-  sub.add_option("--keyframes", o->keyframes, "keyframes including the first frame")->capture_default_str();
-  auto* between = sub.add_option("--frames-between", o->frames_between, "interpolated frames between keyframes")
-                      ->capture_default_str();
-  sub.add_option("--keyframe-every", o->keyframe_every, "N: --frames-between N-1 (one frame in N is a keyframe)")
-      ->excludes(between);
-  auto* zoom = sub.add_option("--zoom", o->zoom, "zoom factor per keyframe")->capture_default_str();
-  sub.add_option("--border", o->border, "border px per keyframe on the shorter side (instead of --zoom)")->excludes(zoom);
-  sub.add_option("--prompts", o->prompts, "distinct prompts (the text encoder runs once per prompt)")
-      ->capture_default_str();
-  sub.add_flag("--start-image", o->start_image, "keyframe 0 is a start image (zoom --image): not inpainted");
+  add_run_options(sub, o->run);
   sub.add_option("--battery-mwh", o->battery_mwh, "battery capacity: report hours of continuous zoom");
   sub.add_option("--dram-trace", o->dram_trace, "write DRAMsim3 trace lines of the first UNet step (capped)");
   sub.add_option("--dram-trace-lines", o->trace_max_lines, "cap of --dram-trace lines")->capture_default_str();

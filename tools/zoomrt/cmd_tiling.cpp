@@ -1,16 +1,23 @@
-// zoomrt tiling compare: one model's conv/GEMM/attention layers under several tiling strategies on
-// one NPU, side by side: per-layer and total DRAM bytes, accesses, row-hit rate, energy, latency.
-// Output: a table (default) or JSON (--json) on stdout; --csv and --plot write files atomically.
+// zoomrt tiling compare: the same work under several tiling strategies on one NPU, side by side.
+// A SCALE-Sim topology (scheduler/compare.h): per-layer and total DRAM bytes, accesses, row-hit
+// rate, energy, latency. A model (anything `zoomrt sim --model` takes that is not a topology): the
+// zoom run `zoomrt sim` accounts for the same options, once per strategy (runtime/workload_compare.h):
+// per-layer rows, per-phase and run totals. Output: a table (default) or JSON (--json) on stdout;
+// --csv and --plot (topologies only) write files atomically. docs/tiling.md.
 #include <cstdio>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "runtime/npu_accounting.h"
+#include "runtime/progress.h"
+#include "runtime/workload_compare.h"
+#include "runtime/workload_compare_report.h"
 #include "scheduler/compare_report.h"
 #include "scheduler/objective.h"
 #include "scheduler/topology.h"
 #include "tools/zoomrt/commands.h"
+#include "tools/zoomrt/run_options.h"
 #include "weights/atomic_file.h"
 #include "weights/error.h"
 
@@ -18,8 +25,10 @@ namespace zoomrt::cli {
 namespace {
 
 struct TilingCompareOptions {
-  std::string model, npu = "phone-npu", strategies, dtype = "int8", objective = "energy", csv, plot;
-  bool json = false;
+  RunOptions run;  // the model and, for a model, the zoom run (run_options.h, as `zoomrt sim`)
+  std::string npu = "phone-npu", strategies, dtype = "int8", objective = "energy", csv, plot, layers = "10";
+  uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
+  bool json = false, quiet = false;
 };
 
 std::string all_strategy_names() {
@@ -43,11 +52,58 @@ sim::MacDtype compare_dtype(const std::string& name) {
   fail_input("--dtype: '{}' is not one of f16 | int8 | int4", name);
 }
 
+// --layers: "all" (-1) or a count of matrix layers for the table.
+int table_layers(const std::string& v) {
+  if (v == "all") return -1;
+  if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos)
+    fail_input("--layers: '{}' is not a count of layers or 'all'", v);
+  return std::stoi(v);
+}
+
+void write_text(const std::string& path, const std::string& text) { write_file(path, text.data(), text.size()); }
+
+// A model: the zoom run of `zoomrt sim` with the same options, once per strategy.
+void run_model_compare(const TilingCompareOptions& o) {
+  AccountingOptions ao;
+  if (o.dtype == "fp16") fail_input("--dtype: 'fp16' is spelled f16 in zoomrt");  // one spelling everywhere
+  ao.dtype = named_option("--dtype", [&] { return sim_dtype_from_name(o.dtype); });
+  ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
+  ao.max_ranges_per_layer = o.max_ranges;
+  const std::string names = o.strategies.empty() ? all_strategy_names() : o.strategies;
+  const auto strategies = named_option("--strategies", [&] { return sched::parse_strategy_list(names); });
+  validate_run_options(o.run);
+  const int top_layers = table_layers(o.layers);
+  if (!o.plot.empty())
+    fail_input("--plot: the chart is drawn for topologies only; for a model, --csv has the per-phase rows");
+  const sim::NpuConfig npu = sim::load_npu(o.npu);
+  const ZoomWorkload w = run_workload(o.run, sim_operand_bits(ao.dtype).input);
+  Progress progress(int(strategies.size()), o.quiet);
+  const std::vector<NpuAccountant> runs =
+      compare_workload_strategies(npu, ao, w, strategies, [&](size_t i, sched::Strategy s, double wall_s) {
+        progress.update(int(i) + 1, fmt::format("tiling compare: strategy {} ({:.1f} s)", sched::strategy_name(s),
+                                                wall_s));
+      });
+  progress.finish();
+  nlohmann::json j = workload_compare_json(runs);
+  j["model"] = o.run.model;
+  j["unet_calls_per_keyframe"] = w.unet_calls_per_keyframe;
+  if (!o.csv.empty()) write_text(o.csv, workload_compare_csv(j));
+  if (o.json) {
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::printf("tiling compare: model %s, dtype %s, objective %s, %d UNet calls per inpainted keyframe\n%s",
+              o.run.model.c_str(), o.dtype.c_str(), sched::objective_name(ao.objective), w.unet_calls_per_keyframe,
+              workload_compare_table(j, top_layers).c_str());
+  if (!o.csv.empty()) std::printf("csv %s: one row per layer, phase and total, per strategy\n", o.csv.c_str());
+}
+
 void run_compare(const TilingCompareOptions& o) {
+  if (!is_topology(o.run.model)) return run_model_compare(o);
   const sim::MacDtype dtype = compare_dtype(o.dtype);
   const sched::Objective objective = sched::objective_from_name(o.objective);
   const sim::NpuConfig npu = sim::load_npu(o.npu);
-  const auto layers = sched::load_topology(o.model, sched::operand_bits_for(dtype));
+  const auto layers = sched::load_topology(o.run.model, sched::operand_bits_for(dtype));
   const auto strategies = sched::parse_strategy_list(o.strategies.empty() ? all_strategy_names() : o.strategies);
   const sched::CompareResult r = sched::compare_strategies(layers, strategies, npu, dtype, objective);
   if (!o.csv.empty()) {
@@ -60,13 +116,13 @@ void run_compare(const TilingCompareOptions& o) {
   }
   if (o.json) {
     nlohmann::json j = sched::compare_json(r);
-    j["model"] = o.model;
+    j["model"] = o.run.model;
     j["dtype"] = o.dtype;
     j["objective"] = sched::objective_name(objective);
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
-  std::printf("tiling compare: model %s, dtype %s, objective %s\n%s", o.model.c_str(), o.dtype.c_str(),
+  std::printf("tiling compare: model %s, dtype %s, objective %s\n%s", o.run.model.c_str(), o.dtype.c_str(),
               sched::objective_name(objective), sched::compare_table(r).c_str());
   if (!o.plot.empty()) {
     std::string legend;
@@ -83,21 +139,35 @@ void run_compare(const TilingCompareOptions& o) {
 void setup_tiling(CLI::App& sub) {
   sub.require_subcommand(1);
   auto opts = std::make_shared<TilingCompareOptions>();
-  CLI::App* cmp = sub.add_subcommand("compare", "the same layers under several tiling strategies, side by side");
-  std::string topo_help = "SCALE-Sim topology CSV (conv or GEMM format) or a shipped one:";
-  for (const auto& n : sched::builtin_topology_names()) topo_help += " " + n;
-  cmp->add_option("--model", opts->model, topo_help)->required();
+  CLI::App* cmp = sub.add_subcommand("compare",
+                                     "a topology's layers or a model's zoom run (as `zoomrt sim`) under several "
+                                     "tiling strategies, side by side");
+  std::string model_help =
+      "sd2-inpainting | sd15-inpainting | tiny | diffusers DIR (the zoom run of `zoomrt sim`) | SCALE-Sim topology CSV "
+      "(conv or GEMM format) | shipped topology:";
+  for (const auto& n : sched::builtin_topology_names()) model_help += " " + n;
+  cmp->add_option("--model", opts->run.model, model_help)->required();
   cmp->add_option("--npu", opts->npu, "NPU preset name, JSON description or SCALE-Sim .cfg")
       ->capture_default_str();
   cmp->add_option("--strategies", opts->strategies,
                   "comma-separated strategies (default: all): " + all_strategy_names());
-  cmp->add_option("--dtype", opts->dtype, "f16 | int8 | int4 (W4A8, weights 4.5 bits with scales)")
+  cmp->add_option("--dtype", opts->dtype,
+                  "topology: f16 | int8 | int4 (W4A8, weights 4.5 bits with scales); model: any of `zoomrt sim`'s")
       ->capture_default_str();
   cmp->add_option("--objective", opts->objective, "what the tiling search minimises: " + sched::objective_names())
       ->capture_default_str();
+  // A model's run, as `zoomrt sim` and `zoomrt zoom` take it (ignored for a topology).
+  add_run_options(*cmp, opts->run);
+  cmp->add_option("--dram-ranges", opts->max_ranges,
+                  "model: address ranges fed to the DRAM model per layer before extrapolating (0: all)")
+      ->capture_default_str();
+  cmp->add_option("--layers", opts->layers,
+                  "model: matrix layers in the table, the N with the most energy, or all (JSON and CSV have every row)")
+      ->capture_default_str();
+  cmp->add_flag("--quiet", opts->quiet, "model: no per-strategy progress on stderr");
   cmp->add_flag("--json", opts->json, "print JSON instead of the table");
-  cmp->add_option("--csv", opts->csv, "also write one CSV row per layer and strategy");
-  cmp->add_option("--plot", opts->plot, "also write a grouped bar chart of DRAM energy (PNG)");
+  cmp->add_option("--csv", opts->csv, "also write one CSV row per layer and strategy (model: and per phase, total)");
+  cmp->add_option("--plot", opts->plot, "topology: also write a grouped bar chart of DRAM energy (PNG)");
   cmp->callback([opts] { run_compare(*opts); });
 }
 
