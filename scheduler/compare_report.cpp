@@ -44,7 +44,7 @@ std::string compare_table(const CompareResult& r) {
       out += fmt::format("  {:<18} {:>9.3f} {:>9.3f} {:>11} {:>6.1f} {:>10.4f} {:>10.4f}  {:<9} {:<24} {}{}\n",
                          strategy_name(r.strategies[s]), mib(c.dram.bytes_read),
                          mib(c.dram.bytes_written), c.dram.accesses, 100 * c.row_hit_rate(),
-                         1e3 * c.dram_energy_j, 1e3 * c.latency_s, dram_layout_name(c.plan.layout),
+                         1e3 * c.dram_energy_j, 1e3 * c.latency_s, c.plan.layout_name(),
                          c.plan.tile, c.plan.loop_order, c.plan.relayout_read_bytes ? " +relayout" : "");
     }
   }
@@ -70,7 +70,7 @@ namespace {
 nlohmann::json cell_json(const CompareCell& c) {
   nlohmann::json j = {{"tile", c.plan.tile},
           {"loop_order", c.plan.loop_order},
-          {"layout", dram_layout_name(c.plan.layout)},
+          {"layout", c.plan.layout_name()},
           {"dram_bytes_read", c.dram.bytes_read},
           {"dram_bytes_written", c.dram.bytes_written},
           {"relayout_bytes", c.plan.relayout_read_bytes + c.plan.relayout_write_bytes},

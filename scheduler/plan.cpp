@@ -68,6 +68,13 @@ const char* dram_layout_name(DramLayout l) {
   return l == DramLayout::tiled ? "tiled" : "row-major";
 }
 
+const char* Plan::layout_name() const {
+  if (layout == DramLayout::row_major) return "row-major";
+  const uint32_t all = (1u << traffic.operands.size()) - 1;
+  if ((row_major_operands & all) == all) return "row-major";
+  return row_major_operands & all ? "mixed" : "tiled";
+}
+
 Plan make_plan(const Layer& l, Strategy s, const Tiling& t, DramLayout layout) {
   const LoopNest n = make_loop_nest(l);
   Plan p;

@@ -91,6 +91,8 @@ struct Plan {
   std::string tile, loop_order;  // for tables: "K64 C32 P13 Q13", "G>K>C>N>P>Q"
   PlanCost cost;                 // in the context it was planned in (set by plan_layer(s))
 
+  // "row-major", "tiled", or "mixed" (ROMANet's mapping keeps some operands row-major)
+  const char* layout_name() const;
   bool tiled_operand(int op) const { return layout == DramLayout::tiled && !(row_major_operands >> op & 1u); }
   uint64_t dram_read_bytes() const { return traffic.read_bytes + relayout_read_bytes; }
   uint64_t dram_write_bytes() const { return traffic.write_bytes + relayout_write_bytes; }
