@@ -283,7 +283,7 @@ void NpuAccountant::add_row(AccountedLayer row) { rows_.push_back(std::move(row)
 void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats, const std::string& phase) {
   if (layers.empty()) return;
   for (sched::Layer& l : layers) apply_weight_format(l, opts_.dtype);
-  // One sequence so that `adaptive` applies its adjacent-layer constraint across the model.
+  // One sequence: the layout rule applies between neighbours (scheduler/strategy.h).
   const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < layers.size(); ++i) {
     AccountedLayer row;
