@@ -40,10 +40,13 @@ double hand_area_mm2(const json& j) {
   const json& rate = j["array"]["macs_per_cycle"];
   double pe = 0;
   for (const char* d : {"int4", "int8", "fp16"})
-    if (double(rate[d]) > 0) pe = std::max(pe, double(a["mac_um2"][d]) * double(rate[d]) / double(rate["int8"]));
+    if (double(rate[d]) > 0)
+      pe = std::max(pe, double(a["mac_um2"][d]) * double(rate[d]) / double(rate["int8"]));
   const double rows = j["array"]["rows"], cols = j["array"]["cols"];
-  return rows * cols * pe / 1e6 + double(j["sram"]["bytes"]) / 1048576.0 * double(a["sram_mm2_per_mib"]) +
-         double(j["dram"]["channels"]) * double(a["dram_phy_mm2_per_channel"]) + double(a["fixed_mm2"]);
+  return rows * cols * pe / 1e6 +
+         double(j["sram"]["bytes"]) / 1048576.0 * double(a["sram_mm2_per_mib"]) +
+         double(j["dram"]["channels"]) * double(a["dram_phy_mm2_per_channel"]) +
+         double(a["fixed_mm2"]);
 }
 }  // namespace
 
@@ -52,7 +55,8 @@ TEST_CASE("every preset has an area equal to a hand calculation from its JSON", 
     INFO(n);
     const NpuConfig c = load_npu(n);
     REQUIRE(c.area.present);
-    CHECK(area_breakdown(c).total_mm2() == Approx(hand_area_mm2(json::parse(npu_preset_json(n)))).epsilon(1e-12));
+    CHECK(area_breakdown(c).total_mm2() ==
+          Approx(hand_area_mm2(json::parse(npu_preset_json(n)))).epsilon(1e-12));
   }
   // The same, with the preset's numbers written out.
   // phone-npu: a PE runs 2 int4, 1 int8 or 1/2 fp16 MAC per cycle; the fp16 mode is the largest.
@@ -68,7 +72,8 @@ TEST_CASE("every preset has an area equal to a hand calculation from its JSON", 
   CHECK(edge.total_mm2() == Approx(4096 * 1212.2e-6 + 8 * 4.0 + 2 * 2.48 + 1.66));
 }
 
-TEST_CASE("the presets reproduce the published die figures they were calibrated on", "[sim][area]") {
+TEST_CASE("the presets reproduce the published die figures they were calibrated on",
+          "[sim][area]") {
   // TPU v1 (ISCA 2017): die <= 331 mm^2, MXU 24 %, Unified Buffer 29 %.
   const AreaBreakdown tpu = area_breakdown(load_npu("tpu-v1-like"));
   CHECK(tpu.total_mm2() == Approx(331).epsilon(0.001));
@@ -106,23 +111,28 @@ TEST_CASE("each area term scales with the field a sweep varies", "[sim][area]") 
   CHECK(area_breakdown(c).pe_um2 == Approx(75.76));
   // A SCALE-Sim cfg takes phone-npu's area constants and its own array and SRAM sizes.
   const NpuConfig cfg = parse_scalesim_cfg(
-      "ArrayHeight: 32\nArrayWidth: 32\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow: os\n",
+      "ArrayHeight: 32\nArrayWidth: 32\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: "
+      "64\nDataflow: os\n",
       "scale.cfg");
   REQUIRE(cfg.area.present);
   const AreaBreakdown s = area_breakdown(cfg);
-  CHECK(s.array_mm2 == Approx(32 * 32 * 542.4e-6));  // one MAC per PE per cycle for every dtype: fp16 sizes it
+  CHECK(s.array_mm2 ==
+        Approx(32 * 32 * 542.4e-6));  // one MAC per PE per cycle for every dtype: fp16 sizes it
   CHECK(s.sram_mm2 == Approx(192.0 / 1024 * 0.25));
   CHECK(cfg.sources.count("area") == 1);
 }
 
-TEST_CASE("area is optional in a description, and checked like every other key when there", "[sim][area]") {
+TEST_CASE("area is optional in a description, and checked like every other key when there",
+          "[sim][area]") {
   // Without `area` (descriptions written before issue 13): loads, reports no area.
   const NpuConfig none = edited("phone-npu", [](json& j) { j.erase("area"); });
   CHECK_FALSE(none.area.present);
   CHECK(area_breakdown(none).total_mm2() == 0);
 
-  CHECK(edited_error([](json& j) { j["area"].erase("fixed_mm2"); }) == "bad.json: area.fixed_mm2: missing");
-  CHECK(edited_error([](json& j) { j["area"]["mac_um2"].erase("int4"); }) == "bad.json: area.mac_um2.int4: missing");
+  CHECK(edited_error([](json& j) { j["area"].erase("fixed_mm2"); }) ==
+        "bad.json: area.fixed_mm2: missing");
+  CHECK(edited_error([](json& j) { j["area"]["mac_um2"].erase("int4"); }) ==
+        "bad.json: area.mac_um2.int4: missing");
   CHECK(edited_error([](json& j) { j["area"]["process_nm"] = "7nm"; }) ==
         "bad.json: area.process_nm: expected a number");
   CHECK(edited_error([](json& j) { j["area"]["process_nm"] = 0; }) ==
