@@ -17,6 +17,7 @@
 #include "runtime/npu_lowering.h"
 #include "scheduler/compare.h"
 #include "scheduler/dram_emit.h"
+#include "sim/area.h"
 #include "sim/dram.h"
 #include "sim/report.h"
 #include "weights/error.h"
@@ -459,6 +460,18 @@ nlohmann::json NpuAccountant::summary(bool include_layers) const {
   j["frames"] = frames_;
   j["fps"] = fps;
   j["fps_per_watt"] = run.avg_power_w > 0 ? fps / run.avg_power_w : 0;
+  // Cost (sim/area.h): null where the NPU description has no `area` object.
+  if (npu_.area.present) {
+    const sim::AreaBreakdown a = sim::area_breakdown(npu_);
+    j["area_mm2"] = a.total_mm2();
+    j["fps_per_mm2"] = a.total_mm2() > 0 ? fps / a.total_mm2() : 0;
+    j["area"] = {{"process_nm", npu_.area.process_nm}, {"pe_um2", a.pe_um2},     {"array_mm2", a.array_mm2},
+                 {"sram_mm2", a.sram_mm2},             {"dram_phy_mm2", a.dram_phy_mm2}, {"fixed_mm2", a.fixed_mm2}};
+  } else {
+    j["area_mm2"] = nullptr;
+    j["fps_per_mm2"] = nullptr;
+    j["area"] = nullptr;
+  }
   j["total_macs"] = run.total_macs;
   j["npu"] = npu_.name;
   j["dtype"] = sim_dtype_name(opts_.dtype);

@@ -150,7 +150,9 @@ class NpuAccountant {
   sim::RunResult run() const;
   sim::DramStats dram_total() const;  // sum of row DRAM stats x repeats
   // {sim_latency_s, fps, avg_power_w (NPU + DRAM), npu_avg_power_w, npu_peak_power_w (NPU rail
-  //  only: the peak is the highest layer's), objective, fps_per_watt, tops_per_watt, energy_j {mac, sram, dram,
+  //  only: the peak is the highest layer's), objective, fps_per_watt, area_mm2, fps_per_mm2 (fps / area_mm2),
+  //  area {process_nm, pe_um2, array_mm2, sram_mm2, dram_phy_mm2, fixed_mm2} (sim/area.h; the three area
+  //  keys are null when the NPU description has no `area`), tops_per_watt, energy_j {mac, sram, dram,
   //  static, total}, dram {bytes_read, bytes_written, accesses, row_hits, row_misses,
   //  row_conflicts, activations, ...}, frames, power_policy, cap_met, phases [{name, latency_s,
   //  energy_j, macs, layers}] in order of first appearance, layers [{name, op, phase, repeats, dtype, strategy, tile, loop_order,

@@ -11,7 +11,8 @@
 // threads), wall_s elapsed time, both for producing that frame (inpainting included).
 // "sim" holds the simulated NPU's figures (runtime/zoom_sim.h: per frame sim_latency_s, fps,
 // avg_power_w (NPU + DRAM), npu_avg_power_w (NPU rail), fps_per_watt, tops_per_watt, energy_j
-// {...}, dram {...}; in the summary the run's totals plus npu_peak_power_w, objective and
+// {...}, dram {...}; in the summary the run's totals plus npu_peak_power_w, objective, area_mm2,
+// fps_per_mm2, area {...} (null without an area model) and
 // "layers": runtime/npu_accounting.h summary()); null when the run was made with --no-sim.
 #pragma once
 #include <nlohmann/json.hpp>

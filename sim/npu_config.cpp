@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "sim/address_mapping.h"
+#include "sim/area.h"
 #include "weights/error.h"
 
 namespace zoomrt::sim {
@@ -172,6 +173,7 @@ void validate_npu(const NpuConfig& c, const std::string& origin) {
   validate_sram(c.sram, origin);
   validate_dram(c.dram, origin);
   validate_power(c.power, c.energy, origin);
+  validate_area(c, origin);
 }
 
 namespace {

@@ -101,6 +101,19 @@ struct EnergyConfig {
 };
 double mac_pj(const EnergyConfig& e, MacDtype d);
 
+// Silicon area at one process node (sim/area.h computes the total from it). Optional in a JSON
+// description: absent, `present` is false and reports give area_mm2 = null. mac_um2 = one MAC
+// unit of that dtype (multiplier, accumulator adder, its pipeline registers; a PE's local
+// scratchpads where the preset says so); sram_mm2_per_mib = on-chip SRAM macros per MiB;
+// dram_phy_mm2_per_channel = one DRAM channel's PHY and controller; fixed_mm2 = everything
+// that does not scale with the array, SRAM or channels (control, vector unit, NoC).
+struct AreaConfig {
+  bool present = false;
+  double process_nm = 0;  // the node every constant below is given at
+  double mac_um2_int4 = 0, mac_um2_int8 = 0, mac_um2_fp16 = 0;
+  double sram_mm2_per_mib = 0, dram_phy_mm2_per_channel = 0, fixed_mm2 = 0;
+};
+
 struct NpuConfig {
   std::string name;
   MacArray array;
@@ -108,6 +121,7 @@ struct NpuConfig {
   DramConfig dram;
   PowerConfig power;
   EnergyConfig energy;
+  AreaConfig area;
   std::map<std::string, std::string> sources;  // field path -> where the number comes from
 };
 

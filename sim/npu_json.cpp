@@ -168,6 +168,23 @@ EnergyConfig read_energy(KeyReader r) {
   r.finish();
   return e;
 }
+
+// Optional (docs/sim.md "Area"): every key required once the object is there.
+AreaConfig read_area(KeyReader r) {
+  AreaConfig a;
+  a.present = true;
+  a.process_nm = r.number("process_nm");
+  KeyReader m = r.object("mac_um2");
+  a.mac_um2_int4 = m.number("int4");
+  a.mac_um2_int8 = m.number("int8");
+  a.mac_um2_fp16 = m.number("fp16");
+  m.finish();
+  a.sram_mm2_per_mib = r.number("sram_mm2_per_mib");
+  a.dram_phy_mm2_per_channel = r.number("dram_phy_mm2_per_channel");
+  a.fixed_mm2 = r.number("fixed_mm2");
+  r.finish();
+  return a;
+}
 }  // namespace
 
 NpuConfig parse_npu_json(const std::string& text, const std::string& origin) {
@@ -187,6 +204,7 @@ NpuConfig parse_npu_json(const std::string& text, const std::string& origin) {
   c.dram = read_dram(r.object("dram"));
   read_power(r.object("power"), c.power);
   c.energy = read_energy(r.object("energy"));
+  if (r.has("area")) c.area = read_area(r.object("area"));
   if (r.has("sources")) {
     const json& s = r.get("sources");
     if (!s.is_object()) fail_input("{}: sources: expected an object of strings", origin);

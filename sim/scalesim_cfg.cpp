@@ -1,6 +1,6 @@
 // SCALE-Sim .cfg -> NpuConfig. A cfg describes the array, the three SRAM partitions, the
 // dataflow and a DRAM bandwidth in words per cycle (1 word = 1 byte). Everything else
-// (DRAM device, energies, V-F points) comes from the `phone-npu` preset, documented in
+// (DRAM device, energies, V-F points, area constants) comes from the `phone-npu` preset, documented in
 // docs/sim.md; the cfg's Bandwidth is recorded in sources and not otherwise modelled.
 #include <cctype>
 #include <sstream>
@@ -80,6 +80,7 @@ NpuConfig parse_scalesim_cfg(const std::string& text, const std::string& origin)
   c.sources["dram"] = "phone-npu preset (the cfg's Bandwidth " + bw + " words/cycle is not modelled)";
   c.sources["power"] = "phone-npu preset";
   c.sources["energy"] = "phone-npu preset";
+  c.sources["area"] = "phone-npu preset (7 nm constants) applied to the cfg's array and SRAM sizes";
   validate_npu(c, origin);
   return c;
 }

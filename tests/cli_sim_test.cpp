@@ -39,6 +39,13 @@ TEST_CASE("zoomrt sim --json: the pipeline's phases and consistent totals") {
   CHECK(double(s["frames"]) == 4);
   CHECK(double(s["fps"]) == Approx(4 / lat));
   CHECK(double(s["fps_per_watt"]) == Approx(double(s["fps"]) / double(s["avg_power_w"])));
+  // Cost (issue 13 item 2): the NPU's area and FPS per mm² beside FPS per watt.
+  const double area = s["area_mm2"];
+  const auto& a = s["area"];
+  CHECK(area == Approx(double(a["array_mm2"]) + double(a["sram_mm2"]) + double(a["dram_phy_mm2"]) +
+                       double(a["fixed_mm2"])));
+  CHECK(double(a["process_nm"]) == 7);
+  CHECK(double(s["fps_per_mm2"]) == Approx(double(s["fps"]) / area));
   std::vector<std::string> phases;
   for (const auto& p : s["phases"]) phases.push_back(p["name"]);
   CHECK(phases == std::vector<std::string>{"text_encoder", "vae_encoder", "unet", "vae_decoder", "interpolation"});
@@ -133,6 +140,28 @@ std::string npu_file(const std::string& tag, const std::function<void(nlohmann::
 }
 
 }  // namespace
+
+TEST_CASE("zoomrt sim: area in the terminal summary, null without an area model (issue 13 item 2)") {
+  CliResult t = run_cli(kSmall);
+  INFO("stderr: " << t.err);
+  REQUIRE(t.status == 0);
+  CHECK(t.out.find("FPS/mm²") != std::string::npos);
+  CHECK(t.out.find("at 7 nm: array") != std::string::npos);
+  const std::string no_area = npu_file("noarea", [](nlohmann::json& j) { j.erase("area"); });
+  CliResult js = run_cli(kSmall + " --npu " + no_area + " --json --no-layers");
+  REQUIRE(js.status == 0);
+  const nlohmann::json s = nlohmann::json::parse(js.out);
+  CHECK(s["area_mm2"].is_null());
+  CHECK(s["fps_per_mm2"].is_null());
+  CHECK(s["area"].is_null());
+  CHECK(double(s["fps_per_watt"]) > 0);
+  CliResult n = run_cli(kSmall + " --npu " + no_area);
+  REQUIRE(n.status == 0);
+  CHECK(n.out.find("area         n/a") != std::string::npos);
+  const std::string bad = npu_file("badarea", [](nlohmann::json& j) { j["area"]["sram_mm2_per_mib"] = "big"; });
+  expect_bad(run_cli(kSmall + " --npu " + bad), "area.sram_mm2_per_mib: expected a number");
+  for (const std::string& f : {no_area, bad}) std::remove(f.c_str());
+}
 
 TEST_CASE("zoomrt sim: bad NPU files and topologies through the CLI (issue 6 item 11)") {
   const std::string zero_banks = npu_file("banks", [](nlohmann::json& j) { j["dram"]["banks"] = 0; });

@@ -9,6 +9,7 @@
 
 #include "runtime/npu_accounting.h"
 #include "scheduler/dram_emit.h"
+#include "sim/area.h"
 #include "sim/npu_config.h"
 #include "weights/error.h"
 
@@ -144,7 +145,7 @@ TEST_CASE("summary fields are present and consistent") {
   acc.set_frames(5);
   const nlohmann::json s = acc.summary();
   for (const char* k : {"sim_latency_s", "fps", "avg_power_w", "fps_per_watt", "tops_per_watt", "energy_j", "dram",
-                        "layers", "phases"})
+                        "layers", "phases", "area_mm2", "fps_per_mm2", "area"})
     CHECK(s.contains(k));
   for (const char* k : {"mac", "sram", "dram", "static"}) CHECK(s["energy_j"].contains(k));
   for (const char* k : {"bytes_read", "bytes_written", "accesses", "row_hits", "row_misses", "row_conflicts",
@@ -154,6 +155,8 @@ TEST_CASE("summary fields are present and consistent") {
   REQUIRE(lat > 0);
   CHECK(fps == Approx(5 / lat));
   CHECK(double(s["fps_per_watt"]) == Approx(fps / power));
+  CHECK(double(s["area_mm2"]) == Approx(sim::area_breakdown(acc.npu()).total_mm2()));
+  CHECK(double(s["fps_per_mm2"]) == Approx(fps / double(s["area_mm2"])));
   const auto& e = s["energy_j"];
   const double parts = double(e["mac"]) + double(e["sram"]) + double(e["dram"]) + double(e["static"]);
   CHECK(parts == Approx(double(e["total"])));

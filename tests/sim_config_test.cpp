@@ -74,7 +74,7 @@ TEST_CASE("every constant in every preset names its source", "[sim][config]") {
   for (const std::string& n : npu_preset_names()) {
     json j = json::parse(npu_preset_json(n));
     std::vector<std::string> paths;
-    for (const char* section : {"array", "sram", "dram", "power", "energy"})
+    for (const char* section : {"array", "sram", "dram", "power", "energy", "area"})
       leaves(j[section], section, paths);
     const json& src = j["sources"];
     for (const std::string& p : paths) {

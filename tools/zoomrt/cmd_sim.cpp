@@ -67,6 +67,15 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
               s["npu_peak_power_w"].get<double>());
   std::printf("  FPS/W        %.5f      TOPS/W %.4f      MACs %.4g\n", s["fps_per_watt"].get<double>(),
               s["tops_per_watt"].get<double>(), s["total_macs"].get<double>());
+  if (s["area_mm2"].is_null()) {
+    std::printf("  area         n/a (the NPU description has no \"area\" object)\n");
+  } else {
+    const auto& a = s["area"];
+    std::printf("  FPS/mm²      %.5g      area %.4g mm² at %g nm: array %.4g, SRAM %.4g, DRAM PHY %.4g, fixed %.4g\n",
+                s["fps_per_mm2"].get<double>(), s["area_mm2"].get<double>(), a["process_nm"].get<double>(),
+                a["array_mm2"].get<double>(), a["sram_mm2"].get<double>(), a["dram_phy_mm2"].get<double>(),
+                a["fixed_mm2"].get<double>());
+  }
   std::printf("  energy       %.4f J: mac %.1f%%, sram %.1f%%, dram %.1f%%, static %.1f%%\n", total, pct("mac"),
               pct("sram"), pct("dram"), pct("static"));
   std::printf("  DRAM         %.4g B read, %.4g B written, %llu accesses, row-hit rate %.1f%%, %llu activations\n",

@@ -86,9 +86,13 @@ void print_sim_summary(const nlohmann::json& s) {
              s["objective"].get<std::string>(), s["power_policy"].get<std::string>(), s["fps"].get<double>(),
              s["avg_power_w"].get<double>(),
              frames > 0 ? s["energy_j"]["total"].get<double>() / frames : 0.0);
-  fmt::print("  FPS/W {:.5g}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, "
+  fmt::print("  FPS/W {:.5g}{}   TOPS/W {:.4g}   DRAM {} accesses ({:.4g} B read, {:.4g} B written, "
              "row-hit rate {:.1f}%){}\n",
-             s["fps_per_watt"].get<double>(), s["tops_per_watt"].get<double>(), d["accesses"].get<uint64_t>(),
+             s["fps_per_watt"].get<double>(),
+             s["area_mm2"].is_null() ? std::string()
+                                     : fmt::format("   FPS/mm² {:.5g} ({:.4g} mm²)", s["fps_per_mm2"].get<double>(),
+                                                   s["area_mm2"].get<double>()),
+             s["tops_per_watt"].get<double>(), d["accesses"].get<uint64_t>(),
              d["bytes_read"].get<double>(), d["bytes_written"].get<double>(), 100 * d["row_hit_rate"].get<double>(),
              s.contains("battery_hours") ? fmt::format("   battery {:.3g} h", s["battery_hours"].get<double>()) : "");
 }
