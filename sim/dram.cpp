@@ -60,6 +60,10 @@ DramModel::DramModel(const DramConfig& c) : cfg_(c), map_(c), energy_(dram_energ
   ch_bus_ref_.assign(nch, 0.0);
   next_ref_.assign(nch, double(c.trefi / std::max(1, c.ranks)));  // as DRAMsim3: first REF one interval in
   ref_rank_.assign(nch, 0);
+  const size_t nranks = nch * static_cast<size_t>(c.ranks);
+  rank_open_banks_.assign(nranks, 0);
+  rank_closed_since_.assign(nranks, 0.0);
+  rank_closed_cycles_.assign(nranks, 0.0);
   reset_stats();
 }
 
@@ -77,7 +81,28 @@ void DramModel::reset_stats() {
   read_bursts_ = write_bursts_ = 0;
 }
 
-void DramModel::close_all_rows() { std::fill(open_row_.begin(), open_row_.end(), -1); }
+void DramModel::close_rank(uint32_t rank, double at) {
+  const uint32_t per_rank = map_.banks_per_channel() / cfg_.ranks;
+  for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) open_row_[b] = -1;
+  if (rank_open_banks_[rank] > 0) rank_closed_since_[rank] = at;
+  rank_open_banks_[rank] = 0;
+}
+
+void DramModel::close_all_rows() {
+  for (uint32_t r = 0; r < rank_open_banks_.size(); ++r) close_rank(r, channel_clock(int(r / cfg_.ranks)));
+}
+
+double DramModel::standby_pj() const {
+  if (!(cfg_.idd0 > 0)) return 0;
+  const double devices = static_cast<double>(cfg_.bus_bits) / cfg_.device_width_bits;
+  double pj = 0;
+  for (uint32_t r = 0; r < rank_open_banks_.size(); ++r) {
+    const double t = channel_clock(int(r / cfg_.ranks));
+    const double closed = rank_closed_cycles_[r] + (rank_open_banks_[r] == 0 ? t - rank_closed_since_[r] : 0.0);
+    pj += cfg_.vdd * (cfg_.idd3n * (t - closed) + cfg_.idd2n * closed) * cfg_.tck_ns * devices;
+  }
+  return pj;
+}
 
 void DramModel::set_trace(std::ostream* os, uint64_t start_cycle, double cycles_per_burst) {
   trace_ = os;
@@ -101,11 +126,10 @@ double DramModel::channel_clock(int ch) const { return ch_base_[ch] + channel_bu
 // the rank's banks and (shared among the ranks) the data bus lose tRFC.
 void DramModel::refresh_rank(int ch, bool busy) {
   const uint32_t per_rank = map_.banks_per_channel() / cfg_.ranks;
-  const uint32_t first = ch * map_.banks_per_channel() + ref_rank_[ch] * per_rank;
-  for (uint32_t b = first; b < first + per_rank; ++b) {
-    open_row_[b] = -1;
-    if (busy) bank_cycles_[b] += cfg_.trfc;
-  }
+  const uint32_t rank = uint32_t(ch * cfg_.ranks + ref_rank_[ch]);
+  close_rank(rank, busy ? channel_clock(ch) : next_ref_[ch]);
+  if (busy)
+    for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) bank_cycles_[b] += cfg_.trfc;
   if (busy) ch_bus_ref_[ch] += double(cfg_.trfc) / cfg_.ranks;
   ++stats_.refreshes;
   ref_rank_[ch] = (ref_rank_[ch] + 1) % cfg_.ranks;
@@ -139,6 +163,9 @@ void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool i
     if (open_row_[bank] < 0) {
       ++stats_.row_misses;
       cycles += cfg_.trcd;
+      const uint32_t rank = bank / (map_.banks_per_channel() / cfg_.ranks);
+      if (rank_open_banks_[rank]++ == 0)
+        rank_closed_cycles_[rank] += channel_clock(int(bank / map_.banks_per_channel())) - rank_closed_since_[rank];
     } else {
       ++stats_.row_conflicts;
       cycles += cfg_.trp + cfg_.trcd;

@@ -71,6 +71,11 @@ class DramModel {
   // but add no busy time. Replaying a timed trace calls it with each line's issue cycle.
   void advance_to(uint64_t cycle);
   double channel_clock(int channel) const;  // DRAM clocks since construction (busy + idle)
+  // Standby energy of every rank from construction to its channel's clock, busy and idle, pJ:
+  // VDD x IDD3N while any bank of the rank has a row open, VDD x IDD2N while all are closed
+  // (DRAMsim3's act_stb + pre_stb; 0 with the flat model). stats().bg_pj is the busy window
+  // at IDD3N only; this is the whole-interval figure a timed replay compares.
+  double standby_pj() const;
   // Write one DRAMsim3 trace line per burst: "0x%08X READ|WRITE <cycle>"; the k-th burst from
   // now (k = 0, 1, ...) gets cycle start_cycle + floor(k x cycles_per_burst), one global,
   // non-decreasing issue order. The caller picks the spacing (runtime/npu_accounting.cpp spreads
@@ -87,6 +92,7 @@ class DramModel {
   double channel_busy(int ch) const;   // cycles this stats window (the throughput bound)
   void refresh_due();                  // apply the refreshes each channel's clock has reached
   void refresh_rank(int ch, bool busy);
+  void close_rank(uint32_t rank, double at);  // global rank index; all its banks precharged at `at`
 
   DramConfig cfg_;
   AddressMapping map_;
@@ -103,6 +109,10 @@ class DramModel {
   // data bus this window, the cycle of its next REF and the rank it refreshes.
   std::vector<double> ch_base_, ch_bus_ref_, next_ref_;
   std::vector<int> ref_rank_;
+  // Standby: per global rank, banks with a row open, since when all are closed, and the cycles
+  // all were closed before that.
+  std::vector<int> rank_open_banks_;
+  std::vector<double> rank_closed_since_, rank_closed_cycles_;
   std::ostream* trace_ = nullptr;
   uint64_t trace_start_cycle_ = 0, trace_bursts_ = 0;
   double trace_cycles_per_burst_ = 0;

@@ -43,7 +43,7 @@ std::string read_file(const std::string& path) {
 struct Replay {
   DramStats s;
   uint64_t reads = 0, writes = 0, lines = 0, last_cycle = 0;
-  double total_pj = 0;  // commands + active-standby background over the whole interval
+  double total_pj = 0;  // commands + standby (active or precharged) over the whole interval
 };
 
 // The trace through DramModel: each line at its issue cycle, then idle to `cycles`.
@@ -63,10 +63,9 @@ Replay replay(const std::string& text, const DramConfig& cfg, uint64_t cycles) {
   r.lines = r.reads + r.writes;
   m.advance_to(cycles);
   r.s = m.stats();
-  const DramEnergyModel e = dram_energy_model(cfg);
   // DRAMsim3 charges standby current every cycle it runs (IDD3N with a row open, IDD2N with all
-  // banks closed); DramModel's bg_pj covers busy time only, so the whole interval here.
-  r.total_pj = r.s.act_pj + r.s.rd_pj + r.s.wr_pj + r.s.ref_pj + e.background_w * double(cycles) * cfg.tck_ns * 1e3;
+  // banks of the rank closed); stats().bg_pj covers the busy window only, standby_pj() all of it.
+  r.total_pj = r.s.act_pj + r.s.rd_pj + r.s.wr_pj + r.s.ref_pj + m.standby_pj();
   return r;
 }
 

@@ -323,3 +323,21 @@ TEST_CASE("refresh keeps the segment walk equal to the burst walk", "[sim][dram]
     CHECK(fast.stats().busy_ns == Approx(slow.stats().busy_ns));
   }
 }
+
+TEST_CASE("standby energy: IDD3N while a row is open, IDD2N while the rank is precharged", "[sim][dram]") {
+  DramConfig d = refreshing_dram(300, 20);
+  d.pj_per_bit = 0;
+  d.vdd = 1.2, d.idd0 = 80, d.idd2n = 34, d.idd3n = 47, d.idd4r = 243, d.idd4w = 228, d.idd5ab = 280;
+  const double devices = 64.0 / 16;
+  DramModel m(d);
+  m.advance_to(50);          // precharged 0..50
+  m.access(0, 1024, false);  // ACT at 50, row open; clock 124
+  m.advance_to(1000);        // REF at 300 closes the row: precharged 300..1000
+  CHECK(m.channel_clock(0) == Approx(1000));
+  const double open = 300 - 50, closed = 50 + 700;
+  CHECK(m.standby_pj() == Approx(1.2 * (47 * open + 34 * closed) * 1.0 * devices));
+  // Flat energy model: no standby figure.
+  DramModel flat(refreshing_dram(300, 20));
+  flat.advance_to(1000);
+  CHECK(flat.standby_pj() == 0);
+}
