@@ -7,14 +7,12 @@
 // energies are compared: row-hit rate and activations within 5 %, energy within 10 % (what
 // remains, and why, is in docs/sim.md "Checked against DRAMsim3").
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "sim/dram.h"
 #include "sim/npu_config.h"
@@ -69,18 +67,21 @@ Replay replay(const std::string& text, const DramConfig& cfg, uint64_t cycles) {
   return r;
 }
 
-double rel(double ours, double theirs) { return theirs != 0 ? ours / theirs - 1 : (ours == 0 ? 0 : 1); }
+double rel(double ours, double theirs) {
+  return theirs != 0 ? ours / theirs - 1 : (ours == 0 ? 0 : 1);
+}
 
 }  // namespace
 
 TEST_CASE("DramModel matches DRAMsim3 on zoomrt's own traces", "[cli][sim][dram][dramsim3]") {
-  const json fx = json::parse(read_file(std::string(ZOOMRT_FIXTURES_DIR) + "/sim/dramsim3/stats.json"));
+  const json fx =
+      json::parse(read_file(std::string(ZOOMRT_FIXTURES_DIR) + "/sim/dramsim3/stats.json"));
   const NpuConfig npu = load_npu(fx["npu"].get<std::string>());
   REQUIRE(npu.dram.trefi > 0);
   REQUIRE(fx["cases"].size() >= 4);
-  std::printf("%-20s %8s | %7s %7s | %7s %7s | %6s %6s | %7s %7s | %7s %7s | %8s %8s\n", "case", "lines",
-              "hit% S3", "ours", "ACT S3", "ours", "REF S3", "ours", "RD S3", "ours", "WR S3", "ours", "E uJ S3",
-              "ours");
+  std::printf("%-20s %8s | %7s %7s | %7s %7s | %6s %6s | %7s %7s | %7s %7s | %8s %8s\n", "case",
+              "lines", "hit% S3", "ours", "ACT S3", "ours", "REF S3", "ours", "RD S3", "ours",
+              "WR S3", "ours", "E uJ S3", "ours");
   for (const auto& [name, c] : fx["cases"].items()) {
     const std::string trace = "cli_sim_dramsim3_test_" + name + ".trc";
     std::ostringstream cmd;  // the fixture's zoomrt command
@@ -100,14 +101,19 @@ TEST_CASE("DramModel matches DRAMsim3 on zoomrt's own traces", "[cli][sim][dram]
     const Replay r = replay(text, npu.dram, d["num_cycles"].get<uint64_t>());
     REQUIRE(r.lines == c["trace"]["lines"].get<uint64_t>());
     const double s3_cmds = d["num_read_cmds"].get<double>() + d["num_write_cmds"].get<double>();
-    const double s3_hits = d["num_read_row_hits"].get<double>() + d["num_write_row_hits"].get<double>();
-    const double s3_hit_rate = s3_hits / s3_cmds, hit_rate = double(r.s.row_hits) / double(r.s.accesses);
+    const double s3_hits =
+        d["num_read_row_hits"].get<double>() + d["num_write_row_hits"].get<double>();
+    const double s3_hit_rate = s3_hits / s3_cmds,
+                 hit_rate = double(r.s.row_hits) / double(r.s.accesses);
     const double s3_act = d["num_act_cmds"], s3_ref = d["num_ref_cmds"], s3_e = d["total_pj"];
-    std::printf("%-20s %8llu | %7.3f %7.3f | %7.0f %7llu | %6.0f %6llu | %7.0f %7llu | %7.0f %7llu | %8.2f %8.2f\n",
-                name.c_str(), (unsigned long long)r.lines, 100 * s3_hit_rate, 100 * hit_rate, s3_act,
-                (unsigned long long)r.s.activations, s3_ref, (unsigned long long)r.s.refreshes,
-                d["num_read_cmds"].get<double>(), (unsigned long long)r.reads, d["num_write_cmds"].get<double>(),
-                (unsigned long long)r.writes, s3_e * 1e-6, r.total_pj * 1e-6);
+    std::printf(
+        "%-20s %8llu | %7.3f %7.3f | %7.0f %7llu | %6.0f %6llu | %7.0f %7llu | %7.0f %7llu | %8.2f "
+        "%8.2f\n",
+        name.c_str(), (unsigned long long)r.lines, 100 * s3_hit_rate, 100 * hit_rate, s3_act,
+        (unsigned long long)r.s.activations, s3_ref, (unsigned long long)r.s.refreshes,
+        d["num_read_cmds"].get<double>(), (unsigned long long)r.reads,
+        d["num_write_cmds"].get<double>(), (unsigned long long)r.writes, s3_e * 1e-6,
+        r.total_pj * 1e-6);
     CHECK(std::abs(rel(hit_rate, s3_hit_rate)) < 0.05);
     CHECK(std::abs(rel(double(r.s.activations), s3_act)) < 0.05);
     CHECK(std::abs(rel(r.total_pj, s3_e)) < 0.10);
