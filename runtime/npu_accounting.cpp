@@ -131,8 +131,8 @@ uint64_t bytes_at(int64_t elements, int bits) { return (uint64_t(elements) * uin
 sim::DramStats scale_dram(sim::DramStats s, double r) {
   const auto mul = [r](uint64_t& v) { v = uint64_t(double(v) * r + 0.5); };
   mul(s.bytes_read), mul(s.bytes_written), mul(s.accesses), mul(s.row_hits);
-  mul(s.row_misses), mul(s.row_conflicts), mul(s.activations);
-  s.busy_ns *= r, s.energy_pj *= r, s.act_pj *= r, s.rd_pj *= r, s.wr_pj *= r, s.bg_pj *= r;
+  mul(s.row_misses), mul(s.row_conflicts), mul(s.activations), mul(s.refreshes);
+  s.busy_ns *= r, s.energy_pj *= r, s.act_pj *= r, s.rd_pj *= r, s.wr_pj *= r, s.ref_pj *= r, s.bg_pj *= r;
   return s;
 }
 
@@ -233,26 +233,38 @@ void NpuAccountant::set_dram_trace(std::ostream* os, uint64_t max_lines) {
 
 uint64_t NpuAccountant::trace_lines() const { return trace_lines_; }
 
+// Trace issue times: a layer's bursts are spread evenly over the layer's latency at the top V-F
+// point (t = max(compute, DRAM) with double buffering, their sum without), the overlap
+// sim::evaluate_layer assumes; the next layer starts when this one ends. DRAM clocks of tCK.
+double NpuAccountant::trace_span_cycles(const sim::LayerCost& c) const {
+  const auto& top = npu_.power.vf.back();
+  return sim::evaluate_layer(npu_, c, top.freq_mhz, top.volt).latency_s * 1e9 / npu_.dram.tck_ns;
+}
+
+void NpuAccountant::start_trace_layer(sim::DramModel& dram, std::ostream& os, const sim::LayerCost& untraced,
+                                      double& span) const {
+  span = trace_span_cycles(untraced);
+  const double bursts = double(std::max<uint64_t>(1, untraced.dram.accesses));
+  dram.set_trace(&os, uint64_t(std::llround(trace_cycle_)), span / bursts);
+}
+
 sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p) {
   const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
   if (!tracing) return p.cost.layer;
-  // Traced: the plan's transfers replayed once more, into the trace.
+  // Traced: the plan's transfers replayed once more, into the trace (same counts as the plan's).
   sim::DramModel dram(npu_.dram);
   CappedLines buf(trace_, trace_max_lines_, trace_lines_);
   std::ostream capped(&buf);
-  dram.set_trace(&capped, trace_cycle_);
+  double span = 0;
+  start_trace_layer(dram, capped, p.cost.layer, span);
   const sim::LayerCost c = sched::cost_plan(l, p, ctx_, &dram).layer;
-  dram.set_trace(nullptr, 0);
-  trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
+  dram.set_trace(nullptr, 0, 0);
+  trace_cycle_ += span;
   return c;
 }
 
-sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
-  const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
-  std::string key = fmt::format("vector|{}|{}|{}|{}", w.elements, w.ops_per_element, w.write_bytes, w.input_bytes.size());
-  for (uint64_t b : w.input_bytes) key += fmt::format("|{}", b);
-  if (!tracing)
-    if (auto it = memo_.find(key); it != memo_.end()) return it->second.cost;
+// One vector op's cost; with `trace`, its bursts also go to the trace (spaced by `untraced`).
+sim::LayerCost NpuAccountant::vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced) {
   sim::LayerCost c;
   c.dtype = sim_mac_dtype(opts_.dtype);
   const int64_t lanes = std::max(1, npu_.array.cols);
@@ -260,9 +272,8 @@ sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
   // Streamed through SRAM: DRAM -> SRAM -> vector unit -> SRAM -> DRAM.
   c.sram_read_bytes = c.sram_write_bytes = double(w.read_bytes + w.write_bytes);
   sim::DramModel dram(npu_.dram);
-  CappedLines buf(trace_, trace_max_lines_, trace_lines_);
-  std::ostream capped(&buf);
-  if (tracing) dram.set_trace(&capped, trace_cycle_);
+  double span = 0;
+  if (trace) start_trace_layer(dram, *trace, *untraced, span);
   // Each tensor in its own 1 MiB-aligned region, as emit_plan lays out a layer's operands.
   constexpr uint64_t kAlign = uint64_t(1) << 20;
   uint64_t addr = 0;
@@ -274,9 +285,25 @@ sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
   if (w.write_bytes) dram.access(addr, w.write_bytes, true);
   c.dram = dram.stats();
   c.dram_ns = c.dram.busy_ns;
-  if (tracing) trace_cycle_ += uint64_t(c.dram_ns / npu_.dram.tck_ns);
-  memo_[key] = Memo{c};
+  if (trace) {
+    dram.set_trace(nullptr, 0, 0);
+    trace_cycle_ += span;
+  }
   return c;
+}
+
+sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
+  const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
+  std::string key = fmt::format("vector|{}|{}|{}|{}", w.elements, w.ops_per_element, w.write_bytes, w.input_bytes.size());
+  for (uint64_t b : w.input_bytes) key += fmt::format("|{}", b);
+  auto it = memo_.find(key);
+  if (it == memo_.end()) it = memo_.emplace(key, Memo{vector_cost(w, nullptr, nullptr)}).first;
+  if (!tracing) return it->second.cost;
+  // Traced: replayed once more into the trace, spaced by the untraced cost's latency.
+  CappedLines buf(trace_, trace_max_lines_, trace_lines_);
+  std::ostream capped(&buf);
+  const sim::LayerCost untraced = it->second.cost;
+  return vector_cost(w, &capped, &untraced);
 }
 
 void NpuAccountant::add_row(AccountedLayer row) { rows_.push_back(std::move(row)); }

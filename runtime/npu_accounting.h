@@ -44,6 +44,7 @@
 #include "scheduler/plan_cost.h"
 #include "scheduler/strategy.h"
 #include "sim/npu_config.h"
+#include "sim/dram.h"
 #include "sim/power.h"
 
 namespace zoomrt {
@@ -139,6 +140,10 @@ class NpuAccountant {
   // until `max_lines` lines are written (the cap; the layer that crosses it is cut there).
   // Traced layers bypass the memo so their bursts are really emitted. nullptr stops tracing.
   // The line count and trace cycle continue across calls (one trace, paused and resumed).
+  // Issue cycles (DRAM clocks of tCK) are one global, non-decreasing order: each traced layer
+  // starts where the previous traced one ended and spreads its bursts evenly over its latency
+  // at the top V-F point (sim::evaluate_layer: max(compute, DRAM) with double buffering), the
+  // compute/transfer overlap the simulator assumes. Untraced layers take no trace time.
   void set_dram_trace(std::ostream* os, uint64_t max_lines);
   uint64_t trace_lines() const;
 
@@ -172,6 +177,9 @@ class NpuAccountant {
   std::vector<sim::LayerCost> weighted_costs() const;  // rows x repeats
   sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p);
   sim::LayerCost cost_vector(const VectorWork& w);
+  sim::LayerCost vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced);
+  double trace_span_cycles(const sim::LayerCost& c) const;
+  void start_trace_layer(sim::DramModel& dram, std::ostream& os, const sim::LayerCost& untraced, double& span) const;
   void add_row(AccountedLayer row);
 
   sim::NpuConfig npu_;
@@ -181,7 +189,8 @@ class NpuAccountant {
   std::vector<AccountedLayer> rows_;
   double frames_ = 1;
   std::ostream* trace_ = nullptr;
-  uint64_t trace_max_lines_ = 0, trace_lines_ = 0, trace_cycle_ = 0;
+  uint64_t trace_max_lines_ = 0, trace_lines_ = 0;
+  double trace_cycle_ = 0;  // issue cycle where the next traced layer starts (DRAM clocks)
 };
 
 // The vector-unit work of a non-MAC node (elements, ops/element, bytes at `act_bits`);

@@ -39,11 +39,11 @@ void add_scaled(sim::DramStats& sum, const sim::DramStats& d, uint64_t m) {
       sum.accesses += d.accesses * m;
   sum.row_hits += d.row_hits * m, sum.row_misses += d.row_misses * m,
       sum.row_conflicts += d.row_conflicts * m;
-  sum.activations += d.activations * m;
+  sum.activations += d.activations * m, sum.refreshes += d.refreshes * m;
   sum.busy_ns += d.busy_ns * double(m), sum.energy_pj += d.energy_pj * double(m);
   sum.act_pj += d.act_pj * double(m), sum.rd_pj += d.rd_pj * double(m),
       sum.wr_pj += d.wr_pj * double(m);
-  sum.bg_pj += d.bg_pj * double(m);
+  sum.ref_pj += d.ref_pj * double(m), sum.bg_pj += d.bg_pj * double(m);
 }
 
 // A frame's "sim" object: the share of each group it uses.

@@ -158,10 +158,10 @@ void extrapolate(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t em
   const double f = emitted ? double(read + written) / double(emitted) : 1.0;
   auto scale = [f](uint64_t v) { return uint64_t(double(v) * f + 0.5); };
   d.accesses = scale(d.accesses);
-  d.row_misses = scale(d.row_misses), d.row_conflicts = scale(d.row_conflicts);
+  d.row_misses = scale(d.row_misses), d.row_conflicts = scale(d.row_conflicts), d.refreshes = scale(d.refreshes);
   d.activations = d.row_misses + d.row_conflicts;
   d.row_hits = d.accesses - std::min(d.accesses, d.activations);  // the classes still sum to accesses
-  d.busy_ns *= f, d.energy_pj *= f, d.act_pj *= f, d.rd_pj *= f, d.wr_pj *= f, d.bg_pj *= f;
+  d.busy_ns *= f, d.energy_pj *= f, d.act_pj *= f, d.rd_pj *= f, d.wr_pj *= f, d.ref_pj *= f, d.bg_pj *= f;
   d.bytes_read = read, d.bytes_written = written;
 }
 

@@ -22,13 +22,13 @@ std::string npu_key(const sim::NpuConfig& n) {
   const auto& top = n.power.vf.back();
   return fmt::format(
       "a{}x{}{}/{}/{}/{}/{}|s{}/{}/{}/{}/{}/{}/{}/{}|d{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/{}/"
-      "{}/{}/{}/{}/{}/{}/{}/{}|p{}/{}/{}/{}/{}|e{}/{}/{}",
+      "{}/{}/{}/{}/{}/{}/{}/{}|r{}/{}/{}|p{}/{}/{}/{}/{}|e{}/{}/{}",
       a.rows, a.cols, a.dataflow, a.macs_per_cycle_int4, a.macs_per_cycle_int8, a.macs_per_cycle_fp16,
       a.skips_zeros, s.bytes, s.double_buffered, s.unified, s.ifmap_bytes, s.filter_bytes, s.ofmap_bytes,
       s.read_pj_per_byte, s.write_pj_per_byte, d.channels, d.ranks, d.banks, d.bank_groups, d.rows, d.columns,
       d.row_bytes, d.burst_bytes, d.bus_bits, d.device_width_bits, d.tck_ns, d.cl, d.trcd, d.trp, d.tras,
       d.trc, d.tfaw, d.tccd, d.vdd, d.idd0, d.idd2n, d.idd3n, d.idd4r, d.idd4w, d.pj_per_bit,
-      d.address_mapping, top.freq_mhz, top.volt, n.power.ceff_nf, n.power.leak_w_at_vmax,
+      d.address_mapping, d.trefi, d.trfc, d.idd5ab, top.freq_mhz, top.volt, n.power.ceff_nf, n.power.leak_w_at_vmax,
       n.power.idle_w, n.energy.mac_pj_int4, n.energy.mac_pj_int8, n.energy.mac_pj_fp16);
 }
 

@@ -17,11 +17,13 @@ DramStats& DramStats::operator+=(const DramStats& o) {
   row_misses += o.row_misses;
   row_conflicts += o.row_conflicts;
   activations += o.activations;
+  refreshes += o.refreshes;
   busy_ns += o.busy_ns;
   energy_pj += o.energy_pj;
   act_pj += o.act_pj;
   rd_pj += o.rd_pj;
   wr_pj += o.wr_pj;
+  ref_pj += o.ref_pj;
   bg_pj += o.bg_pj;
   return *this;
 }
@@ -40,6 +42,12 @@ DramEnergyModel dram_energy_model(const DramConfig& c) {
   e.rd_pj = c.vdd * (c.idd4r - c.idd3n) * burst_cycles * c.tck_ns * devices;
   e.wr_pj = c.vdd * (c.idd4w - c.idd3n) * burst_cycles * c.tck_ns * devices;
   e.background_w = c.vdd * c.idd3n * 1e-3 * devices * c.ranks * c.channels;
+  if (c.trefi > 0) {
+    e.ref_pj = c.vdd * (c.idd5ab - c.idd3n) * c.trfc * c.tck_ns * devices;
+    // One REF per trefi / ranks cycles on each channel.
+    const double interval_ns = double(c.trefi / std::max(1, c.ranks)) * c.tck_ns;
+    e.refresh_w = e.ref_pj * 1e-12 * c.channels / (interval_ns * 1e-9);
+  }
   return e;
 }
 
@@ -47,11 +55,23 @@ DramModel::DramModel(const DramConfig& c) : cfg_(c), map_(c), energy_(dram_energ
   const double bl_half = c.burst_bytes * 8.0 / c.bus_bits / 2.0;
   t_burst_cycles_ = std::max<double>(c.tccd, bl_half);
   open_row_.assign(map_.total_banks(), -1);
-  trace_channel_cycle_.assign(static_cast<size_t>(c.channels), 0);
+  const size_t nch = static_cast<size_t>(c.channels);
+  ch_base_.assign(nch, 0.0);
+  ch_bus_ref_.assign(nch, 0.0);
+  next_ref_.assign(nch, double(c.trefi / std::max(1, c.ranks)));  // as DRAMsim3: first REF one interval in
+  ref_rank_.assign(nch, 0);
+  const size_t nranks = nch * static_cast<size_t>(c.ranks);
+  rank_open_banks_.assign(nranks, 0);
+  rank_closed_since_.assign(nranks, 0.0);
+  rank_closed_cycles_.assign(nranks, 0.0);
   reset_stats();
 }
 
 void DramModel::reset_stats() {
+  // The clocks run on: this window's busy time moves into the base.
+  if (!bank_cycles_.empty())
+    for (int ch = 0; ch < cfg_.channels; ++ch) ch_base_[ch] += channel_busy(ch);
+  std::fill(ch_bus_ref_.begin(), ch_bus_ref_.end(), 0.0);
   stats_ = DramStats{};
   bank_cycles_.assign(map_.total_banks(), 0.0);
   bank_bursts_.assign(map_.total_banks(), 0);
@@ -61,12 +81,76 @@ void DramModel::reset_stats() {
   read_bursts_ = write_bursts_ = 0;
 }
 
-void DramModel::close_all_rows() { std::fill(open_row_.begin(), open_row_.end(), -1); }
+void DramModel::close_rank(uint32_t rank, double at) {
+  const uint32_t per_rank = map_.banks_per_channel() / cfg_.ranks;
+  for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) open_row_[b] = -1;
+  if (rank_open_banks_[rank] > 0) rank_closed_since_[rank] = at;
+  rank_open_banks_[rank] = 0;
+}
 
-void DramModel::set_trace(std::ostream* os, uint64_t start_cycle) {
+void DramModel::close_all_rows() {
+  for (uint32_t r = 0; r < rank_open_banks_.size(); ++r) close_rank(r, channel_clock(int(r / cfg_.ranks)));
+}
+
+double DramModel::standby_pj() const {
+  if (!(cfg_.idd0 > 0)) return 0;
+  const double devices = static_cast<double>(cfg_.bus_bits) / cfg_.device_width_bits;
+  double pj = 0;
+  for (uint32_t r = 0; r < rank_open_banks_.size(); ++r) {
+    const double t = channel_clock(int(r / cfg_.ranks));
+    const double closed = rank_closed_cycles_[r] + (rank_open_banks_[r] == 0 ? t - rank_closed_since_[r] : 0.0);
+    pj += cfg_.vdd * (cfg_.idd3n * (t - closed) + cfg_.idd2n * closed) * cfg_.tck_ns * devices;
+  }
+  return pj;
+}
+
+void DramModel::set_trace(std::ostream* os, uint64_t start_cycle, double cycles_per_burst) {
   trace_ = os;
   trace_start_cycle_ = start_cycle;
-  std::fill(trace_channel_cycle_.begin(), trace_channel_cycle_.end(), 0);
+  trace_cycles_per_burst_ = std::max(0.0, cycles_per_burst);
+  trace_bursts_ = 0;
+}
+
+double DramModel::channel_busy(int ch) const {
+  const uint32_t bpc = map_.banks_per_channel();
+  double t = channel_bursts_[ch] * t_burst_cycles_ + ch_bus_ref_[ch];  // data bus
+  for (uint32_t b = ch * bpc; b < (ch + 1) * bpc; ++b)
+    t = std::max({t, bank_cycles_[b], static_cast<double>(bank_acts_[b]) * cfg_.trc});
+  for (int r = 0; r < cfg_.ranks; ++r) t = std::max(t, rank_acts_[ch * cfg_.ranks + r] * cfg_.tfaw / 4.0);
+  return t;
+}
+
+double DramModel::channel_clock(int ch) const { return ch_base_[ch] + channel_busy(ch); }
+
+// One REF on channel ch: the next rank in turn closes all its rows. While the channel is busy
+// the rank's banks and (shared among the ranks) the data bus lose tRFC.
+void DramModel::refresh_rank(int ch, bool busy) {
+  const uint32_t per_rank = map_.banks_per_channel() / cfg_.ranks;
+  const uint32_t rank = uint32_t(ch * cfg_.ranks + ref_rank_[ch]);
+  close_rank(rank, busy ? channel_clock(ch) : next_ref_[ch]);
+  if (busy)
+    for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) bank_cycles_[b] += cfg_.trfc;
+  if (busy) ch_bus_ref_[ch] += double(cfg_.trfc) / cfg_.ranks;
+  ++stats_.refreshes;
+  ref_rank_[ch] = (ref_rank_[ch] + 1) % cfg_.ranks;
+  next_ref_[ch] += double(cfg_.trefi / cfg_.ranks);
+}
+
+void DramModel::refresh_due() {
+  if (cfg_.trefi <= 0) return;
+  for (int ch = 0; ch < cfg_.channels; ++ch)
+    while (channel_clock(ch) >= next_ref_[ch]) refresh_rank(ch, true);
+}
+
+void DramModel::advance_to(uint64_t cycle) {
+  const double c = double(cycle);
+  for (int ch = 0; ch < cfg_.channels; ++ch) {
+    const double now = channel_clock(ch);
+    if (now >= c) continue;
+    if (cfg_.trefi > 0)
+      while (next_ref_[ch] <= c) refresh_rank(ch, false);  // during the idle gap: no busy time
+    ch_base_[ch] += c - now;
+  }
 }
 
 // n_bursts consecutive bursts to one row of one bank: the first may open the row.
@@ -79,6 +163,9 @@ void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool i
     if (open_row_[bank] < 0) {
       ++stats_.row_misses;
       cycles += cfg_.trcd;
+      const uint32_t rank = bank / (map_.banks_per_channel() / cfg_.ranks);
+      if (rank_open_banks_[rank]++ == 0)
+        rank_closed_cycles_[rank] += channel_clock(int(bank / map_.banks_per_channel())) - rank_closed_since_[rank];
     } else {
       ++stats_.row_conflicts;
       cycles += cfg_.trp + cfg_.trcd;
@@ -100,9 +187,9 @@ void DramModel::access_burst(uint64_t burst_addr, bool is_write) {
   const DramLocation l = map_.decode(burst_addr);
   touch_row(l.global_bank, l.row, 1, is_write);
   if (trace_) {
-    *trace_ << fmt::format("0x{:08X} {} {}\n", burst_addr, is_write ? "WRITE" : "READ",
-                           trace_start_cycle_ + trace_channel_cycle_[l.channel]);
-    trace_channel_cycle_[l.channel] += static_cast<uint64_t>(t_burst_cycles_);
+    const auto at = trace_start_cycle_ + static_cast<uint64_t>(double(trace_bursts_) * trace_cycles_per_burst_);
+    *trace_ << fmt::format("0x{:08X} {} {}\n", burst_addr, is_write ? "WRITE" : "READ", at);
+    ++trace_bursts_;
   }
 }
 
@@ -111,15 +198,20 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
   (is_write ? stats_.bytes_written : stats_.bytes_read) += bytes;
   const int bb = map_.burst_bits();
   const uint64_t first = addr >> bb, last = (addr + bytes - 1) >> bb;  // burst indices, inclusive
-  if (trace_) {
-    for (uint64_t b = first; b <= last; ++b) access_burst(b << bb, is_write);
-    return;
-  }
   // Chunk = an aligned block of bursts sharing every field above the column: within it each
-  // low-field value (fields below the column) is one bank, visited in one row.
+  // low-field value (fields below the column) is one bank, visited in one row. Refreshes are
+  // applied at chunk ends (and at the end of the range), whichever walk is taken.
   const int low_bits = map_.field_shift(AddrField::co) - bb;
   const int chunk_bits = low_bits + map_.field_bits(AddrField::co);
   const uint64_t L = uint64_t{1} << low_bits;
+  const uint64_t chunk_mask = (uint64_t{1} << chunk_bits) - 1;
+  if (trace_) {
+    for (uint64_t b = first; b <= last; ++b) {
+      access_burst(b << bb, is_write);
+      if ((b & chunk_mask) == chunk_mask || b == last) refresh_due();
+    }
+    return;
+  }
   for (uint64_t c0 = first; c0 <= last;) {
     const uint64_t chunk = c0 >> chunk_bits;
     const uint64_t chunk_first = chunk << chunk_bits;
@@ -137,6 +229,7 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
         touch_row(l.global_bank, l.row, n, is_write);
       }
     }
+    refresh_due();
     c0 = c1;
   }
 }
@@ -147,20 +240,12 @@ const DramStats& DramModel::stats() const {
 }
 
 void DramModel::update_time_and_energy() const {
-  const uint32_t bpc = map_.banks_per_channel();
   double worst_cycles = 0;
-  for (int ch = 0; ch < cfg_.channels; ++ch) {
-    double t = channel_bursts_[ch] * t_burst_cycles_;  // data bus
-    for (uint32_t b = ch * bpc; b < (ch + 1) * bpc; ++b)
-      t = std::max({t, bank_cycles_[b], static_cast<double>(bank_acts_[b]) * cfg_.trc});
-    for (int r = 0; r < cfg_.ranks; ++r)
-      t = std::max(t, rank_acts_[ch * cfg_.ranks + r] * cfg_.tfaw / 4.0);
-    worst_cycles = std::max(worst_cycles, t);
-  }
+  for (int ch = 0; ch < cfg_.channels; ++ch) worst_cycles = std::max(worst_cycles, channel_busy(ch));
   stats_.busy_ns = worst_cycles * cfg_.tck_ns;
   if (energy_.flat) {
     const double bits_per_burst = cfg_.burst_bytes * 8.0;
-    stats_.act_pj = 0;
+    stats_.act_pj = stats_.ref_pj = 0;
     stats_.rd_pj = read_bursts_ * bits_per_burst * energy_.pj_per_bit;
     stats_.wr_pj = write_bursts_ * bits_per_burst * energy_.pj_per_bit;
     stats_.bg_pj = 0;
@@ -168,9 +253,10 @@ void DramModel::update_time_and_energy() const {
     stats_.act_pj = stats_.activations * energy_.act_pj;
     stats_.rd_pj = read_bursts_ * energy_.rd_pj;
     stats_.wr_pj = write_bursts_ * energy_.wr_pj;
+    stats_.ref_pj = stats_.refreshes * energy_.ref_pj;
     stats_.bg_pj = energy_.background_w * stats_.busy_ns * 1e3;  // W x ns = nJ
   }
-  stats_.energy_pj = stats_.act_pj + stats_.rd_pj + stats_.wr_pj + stats_.bg_pj;
+  stats_.energy_pj = stats_.act_pj + stats_.rd_pj + stats_.wr_pj + stats_.ref_pj + stats_.bg_pj;
 }
 
 }  // namespace zoomrt::sim

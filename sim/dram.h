@@ -7,14 +7,20 @@
 // Time (busy_ns) is a throughput model with bank- and chip-level parallelism, documented in
 // docs/sim.md: each channel is busy for max(data bus time, the busiest bank's time, the tFAW
 // bound of its busiest rank); channels run in parallel, so busy_ns = max over channels.
-//   data bus: bursts x max(tCCD, BL/2) cycles;
-//   bank:     bursts x max(tCCD, BL/2) + misses x tRCD + conflicts x (tRP + tRCD),
-//             and at least activations x tRC;
+//   data bus: bursts x max(tCCD, BL/2) cycles (+ tRFC / ranks per refresh);
+//   bank:     bursts x max(tCCD, BL/2) + misses x tRCD + conflicts x (tRP + tRCD)
+//             (+ tRFC per refresh of its rank), and at least activations x tRC;
 //   rank:     activations x tFAW / 4.
+// Refresh (trefi > 0): each channel has a clock (busy cycles, plus idle cycles from advance_to);
+// every trefi / ranks cycles of it one rank (in turn) is refreshed: all its rows close (the next
+// access to each bank is a miss: an activation), it is busy for tRFC, and the REF costs
+// VDD (IDD5AB - IDD3N) tRFC tCK per device (DRAMsim3's ref_energy_inc). Refreshes due during a
+// range are applied at the end of each aligned chunk (the bursts sharing every field above the
+// column), so the segment walk and the burst walk stay identical.
 // Energy (pJ): DRAMsim3's per-command formulas from IDD currents, per device x devices per
 // rank: ACT = VDD (IDD0 tRC - (IDD3N tRAS + IDD2N tRP)) tCK, RD = VDD (IDD4R - IDD3N) BL/2 tCK,
-// WR = VDD (IDD4W - IDD3N) BL/2 tCK, background = VDD IDD3N x busy time x all ranks;
-// or, with the flat model (idd0 == 0), bits moved x pj_per_bit.
+// WR = VDD (IDD4W - IDD3N) BL/2 tCK, REF as above, background = VDD IDD3N x busy time x all
+// ranks; or, with the flat model (idd0 == 0), bits moved x pj_per_bit.
 // Speed: access() works per (bank, row) segment, not per burst: a 100 MB range costs
 // ~(range / row_bytes) steps. Only with a trace attached does it walk bursts one by one.
 #pragma once
@@ -31,15 +37,18 @@ struct DramStats {
   uint64_t bytes_read = 0, bytes_written = 0;
   uint64_t accesses = 0;  // bursts
   uint64_t row_hits = 0, row_misses = 0, row_conflicts = 0, activations = 0;
-  double busy_ns = 0, energy_pj = 0;                // energy_pj = act + rd + wr + bg
-  double act_pj = 0, rd_pj = 0, wr_pj = 0, bg_pj = 0;
+  uint64_t refreshes = 0;                           // REF commands (one rank each)
+  double busy_ns = 0, energy_pj = 0;                // energy_pj = act + rd + wr + ref + bg
+  double act_pj = 0, rd_pj = 0, wr_pj = 0, ref_pj = 0, bg_pj = 0;
   DramStats& operator+=(const DramStats& o);       // busy_ns adds (sequential phases)
 };
 
 // Per-command energies of one rank (all its devices), pJ; background in W while busy.
 struct DramEnergyModel {
   double act_pj = 0, rd_pj = 0, wr_pj = 0;  // per activation / per burst
+  double ref_pj = 0;                         // per REF (one rank)
   double background_w = 0;                   // all ranks of all channels, active standby
+  double refresh_w = 0;                      // REF energy per second, all ranks of all channels
   bool flat = false;                         // pj_per_bit model
   double pj_per_bit = 0;
 };
@@ -57,9 +66,22 @@ class DramModel {
   // state), so a layer's stats after reset continue from the previous layer's row buffers.
   void reset_stats();
   void close_all_rows();  // precharge all banks (no stats change)
-  // Write one DRAMsim3 trace line per burst: "0x%08X READ|WRITE <cycle>", cycle = start_cycle
-  // + the channel's data-bus cycles so far. nullptr stops tracing.
-  void set_trace(std::ostream* os, uint64_t start_cycle);
+  // Time passes, idle, until `cycle` (DRAM clocks since construction) on every channel whose
+  // clock is behind it: the refreshes due meanwhile close rows and count (refreshes, ref_pj)
+  // but add no busy time. Replaying a timed trace calls it with each line's issue cycle.
+  void advance_to(uint64_t cycle);
+  double channel_clock(int channel) const;  // DRAM clocks since construction (busy + idle)
+  // Standby energy of every rank from construction to its channel's clock, busy and idle, pJ:
+  // VDD x IDD3N while any bank of the rank has a row open, VDD x IDD2N while all are closed
+  // (DRAMsim3's act_stb + pre_stb; 0 with the flat model). stats().bg_pj is the busy window
+  // at IDD3N only; this is the whole-interval figure a timed replay compares.
+  double standby_pj() const;
+  // Write one DRAMsim3 trace line per burst: "0x%08X READ|WRITE <cycle>"; the k-th burst from
+  // now (k = 0, 1, ...) gets cycle start_cycle + floor(k x cycles_per_burst), one global,
+  // non-decreasing issue order. The caller picks the spacing (runtime/npu_accounting.cpp spreads
+  // a layer's bursts over the layer's latency). The trace does not change the model's own
+  // clock or counts. nullptr stops tracing.
+  void set_trace(std::ostream* os, uint64_t start_cycle, double cycles_per_burst);
   const DramConfig& config() const { return cfg_; }
   const AddressMapping& mapping() const { return map_; }
 
@@ -67,6 +89,10 @@ class DramModel {
   void access_burst(uint64_t burst_addr, bool is_write);
   void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
   void update_time_and_energy() const;
+  double channel_busy(int ch) const;   // cycles this stats window (the throughput bound)
+  void refresh_due();                  // apply the refreshes each channel's clock has reached
+  void refresh_rank(int ch, bool busy);
+  void close_rank(uint32_t rank, double at);  // global rank index; all its banks precharged at `at`
 
   DramConfig cfg_;
   AddressMapping map_;
@@ -79,9 +105,17 @@ class DramModel {
   std::vector<uint64_t> rank_acts_;      // per (channel, rank)
   std::vector<uint64_t> channel_bursts_; // per channel
   uint64_t read_bursts_ = 0, write_bursts_ = 0;
+  // Refresh: per channel, clock before this stats window (busy + idle), refresh cycles on its
+  // data bus this window, the cycle of its next REF and the rank it refreshes.
+  std::vector<double> ch_base_, ch_bus_ref_, next_ref_;
+  std::vector<int> ref_rank_;
+  // Standby: per global rank, banks with a row open, since when all are closed, and the cycles
+  // all were closed before that.
+  std::vector<int> rank_open_banks_;
+  std::vector<double> rank_closed_since_, rank_closed_cycles_;
   std::ostream* trace_ = nullptr;
-  uint64_t trace_start_cycle_ = 0;
-  std::vector<uint64_t> trace_channel_cycle_;
+  uint64_t trace_start_cycle_ = 0, trace_bursts_ = 0;
+  double trace_cycles_per_burst_ = 0;
   mutable DramStats stats_;
 };
 

@@ -2,6 +2,7 @@
 // scalesim_cfg.cpp, the embedded presets in the generated npu_presets.cpp).
 #include "sim/npu_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -131,6 +132,15 @@ void validate_dram(const DramConfig& d, const std::string& o) {
   if (d.tfaw < 0) fail_input("{}: dram.tfaw: must not be negative", o);
   if (d.trc < d.tras + d.trp)
     fail_input("{}: dram.trc: {} is less than tras + trp = {}", o, d.trc, d.tras + d.trp);
+  if (d.trefi != 0 || d.trfc != 0) {
+    positive(d.trefi, o, "trefi");
+    positive(d.trfc, o, "trfc");
+    if (d.trfc >= d.trefi / std::max(1, d.ranks))
+      fail_input("{}: dram.trfc: {} is not below trefi / ranks = {} (the rank would never leave refresh)", o,
+                 d.trfc, d.trefi / std::max(1, d.ranks));
+    if (d.idd0 > 0 && d.idd5ab < d.idd3n)
+      fail_input("{}: dram.idd.idd5ab: {} is below idd3n {} (negative refresh energy)", o, d.idd5ab, d.idd3n);
+  }
   if (d.idd0 > 0) {
     positive(d.vdd, o, "vdd");
     const double* vals[] = {&d.idd2n, &d.idd3n, &d.idd4r, &d.idd4w};

@@ -78,6 +78,11 @@ struct DramConfig {
   double tck_ns = 0;
   int cl = 0, trcd = 0, trp = 0, tras = 0, trc = 0, tfaw = 0, tccd = 0;  // cycles
   double vdd = 0, idd0 = 0, idd2n = 0, idd3n = 0, idd4r = 0, idd4w = 0;  // V, mA (per device)
+  // Refresh (optional keys; 0 = no refresh): every trefi cycles a channel refreshes one rank
+  // (ranks in turn, DRAMsim3's RANK_LEVEL_STAGGERED: one REF per trefi / ranks), closing all
+  // its rows and blocking it for trfc cycles. idd5ab (mA, all-bank refresh current) prices a REF.
+  int trefi = 0, trfc = 0;
+  double idd5ab = 0;
   double pj_per_bit = 0;  // flat model when the IDDs are absent (idd0 == 0)
   std::string address_mapping = "ro,ba,bg,ra,co,ch";
 };

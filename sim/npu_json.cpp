@@ -125,6 +125,10 @@ DramConfig read_dram(KeyReader r) {
   d.trc = r.has("trc") ? r.int32("trc") : d.tras + d.trp;
   d.tfaw = r.int32("tfaw");
   d.tccd = r.int32("tccd");
+  if (r.has("trefi") || r.has("trfc")) {  // refresh: both or neither
+    d.trefi = r.int32("trefi");
+    d.trfc = r.int32("trfc");
+  }
   if (r.has("idd")) {
     KeyReader i = r.object("idd");
     d.vdd = i.number("vdd");
@@ -133,6 +137,7 @@ DramConfig read_dram(KeyReader r) {
     d.idd3n = i.number("idd3n");
     d.idd4r = i.number("idd4r");
     d.idd4w = i.number("idd4w");
+    d.idd5ab = d.trefi > 0 ? i.number("idd5ab") : i.number_or("idd5ab", 0);  // required with refresh
     i.finish();
     if (!(d.idd0 > 0)) fail_input("{}: dram.idd.idd0: must be positive", r.origin());
   } else {

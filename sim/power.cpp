@@ -68,7 +68,8 @@ LayerResult evaluate_layer(const NpuConfig& npu, const LayerCost& l, double freq
   const double p_static = npu.power.idle_w + npu.power.leak_w_at_vmax * v_scale;
   r.energy.static_j = p_static * t;
   const DramEnergyModel dm = dram_energy_model(npu.dram);
-  r.energy.dram_j = l.dram.energy_pj * 1e-12 + dm.background_w * std::max(0.0, t - t_dram);
+  // While the DRAM idles in a layer it still draws standby current and refreshes.
+  r.energy.dram_j = l.dram.energy_pj * 1e-12 + (dm.background_w + dm.refresh_w) * std::max(0.0, t - t_dram);
   const double npu_j = r.energy.mac_j + r.energy.sram_j + r.energy.static_j;
   r.power_w = t > 0 ? npu_j / t : p_static;
   return r;

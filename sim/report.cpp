@@ -11,6 +11,7 @@ nlohmann::json dram_stats_json(const DramStats& s) {
           {"row_misses", s.row_misses},
           {"row_conflicts", s.row_conflicts},
           {"activations", s.activations},
+          {"refreshes", s.refreshes},
           {"row_hit_rate", s.accesses ? static_cast<double>(s.row_hits) / s.accesses : 0.0},
           {"busy_s", s.busy_ns * 1e-9},
           {"energy_j", s.energy_pj * 1e-12}};

@@ -98,9 +98,13 @@ TEST_CASE("zoomrt sim: a topology CSV and a DRAMsim3 trace") {
   std::string line;
   int lines = 0;
   const std::regex fmt("0x[0-9A-F]+ (READ|WRITE) [0-9]+");
+  uint64_t last_cycle = 0;
   while (std::getline(f, line)) {
     ++lines;
     if (!std::regex_match(line, fmt)) FAIL("bad trace line: " << line);
+    const uint64_t cycle = std::stoull(line.substr(line.rfind(' ') + 1));
+    if (cycle < last_cycle) FAIL("issue cycles go backwards at line " << lines << ": " << line);
+    last_cycle = cycle;
   }
   CHECK(lines == 1000);
   std::remove(trace.c_str());

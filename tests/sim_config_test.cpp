@@ -64,6 +64,11 @@ TEST_CASE("the four presets load and match their published figures", "[sim][conf
   CHECK(peak_tops(tpu, MacDtype::int8) == Approx(92).epsilon(0.01));  // 92 TOPS
   CHECK(dram_peak_bytes_per_ns(tpu.dram) == Approx(34.1).epsilon(0.01));  // ~30 GiB/s
 
+  // Refresh from DRAMsim3's LPDDR4_8Gb_x16_2400.ini (tREFI, tRFC in cycles, IDD5AB in mA).
+  CHECK(phone.dram.trefi == 8660);
+  CHECK(phone.dram.trfc == 392);
+  CHECK(phone.dram.idd5ab == 280);
+
   NpuConfig eye = load_npu("eyeriss-like");
   CHECK(eye.array.rows * eye.array.cols == 168);
   CHECK(eye.energy.mac_pj_int8 == Approx(0.21));
@@ -132,6 +137,19 @@ TEST_CASE("bad NPU descriptions name the file and the key", "[sim][config]") {
   CHECK(error_of(edited([](json& j) { j["array"]["colums"] = 3; })) == "bad.json: array.colums: unknown key");
   CHECK(error_of(edited([](json& j) { j["dram"].erase("idd"); })) == "bad.json: dram.pj_per_bit: missing");
   CHECK(error_of(edited([](json& j) { j["power"]["ceff_nf"] = -1; })) == "bad.json: power.ceff_nf: must not be negative");
+  // Refresh keys: both or neither, trfc below the per-rank interval, IDD5AB with the IDD model.
+  CHECK(error_of(edited([](json& j) { j["dram"].erase("trfc"); })) == "bad.json: dram.trfc: missing");
+  CHECK(error_of(edited([](json& j) { j["dram"]["trefi"] = 0; })) == "bad.json: dram.trefi: must be positive (got 0)");
+  CHECK(error_of(edited([](json& j) { j["dram"]["trfc"] = 9000; })) ==
+        "bad.json: dram.trfc: 9000 is not below trefi / ranks = 8660 (the rank would never leave refresh)");
+  CHECK(error_of(edited([](json& j) { j["dram"]["idd"].erase("idd5ab"); })) == "bad.json: dram.idd.idd5ab: missing");
+  CHECK(error_of(edited([](json& j) { j["dram"]["idd"]["idd5ab"] = 10; })) ==
+        "bad.json: dram.idd.idd5ab: 10 is below idd3n 47 (negative refresh energy)");
+  CHECK(error_of(edited([](json& j) { j["dram"]["trefi"] = "8660"; })) == "bad.json: dram.trefi: expected an integer");
+  // Without the refresh keys there is no refresh (and IDD5AB is optional).
+  CHECK(error_of(edited([](json& j) {
+          j["dram"].erase("trefi"), j["dram"].erase("trfc"), j["dram"]["idd"].erase("idd5ab");
+        })).empty());
   // Every error is one line.
   CHECK(error_of(edited([](json& j) { j["dram"]["tck_ns"] = 0; })).find('\n') == std::string::npos);
 }

@@ -138,7 +138,7 @@ TEST_CASE("segment arithmetic equals the burst-by-burst walk", "[sim][dram]") {
     d.channels = 2, d.ranks = 2, d.banks = 8, d.bank_groups = 2;
     DramModel fast(d), slow(d);
     std::ostringstream sink;
-    slow.set_trace(&sink, 0);  // tracing walks every burst
+    slow.set_trace(&sink, 0, 0);  // tracing walks every burst
     std::mt19937_64 rng(7);
     for (int i = 0; i < 300; ++i) {
       const uint64_t addr = rng() % (1 << 20), bytes = 1 + rng() % (i % 3 == 0 ? 40000 : 700);
@@ -170,12 +170,12 @@ TEST_CASE("a 100 MB contiguous range is handled by row segments", "[sim][dram]")
 TEST_CASE("trace lines are in DRAMsim3's format", "[sim][dram]") {
   DramModel m(small_dram("ro,ba,bg,ra,ch,co"));
   std::ostringstream os;
-  m.set_trace(&os, 100);
+  m.set_trace(&os, 100, 2.5);  // burst k at 100 + floor(2.5 k)
   m.access(0x40, 128, false);
   m.access(0x400, 1, true);
-  CHECK(os.str() == "0x00000040 READ 100\n0x00000080 READ 104\n0x00000400 WRITE 108\n");
+  CHECK(os.str() == "0x00000040 READ 100\n0x00000080 READ 102\n0x00000400 WRITE 105\n");
   const std::string before = os.str();
-  m.set_trace(nullptr, 0);
+  m.set_trace(nullptr, 0, 0);
   m.access(0, 64, false);
   CHECK(os.str() == before);
 }
@@ -221,4 +221,123 @@ TEST_CASE("address decode and encode round-trip", "[sim][dram]") {
   CHECK(l.channel == 0);
   CHECK(l.column == 1);
   for (uint64_t addr : {0ull, 64ull, 4096ull, 123456ull * 64}) CHECK(a.encode(a.decode(addr)) == addr);
+}
+
+// Refresh, counted by hand. small_dram: 1 channel, 1 rank, 4 banks, 1 KiB rows, 64-byte bursts,
+// t_burst = max(tCCD 4, BL/2 = 4) = 4 cycles.
+namespace {
+DramConfig refreshing_dram(int trefi, int trfc) {
+  DramConfig d = small_dram("ch,ra,bg,ba,ro,co");  // one row = 16 consecutive bursts of bank 0
+  d.trefi = trefi, d.trfc = trfc;
+  return d;
+}
+}  // namespace
+
+TEST_CASE("refresh closes the open rows every tREFI and costs an activation each", "[sim][dram]") {
+  // Reading row 0 of bank 0 over and over: 16 bursts = 64 bus cycles per 1 KiB pass; bank time
+  // = 64 + tRCD 10 for the first pass, so the clock is 74 after pass 1, then +64 per pass
+  // (hits), +64 + tRCD (a miss after a refresh) + tRFC when a refresh fell in the pass before.
+  // Refresh is applied at the end of each 1 KiB chunk (one access call here).
+  const int trefi = 300, trfc = 20;
+  DramModel m(refreshing_dram(trefi, trfc));
+  // Hand walk: clock c, next REF at 300.
+  // pass 1: miss, c = 74; 2: c = 138; 3: 202; 4: 266; 5: 330 -> REF (next 600), c = 350
+  // pass 6: miss after REF: c = 350 + 64 + 10 = 424; 7: 488; 8: 552; 9: 616 -> REF (900), 636
+  // pass 10: miss, c = 710.
+  for (int i = 0; i < 10; ++i) m.access(0, 1024, false);
+  const DramStats& s = m.stats();
+  CHECK(s.refreshes == 2);
+  CHECK(s.activations == 3);  // the first open and one after each refresh
+  CHECK(s.row_misses == 3);
+  CHECK(s.row_conflicts == 0);
+  CHECK(s.row_hits == 160 - 3);
+  CHECK(m.channel_clock(0) == Approx(710));
+  CHECK(s.busy_ns == Approx(710));
+  // Without refresh the same reads open the row once.
+  DramModel plain(refreshing_dram(0, 0));
+  for (int i = 0; i < 10; ++i) plain.access(0, 1024, false);
+  CHECK(plain.stats().refreshes == 0);
+  CHECK(plain.stats().activations == 1);
+  CHECK(plain.stats().busy_ns == Approx(10 * 64 + 10));
+}
+
+TEST_CASE("refresh energy is DRAMsim3's VDD (IDD5AB - IDD3N) tRFC per device", "[sim][dram]") {
+  DramConfig d = refreshing_dram(300, 20);
+  d.pj_per_bit = 0;
+  d.vdd = 1.2, d.idd0 = 80, d.idd2n = 34, d.idd3n = 47, d.idd4r = 243, d.idd4w = 228, d.idd5ab = 280;
+  const double devices = 64.0 / 16;
+  const DramEnergyModel e = dram_energy_model(d);
+  CHECK(e.ref_pj == Approx(1.2 * (280 - 47) * 20 * 1.0 * devices));
+  // One REF per 300 cycles of 1 ns on the one channel.
+  CHECK(e.refresh_w == Approx(1.2 * (280 - 47) * 20 * devices * 1e-12 / 300e-9));
+  DramModel m(d);
+  for (int i = 0; i < 10; ++i) m.access(0, 1024, false);
+  CHECK(m.stats().refreshes == 2);
+  CHECK(m.stats().ref_pj == Approx(2 * e.ref_pj));
+  const DramStats& s = m.stats();
+  CHECK(s.energy_pj == Approx(s.act_pj + s.rd_pj + s.wr_pj + s.ref_pj + s.bg_pj));
+}
+
+TEST_CASE("idle time from advance_to refreshes without adding busy time", "[sim][dram]") {
+  DramModel m(refreshing_dram(300, 20));
+  m.access(0, 1024, false);  // clock 74, row 0 open
+  m.advance_to(1000);        // REFs at 300, 600, 900 fall in the idle gap
+  CHECK(m.stats().refreshes == 3);
+  CHECK(m.channel_clock(0) == Approx(1000));
+  CHECK(m.stats().busy_ns == Approx(74));
+  m.access(0, 64, false);  // the row was closed by refresh: a miss
+  CHECK(m.stats().row_misses == 2);
+  m.advance_to(10);  // the past: nothing happens
+  CHECK(m.stats().refreshes == 3);
+  // Ranks are refreshed in turn, one per trefi / ranks.
+  DramConfig two = refreshing_dram(300, 20);
+  two.ranks = 2, two.banks = 4;
+  two.address_mapping = "ch,ra,bg,ba,ro,co";
+  DramModel r2(two);
+  r2.advance_to(299);
+  CHECK(r2.stats().refreshes == 1);  // at 150
+  r2.advance_to(300);
+  CHECK(r2.stats().refreshes == 2);
+}
+
+TEST_CASE("refresh keeps the segment walk equal to the burst walk", "[sim][dram]") {
+  for (const char* mapping : {"ro,ba,bg,ra,co,ch", "ch,ra,bg,ba,ro,co", "ro,ra,ba,bg,ch,co"}) {
+    DramConfig d = small_dram(mapping);
+    d.channels = 2, d.ranks = 2, d.banks = 8, d.bank_groups = 2;
+    d.trefi = 900, d.trfc = 50;
+    DramModel fast(d), slow(d);
+    std::ostringstream sink;
+    slow.set_trace(&sink, 0, 0);
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 300; ++i) {
+      const uint64_t addr = rng() % (1 << 20), bytes = 1 + rng() % (i % 3 == 0 ? 40000 : 700);
+      const bool w = rng() % 2;
+      fast.access(addr, bytes, w);
+      slow.access(addr, bytes, w);
+    }
+    INFO(mapping);
+    CHECK(fast.stats().refreshes > 10);
+    CHECK(fast.stats().refreshes == slow.stats().refreshes);
+    CHECK(fast.stats().activations == slow.stats().activations);
+    CHECK(fast.stats().row_hits == slow.stats().row_hits);
+    CHECK(fast.stats().busy_ns == Approx(slow.stats().busy_ns));
+  }
+}
+
+TEST_CASE("standby energy: IDD3N while a row is open, IDD2N while the rank is precharged", "[sim][dram]") {
+  DramConfig d = refreshing_dram(300, 20);
+  d.pj_per_bit = 0;
+  d.vdd = 1.2, d.idd0 = 80, d.idd2n = 34, d.idd3n = 47, d.idd4r = 243, d.idd4w = 228, d.idd5ab = 280;
+  const double devices = 64.0 / 16;
+  DramModel m(d);
+  m.advance_to(50);          // precharged 0..50
+  m.access(0, 1024, false);  // ACT at 50, row open; clock 124
+  m.advance_to(1000);        // REF at 300 closes the row: precharged 300..1000
+  CHECK(m.channel_clock(0) == Approx(1000));
+  const double open = 300 - 50, closed = 50 + 700;
+  CHECK(m.standby_pj() == Approx(1.2 * (47 * open + 34 * closed) * 1.0 * devices));
+  // Flat energy model: no standby figure.
+  DramModel flat(refreshing_dram(300, 20));
+  flat.advance_to(1000);
+  CHECK(flat.standby_pj() == 0);
 }
