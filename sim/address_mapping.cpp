@@ -60,6 +60,7 @@ AddressMapping::AddressMapping(const DramConfig& c, const std::string& origin) {
     shift += bits_[*it];
   }
   if (shift > 63) fail_input("{}: dram: address space of 2^{} bytes is too large", origin, shift);
+  for (int f = 0; f < kAddrFieldCount; ++f) mask_[size_t(f)] = field_mask(bits_[size_t(f)]);
   if (shift_[4] < shift_[5])
     fail_input("{}: dram.address_mapping: the row field must lie above the column field", origin);
 }

@@ -30,6 +30,12 @@ class AddressMapping {
   // InputError "<origin>: dram.address_mapping: ..." on a bad string or non power-of-two sizes.
   AddressMapping(const DramConfig& c, const std::string& origin = "dram");
   DramLocation decode(uint64_t byte_addr) const;
+  // decode's global bank and row only (the DRAM model's hot path).
+  void bank_row(uint64_t a, uint32_t& global_bank, uint64_t& row) const {
+    const auto get = [&](int f) { return (a >> shift_[f]) & mask_[f]; };
+    global_bank = uint32_t(((get(0) * ranks_ + get(1)) * bank_groups_ + get(2)) * banks_per_group_ + get(3));
+    row = get(4);
+  }
   uint64_t encode(const DramLocation& loc) const;  // burst offset 0
   int field_shift(AddrField f) const { return shift_[static_cast<int>(f)]; }
   int field_bits(AddrField f) const { return bits_[static_cast<int>(f)]; }
@@ -39,6 +45,7 @@ class AddressMapping {
 
  private:
   std::array<int, kAddrFieldCount> shift_{}, bits_{};
+  std::array<uint64_t, kAddrFieldCount> mask_{};
   int burst_bits_ = 0;
   uint32_t ranks_ = 1, bank_groups_ = 1, banks_per_group_ = 1, total_banks_ = 1;
 };

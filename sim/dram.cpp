@@ -3,6 +3,7 @@
 #include "sim/dram.h"
 
 #include <algorithm>
+#include <limits>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -55,6 +56,10 @@ DramModel::DramModel(const DramConfig& c) : cfg_(c), map_(c), energy_(dram_energ
   const double bl_half = c.burst_bytes * 8.0 / c.bus_bits / 2.0;
   t_burst_cycles_ = std::max<double>(c.tccd, bl_half);
   open_row_.assign(map_.total_banks(), -1);
+  // Bank, rank and channel counts are powers of two (AddressMapping checks): global bank index
+  // >> shift = its rank or channel.
+  while ((1u << channel_shift_) < map_.banks_per_channel()) ++channel_shift_;
+  while ((1u << rank_shift_) < map_.banks_per_channel() / uint32_t(c.ranks)) ++rank_shift_;
   const size_t nch = static_cast<size_t>(c.channels);
   ch_base_.assign(nch, 0.0);
   ch_bus_ref_.assign(nch, 0.0);
@@ -78,6 +83,8 @@ void DramModel::reset_stats() {
   bank_acts_.assign(map_.total_banks(), 0);
   rank_acts_.assign(static_cast<size_t>(cfg_.channels) * cfg_.ranks, 0);
   channel_bursts_.assign(static_cast<size_t>(cfg_.channels), 0);
+  ch_bank_max_.assign(static_cast<size_t>(cfg_.channels), 0.0);
+  grown_ = std::numeric_limits<double>::infinity();
   read_bursts_ = write_bursts_ = 0;
 }
 
@@ -112,12 +119,8 @@ void DramModel::set_trace(std::ostream* os, uint64_t start_cycle, double cycles_
 }
 
 double DramModel::channel_busy(int ch) const {
-  const uint32_t bpc = map_.banks_per_channel();
-  double t = channel_bursts_[ch] * t_burst_cycles_ + ch_bus_ref_[ch];  // data bus
-  for (uint32_t b = ch * bpc; b < (ch + 1) * bpc; ++b)
-    t = std::max({t, bank_cycles_[b], static_cast<double>(bank_acts_[b]) * cfg_.trc});
-  for (int r = 0; r < cfg_.ranks; ++r) t = std::max(t, rank_acts_[ch * cfg_.ranks + r] * cfg_.tfaw / 4.0);
-  return t;
+  // data bus; then the busiest bank (busy cycles, activations x tRC) or rank (tFAW), kept by note_bank
+  return std::max(channel_bursts_[ch] * t_burst_cycles_ + ch_bus_ref_[ch], ch_bank_max_[ch]);
 }
 
 double DramModel::channel_clock(int ch) const { return ch_base_[ch] + channel_busy(ch); }
@@ -129,7 +132,10 @@ void DramModel::refresh_rank(int ch, bool busy) {
   const uint32_t rank = uint32_t(ch * cfg_.ranks + ref_rank_[ch]);
   close_rank(rank, busy ? channel_clock(ch) : next_ref_[ch]);
   if (busy)
-    for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) bank_cycles_[b] += cfg_.trfc;
+    for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) {
+      bank_cycles_[b] += cfg_.trfc;
+      note_bank(b);
+    }
   if (busy) ch_bus_ref_[ch] += double(cfg_.trfc) / cfg_.ranks;
   ++stats_.refreshes;
   ref_rank_[ch] = (ref_rank_[ch] + 1) % cfg_.ranks;
@@ -138,8 +144,15 @@ void DramModel::refresh_rank(int ch, bool busy) {
 
 void DramModel::refresh_due() {
   if (cfg_.trefi <= 0) return;
-  for (int ch = 0; ch < cfg_.channels; ++ch)
+  // No channel's clock can have moved further than grown_ since the last full check: while that
+  // is less than the smallest gap to a channel's next refresh, none is due (a shortcut only).
+  if (grown_ < ref_gap_) return;
+  ref_gap_ = std::numeric_limits<double>::infinity();
+  for (int ch = 0; ch < cfg_.channels; ++ch) {
     while (channel_clock(ch) >= next_ref_[ch]) refresh_rank(ch, true);
+    ref_gap_ = std::min(ref_gap_, next_ref_[ch] - channel_clock(ch));
+  }
+  grown_ = 0;
 }
 
 void DramModel::advance_to(uint64_t cycle) {
@@ -151,6 +164,7 @@ void DramModel::advance_to(uint64_t cycle) {
       while (next_ref_[ch] <= c) refresh_rank(ch, false);  // during the idle gap: no busy time
     ch_base_[ch] += c - now;
   }
+  grown_ = std::numeric_limits<double>::infinity();  // clocks moved: check in full next time
 }
 
 // n_bursts consecutive bursts to one row of one bank: the first may open the row.
@@ -163,29 +177,43 @@ void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool i
     if (open_row_[bank] < 0) {
       ++stats_.row_misses;
       cycles += cfg_.trcd;
-      const uint32_t rank = bank / (map_.banks_per_channel() / cfg_.ranks);
+      const uint32_t rank = bank >> rank_shift_;
       if (rank_open_banks_[rank]++ == 0)
-        rank_closed_cycles_[rank] += channel_clock(int(bank / map_.banks_per_channel())) - rank_closed_since_[rank];
+        rank_closed_cycles_[rank] += channel_clock(int(bank >> channel_shift_)) - rank_closed_since_[rank];
     } else {
       ++stats_.row_conflicts;
       cycles += cfg_.trp + cfg_.trcd;
     }
     ++stats_.activations;
     ++bank_acts_[bank];
-    ++rank_acts_[bank / (map_.banks_per_channel() / cfg_.ranks)];
+    ++rank_acts_[bank >> rank_shift_];
     open_row_[bank] = r;
   }
   stats_.row_hits += hits;
   stats_.accesses += n_bursts;
   bank_cycles_[bank] += cycles;
   bank_bursts_[bank] += n_bursts;
-  channel_bursts_[bank / map_.banks_per_channel()] += n_bursts;
+  channel_bursts_[bank >> channel_shift_] += n_bursts;
   (is_write ? write_bursts_ : read_bursts_) += n_bursts;
+  note_bank(bank);
+  // A bound on how far this moved any channel's clock: the bank's cycles, or one more activation
+  // under the tRC and tFAW terms.
+  grown_ += cycles + (hits < n_bursts ? cfg_.trc + cfg_.tfaw / 4.0 : 0.0);
+}
+
+// Keeps channel_busy O(1): the channel's slowest bank or rank term only ever grows between resets.
+void DramModel::note_bank(uint32_t bank) {
+  double& m = ch_bank_max_[bank >> channel_shift_];
+  const double bank_t = std::max(bank_cycles_[bank], static_cast<double>(bank_acts_[bank]) * cfg_.trc);
+  const double rank_t = double(rank_acts_[bank >> rank_shift_]) * cfg_.tfaw / 4.0;
+  m = std::max(m, std::max(bank_t, rank_t));
 }
 
 void DramModel::access_burst(uint64_t burst_addr, bool is_write) {
-  const DramLocation l = map_.decode(burst_addr);
-  touch_row(l.global_bank, l.row, 1, is_write);
+  uint32_t bank = 0;
+  uint64_t row = 0;
+  map_.bank_row(burst_addr, bank, row);
+  touch_row(bank, row, 1, is_write);
   if (trace_) {
     const auto at = trace_start_cycle_ + static_cast<uint64_t>(double(trace_bursts_) * trace_cycles_per_burst_);
     *trace_ << fmt::format("0x{:08X} {} {}\n", burst_addr, is_write ? "WRITE" : "READ", at);
@@ -225,8 +253,10 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
         auto count_below = [&](uint64_t x) { return x > v ? (x - v + L - 1) / L : 0; };
         const uint64_t n = count_below(b1) - count_below(b0);
         if (n == 0) continue;
-        const DramLocation l = map_.decode((chunk_first + v) << bb);
-        touch_row(l.global_bank, l.row, n, is_write);
+        uint32_t bank = 0;
+        uint64_t row = 0;
+        map_.bank_row((chunk_first + v) << bb, bank, row);
+        touch_row(bank, row, n, is_write);
       }
     }
     refresh_due();

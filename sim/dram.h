@@ -90,6 +90,7 @@ class DramModel {
   void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
   void update_time_and_energy() const;
   double channel_busy(int ch) const;   // cycles this stats window (the throughput bound)
+  void note_bank(uint32_t bank);
   void refresh_due();                  // apply the refreshes each channel's clock has reached
   void refresh_rank(int ch, bool busy);
   void close_rank(uint32_t rank, double at);  // global rank index; all its banks precharged at `at`
@@ -104,6 +105,9 @@ class DramModel {
   std::vector<uint64_t> bank_acts_;      // per bank
   std::vector<uint64_t> rank_acts_;      // per (channel, rank)
   std::vector<uint64_t> channel_bursts_; // per channel
+  std::vector<double> ch_bank_max_;      // per channel: max bank / rank term of channel_busy
+  int channel_shift_ = 0, rank_shift_ = 0;  // global bank >> shift = channel / global rank
+  double grown_ = 0, ref_gap_ = 0;  // refresh_due's shortcut: clock growth bound, gap to next REF
   uint64_t read_bursts_ = 0, write_bursts_ = 0;
   // Refresh: per channel, clock before this stats window (busy + idle), refresh cycles on its
   // data bus this window, the cycle of its next REF and the rank it refreshes.
