@@ -250,7 +250,7 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
     } else {
       for (uint64_t v = 0; v < L; ++v) {
         // Bursts i in [b0, b1) with i % L == v.
-        auto count_below = [&](uint64_t x) { return x > v ? (x - v + L - 1) / L : 0; };
+        auto count_below = [&](uint64_t x) { return x > v ? (x - v + L - 1) >> low_bits : 0; };
         const uint64_t n = count_below(b1) - count_below(b0);
         if (n == 0) continue;
         uint32_t bank = 0;
