@@ -70,15 +70,20 @@ class KeyReader {
   std::set<std::string> seen_;
 };
 
+// A {"int4", "int8", "fp16"} object of numbers (MAC rates, energies, areas), in that order.
+void read_per_dtype(KeyReader& r, const char* key, double& int4, double& int8, double& fp16) {
+  KeyReader m = r.object(key);
+  int4 = m.number("int4");
+  int8 = m.number("int8");
+  fp16 = m.number("fp16");
+  m.finish();
+}
+
 MacArray read_array(KeyReader r) {
   MacArray a;
   a.rows = r.int32("rows");
   a.cols = r.int32("cols");
-  KeyReader m = r.object("macs_per_cycle");
-  a.macs_per_cycle_int4 = m.number("int4");
-  a.macs_per_cycle_int8 = m.number("int8");
-  a.macs_per_cycle_fp16 = m.number("fp16");
-  m.finish();
+  read_per_dtype(r, "macs_per_cycle", a.macs_per_cycle_int4, a.macs_per_cycle_int8, a.macs_per_cycle_fp16);
   a.skips_zeros = r.boolean("skips_zeros");
   a.dataflow = r.string("dataflow");
   r.finish();
@@ -165,11 +170,7 @@ void read_power(KeyReader r, PowerConfig& p) {
 
 EnergyConfig read_energy(KeyReader r) {
   EnergyConfig e;
-  KeyReader m = r.object("mac_pj");
-  e.mac_pj_int4 = m.number("int4");
-  e.mac_pj_int8 = m.number("int8");
-  e.mac_pj_fp16 = m.number("fp16");
-  m.finish();
+  read_per_dtype(r, "mac_pj", e.mac_pj_int4, e.mac_pj_int8, e.mac_pj_fp16);
   r.finish();
   return e;
 }
@@ -179,11 +180,7 @@ AreaConfig read_area(KeyReader r) {
   AreaConfig a;
   a.present = true;
   a.process_nm = r.number("process_nm");
-  KeyReader m = r.object("mac_um2");
-  a.mac_um2_int4 = m.number("int4");
-  a.mac_um2_int8 = m.number("int8");
-  a.mac_um2_fp16 = m.number("fp16");
-  m.finish();
+  read_per_dtype(r, "mac_um2", a.mac_um2_int4, a.mac_um2_int8, a.mac_um2_fp16);
   a.sram_mm2_per_mib = r.number("sram_mm2_per_mib");
   a.dram_phy_mm2_per_channel = r.number("dram_phy_mm2_per_channel");
   a.fixed_mm2 = r.number("fixed_mm2");

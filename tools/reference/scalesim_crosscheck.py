@@ -13,66 +13,16 @@ import os
 import sys
 import tempfile
 
-import builtins
 
-import numpy as np
-import scalesim.memory.double_buffered_scratchpad_mem as dbsm
 from scalesim.scale_sim import scalesim
 
-
-# scalesim 3.0.0 calls int(max(list of shape-(1,) arrays)), which numpy 2 refuses; give that
-# one module a max() that returns the single element as a scalar. No numbers change.
-def _max_scalar(*args, **kw):
-    m = builtins.max(*args, **kw)
-    if isinstance(m, np.ndarray) and m.size == 1:
-        return m.reshape(-1)[0]
-    return m
+from scalesim_common import cfg_text
 
 
-dbsm.max = _max_scalar
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "tests", "fixtures", "sim", "scalesim_compute.csv")
 
-CFG = """[general]
-run_name = {name}
-
-[architecture_presets]
-ArrayHeight : {rows}
-ArrayWidth : {cols}
-IfmapSramSzkB : {sram_kb}
-FilterSramSzkB : {sram_kb}
-OfmapSramSzkB : {sram_kb}
-IfmapOffset : 0
-FilterOffset : 10000000
-OfmapOffset : 20000000
-Bandwidth : 10
-Dataflow : {df}
-MemoryBanks : 1
-ReadRequestBuffer : 32
-WriteRequestBuffer : 32
-
-[layout]
-IfmapCustomLayout : False
-FilterCustomLayout : False
-IfmapSRAMBankBandwidth : 10
-IfmapSRAMBankNum : 10
-IfmapSRAMBankPort : 2
-FilterSRAMBankBandwidth : 10
-FilterSRAMBankNum : 10
-FilterSRAMBankPort : 2
-
-[sparsity]
-SparsitySupport : false
-SparseRep : ellpack_block
-OptimizedMapping : false
-BlockSize : 8
-RandomNumberGeneratorSeed : 40
-
-[run_presets]
-InterfaceBandwidth : CALC
-UseRamulatorTrace : False
-"""
 
 # name, ifmap h, ifmap w, filter h, filter w, channels, filters, stride (SCALE-Sim conv format)
 CONV_LAYERS = [
@@ -107,7 +57,7 @@ def run_config(tmp, cfg, gemm):
     name, rows, cols, df, kb = cfg
     cfg_path = os.path.join(tmp, name + ".cfg")
     with open(cfg_path, "w") as f:
-        f.write(CFG.format(name=name, rows=rows, cols=cols, df=df, sram_kb=kb))
+        f.write(cfg_text(name, rows, cols, df, kb, kb, kb))
     topo_path = os.path.join(tmp, "topo.csv")
     layout_path = os.path.join(tmp, "layout.csv")  # required by scalesim 3, unused without custom layouts
     with open(topo_path, "w") as f, open(layout_path, "w") as lf:

@@ -33,74 +33,23 @@ Writes (all under tests/fixtures/sim/):
 
 SCALE-Sim is deterministic here (no sparsity, no Ramulator); rerunning rewrites the same bytes.
 """
-import builtins
 import csv
 import math
 import os
 import sys
 import tempfile
 
-import numpy as np
-import scalesim.memory.double_buffered_scratchpad_mem as dbsm
 from scalesim.scale_sim import scalesim
 
-
-# scalesim 3.0.0 calls int(max(list of shape-(1,) arrays)) in double_buffered_scratchpad_mem, which
-# numpy 2 refuses; give that one module a max() that returns the single element as a scalar (the same
-# workaround as scalesim_crosscheck.py). No numbers change.
-def _max_scalar(*args, **kw):
-    m = builtins.max(*args, **kw)
-    if isinstance(m, np.ndarray) and m.size == 1:
-        return m.reshape(-1)[0]
-    return m
+from scalesim_common import cfg_text
 
 
-dbsm.max = _max_scalar
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIX = os.path.normpath(os.path.join(HERE, "..", "..", "tests", "fixtures", "sim"))
 OUT_CSV = os.path.join(FIX, "scalesim_tiled.csv")
 OUT_DIR = os.path.join(FIX, "scalesim_tiled")
 
-CFG = """[general]
-run_name = {name}
-
-[architecture_presets]
-ArrayHeight : {rows}
-ArrayWidth : {cols}
-IfmapSramSzkB : {ifmap_kb}
-FilterSramSzkB : {filter_kb}
-OfmapSramSzkB : {ofmap_kb}
-IfmapOffset : 0
-FilterOffset : 10000000
-OfmapOffset : 20000000
-Bandwidth : 10
-Dataflow : {df}
-MemoryBanks : 1
-ReadRequestBuffer : 32
-WriteRequestBuffer : 32
-
-[layout]
-IfmapCustomLayout : False
-FilterCustomLayout : False
-IfmapSRAMBankBandwidth : 10
-IfmapSRAMBankNum : 10
-IfmapSRAMBankPort : 2
-FilterSRAMBankBandwidth : 10
-FilterSRAMBankNum : 10
-FilterSRAMBankPort : 2
-
-[sparsity]
-SparsitySupport : false
-SparseRep : ellpack_block
-OptimizedMapping : false
-BlockSize : 8
-RandomNumberGeneratorSeed : 40
-
-[run_presets]
-InterfaceBandwidth : CALC
-UseRamulatorTrace : False
-"""
 
 # name, rows (ArrayHeight), cols (ArrayWidth), dataflow, ifmap / filter / ofmap SRAM KiB
 CONFIGS = [
@@ -166,8 +115,7 @@ def write_inputs():
     for name, rows, cols, df, ikb, fkb, okb in CONFIGS:
         path = os.path.join(OUT_DIR, name + ".cfg")
         with open(path, "w") as f:
-            f.write(CFG.format(name=name, rows=rows, cols=cols, df=df, ifmap_kb=ikb, filter_kb=fkb,
-                               ofmap_kb=okb))
+            f.write(cfg_text(name, rows, cols, df, ikb, fkb, okb))
         cfg_paths[name] = path
     topo = {"conv": os.path.join(OUT_DIR, "conv.csv"), "gemm": os.path.join(OUT_DIR, "gemm.csv")}
     with open(topo["conv"], "w") as f:
