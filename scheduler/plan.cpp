@@ -119,6 +119,9 @@ Plan costed(const Layer& l, Strategy s, const Tiling& t, DramLayout layout, cons
   return p;
 }
 
+// layer_search's memo keeps at most this many candidates (64 B each: ~1 GB).
+constexpr size_t kMaxMemoCandidates = size_t(16) << 20;
+
 struct Candidate {
   std::array<int64_t, kMaxDims> tile;
   uint8_t order = 0;  // index into all_loop_orders
@@ -139,8 +142,11 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
                                           bool all_trip_counts) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<LayerSearch>> memo;
+  static size_t memo_candidates = 0;
   // Only the grid is shared (by five strategies); the exhaustive space serves one search and is
-  // large (every trip count): it is not kept.
+  // large (every trip count): it is not kept. The memo is bounded: a sweep over many NPUs would
+  // otherwise keep every context's grids (~150 MB for one SD2 run); past kMaxMemoCandidates it
+  // starts afresh (searches in flight keep theirs; a dropped grid is rebuilt, identically).
   const std::string key = l.shape_key() + "|" + c.key;
   if (!all_trip_counts) {
     std::lock_guard lock(mu);
@@ -156,7 +162,7 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
     const TilingFacts facts = tiling_facts(l, n, t, c);
     for (size_t o = 0; o < ls->orders.size(); ++o) {
       t.order = ls->orders[o];
-      const Traffic tr = traffic_for_order(n, t, bases);
+      const Traffic tr = traffic_for_order(n, t, bases, false);
       ls->cands.push_back({t.tile, uint8_t(o), objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
     }
   });
@@ -165,7 +171,10 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
                    [](const Candidate& a, const Candidate& b) { return a.lower_bound < b.lower_bound; });
   if (all_trip_counts) return ls;
   std::lock_guard lock(mu);
-  return memo.emplace(key, std::move(ls)).first->second;
+  if (memo_candidates + ls->cands.size() > kMaxMemoCandidates) memo.clear(), memo_candidates = 0;
+  const auto [it, added] = memo.emplace(key, std::move(ls));
+  if (added) memo_candidates += it->second->cands.size();
+  return it->second;
 }
 
 // The cheapest plan in the objective over a space: every fitting tiling of the grid x `orders` x
@@ -272,9 +281,12 @@ Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {
   return {};
 }
 
+// Plans by layer shape, strategy and context; bounded like layer_search's memo (a sweep).
 std::mutex cache_mu;
+constexpr size_t kMaxCachedPlans = 200000;
 std::map<std::string, Plan>& cache() {
   static std::map<std::string, Plan> c;
+  if (c.size() >= kMaxCachedPlans) c.clear();
   return c;
 }
 
