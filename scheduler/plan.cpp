@@ -125,6 +125,7 @@ constexpr size_t kMaxMemoCandidates = size_t(16) << 20;
 struct Candidate {
   std::array<int64_t, kMaxDims> tile;
   uint8_t order = 0;  // index into all_loop_orders
+  uint32_t index = 0;  // position in generation order: ties in lower_bound keep it
   double lower_bound = 0;
 };
 
@@ -163,12 +164,15 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
     for (size_t o = 0; o < ls->orders.size(); ++o) {
       t.order = ls->orders[o];
       const Traffic tr = traffic_for_order(n, t, bases, false);
-      ls->cands.push_back({t.tile, uint8_t(o), objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
+      ls->cands.push_back({t.tile, uint8_t(o), uint32_t(ls->cands.size()),
+                           objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
     }
   });
   if (ls->cands.empty()) fail_no_fit(l, n, c.budget);
-  std::stable_sort(ls->cands.begin(), ls->cands.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.lower_bound < b.lower_bound; });
+  // In place (a stable sort would allocate a second copy of a list that can run to millions).
+  std::sort(ls->cands.begin(), ls->cands.end(), [](const Candidate& a, const Candidate& b) {
+    return a.lower_bound != b.lower_bound ? a.lower_bound < b.lower_bound : a.index < b.index;
+  });
   if (all_trip_counts) return ls;
   std::lock_guard lock(mu);
   if (memo_candidates + ls->cands.size() > kMaxMemoCandidates) memo.clear(), memo_candidates = 0;
