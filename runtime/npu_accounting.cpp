@@ -408,7 +408,23 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
     for (size_t i = 0; i < g.nodes().size(); ++i)
       if (layer_of_node[i] >= 0) layer_nodes.push_back(int(i));
     const NpuFusionLinks links = npu_fusion_links(g, lowered, layer_nodes);
-    plans = sched::plan_layers_fused(layers, links.links, ctx_);
+    // What a vector op on a link saves when it runs on the rows in SRAM (its DRAM traffic).
+    std::vector<double> credit(layers.size(), 0.0);
+    const auto& top = npu_.power.vf.back();
+    auto value = [&](const VectorWork& w) {
+      sched::PlanCost pc;
+      pc.layer = vector_cost(w, nullptr, nullptr);  // never traced
+      pc.top = sim::evaluate_layer(npu_, pc.layer, top.freq_mhz, top.volt);
+      return sched::objective_value(opts_.objective, pc);
+    };
+    for (size_t li = 1; li < layers.size(); ++li) {
+      if (links.between[li] < 0) continue;
+      VectorWork w = vector_work_for_node(g, g.nodes()[size_t(links.between[li])], bits.input);
+      const double off_chip = value(w);
+      w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
+      credit[li] = off_chip - value(w);
+    }
+    plans = sched::plan_layers_fused(layers, links.links, ctx_, credit);
     for (size_t li = 1; li < plans.size(); ++li)
       if (links.between[li] >= 0 && plans[li].fused && plans[li].fused == plans[li - 1].fused)
         on_chip[size_t(links.between[li])] = true;

@@ -148,7 +148,7 @@ FusedChainPlan require_fused(const FusedChain& chain, const CostContext& c) {
 }
 
 std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std::vector<LinkKind>& links,
-                                    const CostContext& c) {
+                                    const CostContext& c, const std::vector<double>& link_credit) {
   const size_t n = layers.size();
   std::vector<Plan> base = plan_layers(layers, Strategy::adaptive, c);
   if (n < 2) {
@@ -202,6 +202,7 @@ std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std:
                               !writes_row_major_output(layers[i - 1], base[i - 1]);
         double v = v0;
         for (const PlanCost& pc : fp->costs) v += objective_value(o, pc);
+        for (size_t k = i + 1; k <= j && k < link_credit.size(); ++k) v -= link_credit[k];
         if (relayout) {
           Plan first = layer_plan(std::make_shared<const FusedChainPlan>(*fp), 0);
           v -= objective_value(o, first.cost);
@@ -229,7 +230,10 @@ std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std:
     s = ch.from_state;
   }
   // Never worse than the per-layer sequence it falls back to (EDP is not additive).
-  if (sequence_total(o, base) < sequence_total(o, plans)) plans = std::move(base);
+  double credit = 0;
+  for (size_t k = 1; k < n && k < link_credit.size(); ++k)
+    if (plans[k].fused && plans[k].fused == plans[k - 1].fused) credit += link_credit[k];
+  if (sequence_total(o, base) < sequence_total(o, plans) - credit) plans = std::move(base);
   for (Plan& p : plans) p.strategy = Strategy::fused;
   return plans;
 }

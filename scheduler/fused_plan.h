@@ -52,7 +52,10 @@ FusedChainPlan require_fused(const FusedChain& chain, const CostContext& c);
 // The fused strategy over a sequence; links[i] joins layers[i - 1] -> layers[i] (links[0] unused;
 // LinkKind::none where nothing can fuse). plan_layers(layers, fused, c) uses direct links
 // between connected layers.
+// link_credit[i] (optional, objective units): what the work between layers[i - 1] and layers[i]
+// saves when that link is inside a fused chain (a vector op — group norm, GEGLU — whose input and
+// output then never touch DRAM); the caller costs that op both ways.
 std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std::vector<LinkKind>& links,
-                                    const CostContext& c);
+                                    const CostContext& c, const std::vector<double>& link_credit = {});
 
 }  // namespace zoomrt::sched
