@@ -320,7 +320,13 @@ void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats
   if (layers.empty()) return;
   for (sched::Layer& l : layers) apply_weight_format(l, opts_.dtype);
   // One sequence: the layout rule applies between neighbours (scheduler/strategy.h).
-  const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, ctx_);
+  std::vector<sched::LinkKind> links(layers.size(), sched::LinkKind::none);
+  for (size_t i = 1; i < layers.size(); ++i)
+    if (sched::layers_connected(layers[i - 1], layers[i])) links[i] = sched::LinkKind::direct;
+  const std::vector<sched::Plan> plans =
+      opts_.strategy == sched::Strategy::fused
+          ? sched::plan_layers_fused(layers, links, ctx_, {}, opts_.require_fusion)
+          : sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < layers.size(); ++i) {
     AccountedLayer row;
     row.name = layers[i].name;
@@ -424,7 +430,7 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
       w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
       credit[li] = off_chip - value(w);
     }
-    plans = sched::plan_layers_fused(layers, links.links, ctx_, credit);
+    plans = sched::plan_layers_fused(layers, links.links, ctx_, credit, opts_.require_fusion);
     for (size_t li = 1; li < plans.size(); ++li)
       if (links.between[li] >= 0 && plans[li].fused && plans[li].fused == plans[li - 1].fused)
         on_chip[size_t(links.between[li])] = true;

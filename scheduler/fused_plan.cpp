@@ -148,8 +148,11 @@ FusedChainPlan require_fused(const FusedChain& chain, const CostContext& c) {
 }
 
 std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std::vector<LinkKind>& links,
-                                    const CostContext& c, const std::vector<double>& link_credit) {
+                                    const CostContext& c, const std::vector<double>& link_credit,
+                                    bool require) {
   const size_t n = layers.size();
+  for (size_t i = 1; require && i < n; ++i)
+    if (chainable(layers[i - 1], layers[i], links[i])) require_fused({{layers[i - 1], layers[i]}, {links[i]}}, c);
   std::vector<Plan> base = plan_layers(layers, Strategy::adaptive, c);
   if (n < 2) {
     for (Plan& p : base) p.strategy = Strategy::fused;

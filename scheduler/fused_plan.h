@@ -56,6 +56,9 @@ FusedChainPlan require_fused(const FusedChain& chain, const CostContext& c);
 // saves when that link is inside a fused chain (a vector op — group norm, GEGLU — whose input and
 // output then never touch DRAM); the caller costs that op both ways.
 std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std::vector<LinkKind>& links,
-                                    const CostContext& c, const std::vector<double>& link_credit = {});
+                                    const CostContext& c, const std::vector<double>& link_credit = {},
+                                    bool require = false);
+// `require`: every chainable pair of neighbours must fit as a fused chain (require_fused), else
+// the InputError of the first that does not (`zoomrt sim --require-fusion`).
 
 }  // namespace zoomrt::sched

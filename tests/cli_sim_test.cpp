@@ -133,6 +133,13 @@ TEST_CASE("zoomrt sim --strategy fused: fused rows, fewer DRAM bytes than adapti
   CHECK(lines == 2000);
   std::remove(trace.c_str());
   expect_bad(run_cli("sim --model vgg16 --strategy fused --dram-trace /nonexistent/dir/t.trc"), "/nonexistent/dir/t.trc");
+  // 54 KiB of usable SRAM cannot hold Conv2_1 -> Conv2_2's windows even at one output row (five
+  // 7 KiB input rows for three 14 KiB intermediate rows: 80896 bytes with the rest):
+  // without --require-fusion that chain runs per layer, with it the run stops in one line.
+  CHECK(run_cli("sim --model vgg16 --npu eyeriss-like --strategy fused").status == 0);
+  expect_bad(run_cli("sim --model vgg16 --npu eyeriss-like --strategy fused --require-fusion"),
+             "fused chain Conv2_1 -> Conv2_2");
+  expect_bad(run_cli("sim --model vgg16 --require-fusion"), "--require-fusion");
 }
 
 TEST_CASE("zoomrt sim: bad input is one line and exit 2") {
