@@ -233,8 +233,10 @@ std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std:
     s = ch.from_state;
   }
   // Never worse than the per-layer sequence it falls back to (EDP is not additive).
+  // The credited vector ops only lose energy and time when fused; for EDP (a product of totals)
+  // the matrix layers alone must already be no worse.
   double credit = 0;
-  for (size_t k = 1; k < n && k < link_credit.size(); ++k)
+  for (size_t k = 1; o != Objective::edp && k < n && k < link_credit.size(); ++k)
     if (plans[k].fused && plans[k].fused == plans[k - 1].fused) credit += link_credit[k];
   if (sequence_total(o, base) < sequence_total(o, plans) - credit) plans = std::move(base);
   for (Plan& p : plans) p.strategy = Strategy::fused;
