@@ -188,6 +188,10 @@ void extrapolate(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t em
 
 }  // namespace
 
+void extrapolate_dram_stats(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t emitted) {
+  extrapolate(d, read, written, emitted);
+}
+
 EmitResult emit_plan(const Layer& l, const Plan& p, sim::DramModel& dram, const EmitOptions& o) {
   const LoopNest n = make_loop_nest(l);
   dram.reset_stats();

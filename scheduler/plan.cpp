@@ -271,10 +271,15 @@ Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {
       best.strategy = s;
       return best;
     }
+    case Strategy::fused: {  // one layer on its own: nothing to fuse with
+      Plan p = plan_layer(l, Strategy::adaptive, c);
+      p.strategy = s;
+      return p;
+    }
     case Strategy::exhaustive: {
       Plan best = best_plan(l, n, s, c, true, all_loop_orders(n), both);
       for (Strategy other : all_strategies()) {  // the union of every strategy's space
-        if (other == Strategy::exhaustive) continue;
+        if (other == Strategy::exhaustive || other == Strategy::fused) continue;
         const Plan p = plan_layer(l, other, c);
         if (cheaper(c.objective, p.cost, best.cost)) best = p;
       }
