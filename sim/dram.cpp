@@ -86,7 +86,7 @@ void DramModel::reset_stats() {
   rank_acts_.assign(static_cast<size_t>(cfg_.channels) * cfg_.ranks, 0);
   channel_bursts_.assign(static_cast<size_t>(cfg_.channels), 0);
   ch_bank_max_.assign(static_cast<size_t>(cfg_.channels), 0.0);
-  mark_all_for_refresh_check();
+  refresh_pending_ = cfg_.trefi > 0;
   read_bursts_ = write_bursts_ = 0;
 }
 
@@ -146,21 +146,9 @@ void DramModel::refresh_rank(int ch, bool busy) {
 }
 
 void DramModel::refresh_check() {
-  for (int ch = 0; ch < cfg_.channels; ++ch) {
-    if (ref_headroom_[ch] > 1.0) continue;
-    double clock = channel_clock(ch);
-    while (clock >= next_ref_[ch]) {
-      refresh_rank(ch, true);
-      clock = channel_clock(ch);
-    }
-    ref_headroom_[ch] = next_ref_[ch] - clock;
-  }
+  for (int ch = 0; ch < cfg_.channels; ++ch)
+    while (channel_clock(ch) >= next_ref_[ch]) refresh_rank(ch, true);
   refresh_pending_ = false;
-}
-
-void DramModel::mark_all_for_refresh_check() {
-  ref_headroom_.assign(size_t(cfg_.channels), -1.0);
-  refresh_pending_ = cfg_.trefi > 0;
 }
 
 void DramModel::advance_to(uint64_t cycle) {
@@ -172,7 +160,7 @@ void DramModel::advance_to(uint64_t cycle) {
       while (next_ref_[ch] <= c) refresh_rank(ch, false);  // during the idle gap: no busy time
     ch_base_[ch] += c - now;
   }
-  mark_all_for_refresh_check();  // clocks moved: check every channel next time
+  refresh_pending_ = cfg_.trefi > 0;  // clocks moved: check every channel next time
 }
 
 // n_bursts consecutive bursts to one row of one bank: the first may open the row.
@@ -204,11 +192,8 @@ void DramModel::advance_to(uint64_t cycle) {
   channel_bursts_[bank >> channel_shift_] += n_bursts;
   (is_write ? write_bursts_ : read_bursts_) += n_bursts;
   note_bank(bank);
-  // A bound on how far this moved the channel's clock: the bank's cycles, or one more activation
-  // under the tRC and tFAW terms.
-  double& headroom = ref_headroom_[bank >> channel_shift_];
-  headroom -= cycles + (hits < n_bursts ? cfg_.trc + cfg_.tfaw / 4.0 : 0.0);
-  if (headroom <= 1.0) refresh_pending_ = cfg_.trefi > 0;
+  const int ch = int(bank >> channel_shift_);
+  if (channel_clock(ch) >= next_ref_[ch]) refresh_pending_ = cfg_.trefi > 0;
 }
 
 void DramModel::access_burst(uint64_t burst_addr, bool is_write) {

@@ -95,15 +95,12 @@ class DramModel {
   void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
   void update_time_and_energy() const;
   double channel_busy(int ch) const;   // cycles this stats window (the throughput bound)
-  // Applies the refreshes each channel's clock has reached. A channel's clock can have moved no
-  // further than the growth touch_row adds up for it: only a channel whose growth since its last
-  // check reached its gap to the next refresh (headroom <= 1 cycle) is checked (a shortcut only;
-  // the figures are the same).
+  // Applies the refreshes each channel's clock has reached; touch_row raises refresh_pending_
+  // when its channel's clock (O(1)) reaches the channel's next REF.
   void refresh_due() {
     if (refresh_pending_) refresh_check();
   }
   void refresh_check();
-  void mark_all_for_refresh_check();
   // Keeps channel_busy O(1): the channel's slowest bank or rank term only grows between resets.
   void note_bank(uint32_t bank) {
     double& m = ch_bank_max_[bank >> channel_shift_];
@@ -128,8 +125,7 @@ class DramModel {
   // access()'s split of a range (see there): burst-offset bits, the fields below the column
   // (L = 2^low_bits banks per chunk) and the whole chunk.
   int burst_bits_ = 0, low_bits_ = 0, chunk_bits_ = 0;
-  std::vector<double> ref_headroom_;  // refresh_due's shortcut, per channel: gap to its next REF - growth
-  bool refresh_pending_ = false;      // some channel's headroom is used up
+  bool refresh_pending_ = false;  // a channel's clock may have reached its next REF
   uint64_t read_bursts_ = 0, write_bursts_ = 0;
   // Refresh: per channel, clock before this stats window (busy + idle), refresh cycles on its
   // data bus this window, the cycle of its next REF and the rank it refreshes.
