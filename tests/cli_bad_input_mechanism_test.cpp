@@ -172,7 +172,7 @@ TEST_CASE("class 3: outputs on devices and FIFOs are written through, never repl
   CHECK(S_ISFIFO(fst.st_mode));
 }
 
-TEST_CASE("class 4: a second run into a locked --out stops with one line; resume checks the model's content") {
+TEST_CASE("class 4: a second run into a locked --out stops with one line, and resume checks the model's content") {
   const std::string out = scratch() + "/out_locked";
   fs::create_directories(out);
   const int fd = ::open(out.c_str(), O_RDONLY | O_DIRECTORY);
@@ -228,7 +228,7 @@ TEST_CASE("class 5: non-finite weights and configs that overflow stop the run na
   expect_bad(run_cli(zoom_args(scratch() + "/out_betas") + " --no-video --model " + b), {"beta_start", "beta_end"});
 }
 
-TEST_CASE("class 6: a failing ffmpeg is exit 2 with the frames kept; architecture keys we lack are refused") {
+TEST_CASE("class 6: a failing ffmpeg is exit 2 with the frames kept, and architecture keys we lack are refused") {
   // A fake ffmpeg that fails as a full disk would.
   const std::string bin = scratch() + "/fakebin";
   fs::create_directories(bin);

@@ -141,7 +141,7 @@ TEST_CASE("AtomicFile: a FIFO with a reader is written through, one without a re
   CHECK(S_ISFIFO(st.st_mode));
 }
 
-TEST_CASE("AtomicFile: a symlink stays a link and its regular target is replaced; dangling links and folders are refused") {
+TEST_CASE("AtomicFile: a symlink stays a link and its regular target is replaced, dangling links and folders are refused") {
   const std::string target = scratch() + "/real.json", link = scratch() + "/link.json";
   std::ofstream(target) << "old";
   fs::remove(link);
