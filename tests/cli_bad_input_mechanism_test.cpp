@@ -6,10 +6,12 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -249,6 +251,68 @@ TEST_CASE("class 6: a failing ffmpeg is exit 2 with the frames kept, and archite
     edit_config(d + "/unet/config.json", [&](json& j) { j[key] = value; });
     expect_bad(run_cli("inspect --model " + d), {"unet/config.json", key});
   }
+}
+
+namespace {
+
+// True once `pid` is gone or a zombie (no longer running).
+bool process_ended(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+// Polls `done` every 50 ms for at most `seconds` (a bound on waiting, not a timing check).
+template <class F>
+bool wait_for(F done, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    if (done()) return true;
+    ::usleep(50000);
+  }
+  return done();
+}
+
+}  // namespace
+
+TEST_CASE("class 6: a killed run takes its ffmpeg with it, and the next run removes the stray temporary") {
+  const std::string bin = scratch() + "/slowbin", out = scratch() + "/out_killed";
+  fs::create_directories(bin);
+  fs::remove_all(out);
+  // Creates its output (the last argument: zoom.mp4's temporary), records its pid, then waits.
+  std::ofstream(bin + "/ffmpeg") << "#!/bin/sh\nfor a; do last=$a; done\n: > \"$last\"\necho $$ > " << scratch()
+                                 << "/ffmpeg.pid\nexec sleep 300\n";
+  fs::permissions(bin + "/ffmpeg", fs::perms::owner_all);
+  fs::remove(scratch() + "/ffmpeg.pid");
+  const std::string path = "PATH=" + bin + ":/usr/bin:/bin";
+  const pid_t zoom = ::fork();
+  REQUIRE(zoom >= 0);
+  if (zoom == 0) {
+    ::setenv("PATH", (bin + ":/usr/bin:/bin").c_str(), 1);
+    const int devnull = ::open("/tmp", O_TMPFILE | O_WRONLY, 0600);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    // The same run as zoom_args(out).
+    ::execl(ZOOMRT_CLI, ZOOMRT_CLI, "zoom", "--prompt", "a lighthouse", "--quiet", "--no-sim", "--width", "64",
+            "--height", "64", "--keyframes", "2", "--frames-between", "1", "--steps", "2", "--out", out.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const std::string pid_file = scratch() + "/ffmpeg.pid";
+  const bool started = wait_for([&] { return fs::exists(pid_file) && read_text(pid_file).find('\n') != std::string::npos; }, 120);
+  ::kill(zoom, SIGKILL);
+  int status = 0;
+  ::waitpid(zoom, &status, 0);
+  REQUIRE(started);
+  const pid_t ffmpeg = pid_t(std::stol(read_text(scratch() + "/ffmpeg.pid")));
+  CHECK(wait_for([&] { return process_ended(ffmpeg); }, 30));
+  bool stray = false;
+  for (const auto& e : fs::directory_iterator(out)) stray |= e.path().filename().string().rfind("zoom.mp4.tmp.", 0) == 0;
+  CHECK(stray);  // the killed run's temporary is there ...
+  // ... and the next encode (a fake that writes an empty video) removes it.
+  std::ofstream(bin + "/ffmpeg") << "#!/bin/sh\nfor a; do last=$a; done\n: > \"$last\"\nexit 0\n";
+  CHECK(run_cli_env(path, zoom_args(out) + " --resume").status == 0);
+  for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().filename().string().rfind("zoom.mp4.tmp.", 0) != 0);
 }
 
 TEST_CASE("class 7: smaller option checks name the right option before any keyframe") {
