@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "sim/npu_config.h"
+#include "weights/checked_number.h"
 #include "weights/error.h"
 
 namespace zoomrt::sim {
@@ -38,8 +39,7 @@ int64_t positive_int(const std::map<std::string, std::string>& kv, const std::st
   }
   if (used != it->second.size() || v <= 0)
     fail_input("{}: {}: '{}' is not a positive integer", origin, key, it->second);
-  if (v > max) fail_input("{}: {}: {} is above the limit of {}", origin, key, v, max);
-  return v;
+  return checked_range(v, 1, max, origin + ": " + key);
 }
 }  // namespace
 

@@ -182,10 +182,9 @@ TEST_CASE("checked numbers: out of range or not fitting is refused with the name
                     "x.cfg: ArrayWidth is 4294967297, expected 1..2147483647");
   CHECK_THROWS_WITH(checked_int(-1, 0, 5, "--seed"), "--seed is -1, expected 0..5");
   CHECK_THROWS_AS(checked_real(std::nan(""), 0, 1, "k"), InputError);
-  CHECK_THROWS_AS(checked_integral(1.5, 0, 10, "k"), InputError);
-  CHECK(checked_integral(1e3, 0, 10000, "k") == 1000);
-  CHECK_THROWS_AS(checked_product(int64_t(1) << 40, int64_t(1) << 40, INT64_MAX, "m x n"), InputError);
-  CHECK(checked_product(65536, 65536, int64_t(1) << 40, "h x w") == int64_t(1) << 32);
+  CHECK_THROWS_WITH(checked_range(4294967297LL, 1, 65536, "x.cfg: arraywidth"),
+                    "x.cfg: arraywidth is 4294967297, expected 1..65536");
+  CHECK(checked_real(0.5, 0, 1, "k") == 0.5);
 }
 
 TEST_CASE("JsonConfig::get_int_in names the file and key of a value out of range") {

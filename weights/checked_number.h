@@ -34,20 +34,4 @@ inline double checked_real(double v, double lo, double hi, std::string_view wher
   return v;
 }
 
-// A double that will be converted to an integer (ArrayWidth, a CSV column written 1e3): it must
-// be integral and within [lo, hi], so the conversion neither truncates nor overflows.
-inline int64_t checked_integral(double v, int64_t lo, int64_t hi, std::string_view where) {
-  if (!std::isfinite(v) || v != std::floor(v) || v < double(lo) || v > double(hi))
-    fail_input("{} is {}, expected an integer in {}..{}", where, v, lo, hi);
-  return int64_t(v);
-}
-
-// a * b, or InputError naming `where` when the product exceeds `limit` (or int64).
-inline int64_t checked_product(int64_t a, int64_t b, int64_t limit, std::string_view where) {
-  int64_t p = 0;
-  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &p) || p > limit)
-    fail_input("{}: {} x {} is above the limit of {}", where, a, b, limit);
-  return p;
-}
-
 }  // namespace zoomrt
