@@ -54,7 +54,7 @@ ClipTextConfig ClipTextConfig::from(const JsonConfig& c) {
   t.num_attention_heads = get_bounded(c, "num_attention_heads", 1, 1024);
   t.max_position_embeddings = get_bounded(c, "max_position_embeddings", 1, kMaxPositions, 77);
   t.hidden_act = c.get_string("hidden_act", "quick_gelu");
-  t.layer_norm_eps = float(c.get_float("layer_norm_eps", 1e-5));
+  t.layer_norm_eps = float(c.get_float_in("layer_norm_eps", 1e-5, 0, 1));
   if (t.hidden_size % t.num_attention_heads != 0)
     fail_input("{}: key 'num_attention_heads' ({}) does not divide hidden_size ({})", c.path(),
                t.num_attention_heads, t.hidden_size);
@@ -64,7 +64,47 @@ ClipTextConfig ClipTextConfig::from(const JsonConfig& c) {
   return t;
 }
 
+// diffusers UNet2DConditionModel keys that change the architecture and that we do not build:
+// accepted only absent, null or at the value that means "not used", refused by name otherwise
+// (ignoring them would run another network than the weights were trained for).
+static void reject_unsupported_unet_keys(const JsonConfig& c) {
+  for (const char* key : {"class_embed_type", "num_class_embeds", "addition_embed_type", "addition_time_embed_dim",
+                          "projection_class_embeddings_input_dim", "encoder_hid_dim", "encoder_hid_dim_type",
+                          "time_cond_proj_dim", "time_embedding_dim", "timestep_post_act", "time_embedding_act_fn",
+                          "cross_attention_norm", "class_embeddings_concat", "resnet_out_scale_factor",
+                          "mid_block_only_cross_attention", "reverse_transformer_layers_per_block",
+                          "attention_type"})
+    if (c.has(key)) {
+      const nlohmann::json& v = c.json().at(key);
+      const bool neutral = (key == std::string_view("attention_type") && v == "default") ||
+                           (key == std::string_view("resnet_out_scale_factor") && v == 1.0) ||
+                           (v.is_boolean() && !v.get<bool>());
+      if (!neutral) fail_input("{}: key '{}' is {}: not supported (it changes the network)", c.path(), key, v.dump());
+    }
+  struct Fixed {
+    const char* key;
+    const char* value;
+  };
+  for (Fixed f : {Fixed{"time_embedding_type", "positional"}, Fixed{"mid_block_type", "UNetMidBlock2DCrossAttn"},
+                  Fixed{"resnet_time_scale_shift", "default"}})
+    if (c.has(f.key) && c.get_string(f.key) != f.value)
+      fail_input("{}: key '{}' is '{}': only '{}' is supported", c.path(), f.key, c.get_string(f.key), f.value);
+  auto all_false = [](const nlohmann::json& v) {  // false, or a per-block list of false
+    if (v.is_boolean()) return !v.get<bool>();
+    if (!v.is_array()) return false;
+    for (const auto& e : v)
+      if (!e.is_boolean() || e.get<bool>()) return false;
+    return true;
+  };
+  for (const char* key : {"only_cross_attention", "dual_cross_attention", "resnet_skip_time_act"})
+    if (c.has(key) && !all_false(c.json().at(key)))
+      fail_input("{}: key '{}' is {}: only false is supported", c.path(), key, c.json().at(key).dump());
+  for (const char* key : {"conv_in_kernel", "conv_out_kernel"})
+    if (c.get_int(key, 3) != 3) fail_input("{}: key '{}' is {}: only 3 is supported", c.path(), key, c.get_int(key));
+}
+
 UNetConfig UNetConfig::from(const JsonConfig& c) {
+  reject_unsupported_unet_keys(c);
   UNetConfig u;
   u.in_channels = get_bounded(c, "in_channels", 1, 64, 4);
   u.out_channels = get_bounded(c, "out_channels", 1, 64, 4);
@@ -73,8 +113,8 @@ UNetConfig UNetConfig::from(const JsonConfig& c) {
   u.norm_num_groups = get_bounded(c, "norm_num_groups", 1, 1024, 32);
   u.sample_size = get_bounded(c, "sample_size", 1, 4096, 64);
   u.downsample_padding = get_bounded(c, "downsample_padding", 0, 1, 1);
-  u.norm_eps = float(c.get_float("norm_eps", 1e-5));
-  u.freq_shift = float(c.get_float("freq_shift", 0));
+  u.norm_eps = float(c.get_float_in("norm_eps", 1e-5, 0, 1));
+  u.freq_shift = float(c.get_float_in("freq_shift", 0, -1e4, 1e4));
   u.flip_sin_to_cos = c.get_bool("flip_sin_to_cos", true);
   u.use_linear_projection = c.get_bool("use_linear_projection", false);
   u.block_out_channels = get_channels(c, "block_out_channels");
@@ -117,7 +157,9 @@ VaeConfig VaeConfig::from(const JsonConfig& c) {
   v.layers_per_block = get_bounded(c, "layers_per_block", 1, 16, 1);
   v.norm_num_groups = get_bounded(c, "norm_num_groups", 1, 1024, 32);
   v.sample_size = get_bounded(c, "sample_size", 1, 1 << 14, 512);
-  v.scaling_factor = float(c.get_float("scaling_factor", 0.18215));
+  // Finite and of the order diffusers models use (0.18215, 0.13025, 1.5305): 1e300 would turn
+  // every latent into Inf.
+  v.scaling_factor = float(c.get_float_in("scaling_factor", 0.18215, 1e-4, 1e4));
   v.block_out_channels = get_channels(c, "block_out_channels");
   check_groups(c, v.norm_num_groups, v.block_out_channels);
   if (!(v.scaling_factor > 0)) fail_input("{}: key 'scaling_factor' must be positive", c.path());

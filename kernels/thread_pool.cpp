@@ -2,12 +2,22 @@
 
 #include <algorithm>
 #include <memory>
+#include <system_error>
 
 namespace zoomrt {
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  // As many workers as the machine lets us start: a thread limit (ulimit -u, a container's
+  // pids.max) gives a smaller pool rather than an exception that would leave started threads
+  // unjoined. Results do not depend on the thread count.
+  for (int i = 1; i < threads; ++i) {
+    try {
+      workers_.emplace_back([this, i] { worker_loop(i); });
+    } catch (const std::system_error&) {
+      break;
+    }
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -49,6 +49,11 @@ void release_mapped_pages(const void* p, size_t bytes) {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
+void check_stored_finite(const StoredWeight& sw, std::string_view source) {
+  for (const TensorView* t : {sw.quantized ? nullptr : sw.data, sw.scales, sw.codebook})
+    if (t) check_finite_weights(*t, source);
+}
+
 }  // namespace
 
 ExecGraph plan_execution(const Graph& model, bool fast_kernels, int ff_chunk_rows) {
@@ -131,6 +136,10 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
         fail_input("{}: tensor '{}' has dtype {}, expected F32, F16 or BF16", source, info.name,
                    dtype_name(v->dtype));
     }
+    // Non-finite weights are refused once, on the stored form (quantised: their scales and
+    // codebook): here, or just before packing for a weight that is only packed (its pages are
+    // read once, then dropped).
+    if (!pack_only[size_t(w)]) check_stored_finite(*sw, source);
     if (pack_only[size_t(w)]) {
       stored[size_t(w)] = std::move(sw);
     } else if (!sw->quantized && v->dtype == DType::F32 && reinterpret_cast<uintptr_t>(v->data) % alignof(float) == 0) {
@@ -148,6 +157,7 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
       const bool packs = fast_node_packs_weight(graph_, n);
       const TensorId w = packs ? n.inputs[1] : TensorId(0);
       const StoredWeight* sw = packs && stored[size_t(w)] ? &*stored[size_t(w)] : nullptr;
+      if (sw) check_stored_finite(*sw, source);
       fast_[i] = prepare_fast_node(graph_, n, packs ? weight_ptr_[size_t(w)] : nullptr, sw, opts.precision);
       if (fast_[i]) packed_bytes_ += fast_[i]->weight_bytes();
       // The packed copy replaces the weight: let the kernel drop its pages of the mapping

@@ -13,6 +13,7 @@
 #include "runtime/jpeg_decoder.h"
 #include "weights/atomic_file.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
@@ -69,14 +70,8 @@ Image from_rgb8(const uint8_t* rgb, int width, int height) {
 }
 
 static std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) fail_input("{}: cannot open image: {}", path, std::strerror(errno));
-  std::vector<uint8_t> bytes;
-  uint8_t buf[1 << 16];
-  size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) bytes.insert(bytes.end(), buf, buf + got);
-  if (std::ferror(f.get())) fail_input("{}: cannot read image: {}", path, std::strerror(errno));
-  return bytes;
+  const std::string text = read_input_file(path, kMaxImageBytes, "image");
+  return std::vector<uint8_t>(text.begin(), text.end());
 }
 
 void check_image_pixels(const std::string& path, int64_t width, int64_t height, int64_t max_pixels) {

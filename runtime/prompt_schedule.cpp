@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
+#include <sstream>
 
+#include "runtime/tokenizer_unicode.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 
 namespace zoomrt {
 
@@ -38,7 +40,10 @@ PromptSchedule::Entry parse_prompt_entry(const std::string& text, const std::str
   return e;
 }
 
+// Every prompt is checked when the schedule is made, before the first keyframe runs: an invalid
+// byte in a later --prompt-at must not surface only after hours of earlier keyframes.
 static void add_entry(PromptSchedule& s, PromptSchedule::Entry e, const std::string& where) {
+  unicode::decode_utf8(e.prompt, where);
   for (const auto& old : s.entries)
     if (old.first_keyframe == e.first_keyframe)
       fail_input("{}: keyframe {} already has a prompt", where, e.first_keyframe);
@@ -55,15 +60,14 @@ static void require_start(const PromptSchedule& s, const std::string& where) {
 PromptSchedule make_prompt_schedule(const std::string& prompt, const std::vector<std::string>& prompt_at,
                                     bool require_first) {
   PromptSchedule s;
-  if (!trim(prompt).empty()) s.entries.push_back({0, trim(prompt)});
+  if (!trim(prompt).empty()) add_entry(s, {0, trim(prompt)}, "--prompt");
   for (const std::string& item : prompt_at) add_entry(s, parse_prompt_entry(item, "--prompt-at"), "--prompt-at");
   if (require_first) require_start(s, "--prompt");
   return s;
 }
 
 PromptSchedule load_prompt_schedule_file(const std::string& path, PromptSchedule base) {
-  std::ifstream in(path);
-  if (!in) fail_input("{}: cannot open prompt file", path);
+  std::istringstream in(read_input_file(path, kMaxTextBytes, "prompt file"));
   std::string line;
   for (int n = 1; std::getline(in, line); ++n) {
     const std::string t = trim(line);
@@ -71,7 +75,6 @@ PromptSchedule load_prompt_schedule_file(const std::string& path, PromptSchedule
     const std::string where = path + ":" + std::to_string(n);
     add_entry(base, parse_prompt_entry(t, where), where);
   }
-  if (in.bad()) fail_input("{}: cannot read prompt file", path);
   require_start(base, path);
   return base;
 }

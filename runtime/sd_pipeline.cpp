@@ -27,6 +27,17 @@ HostTensor make_f32(Shape s) {
   return t;
 }
 
+// Each component's output is checked once for NaN/Inf: a model whose weights or configuration
+// overflow stops at the first component that goes bad, naming it and the step, instead of
+// writing frames of one flat colour with exit status 0.
+void check_finite_output(const std::vector<float>& v, std::string_view component, std::string_view when) {
+  for (size_t i = 0; i < v.size(); ++i)
+    if (!std::isfinite(v[i]))
+      fail_input("{}: output holds {} (element {}) {}; the model's weights or configuration do not give finite "
+                 "numbers",
+                 component, std::isnan(v[i]) ? "NaN" : "Inf", i, when);
+}
+
 }  // namespace
 
 struct SdPipeline::Impl {
@@ -96,6 +107,7 @@ const HostTensor& SdPipeline::encode_prompts(const std::string& prompt, const st
     ids.i64.insert(ids.i64.end(), row.begin(), row.end());
   }
   auto out = executor(Component::text_encoder).run({{"input_ids", ids}});
+  check_finite_output(out.at("last_hidden_state").f32, "text_encoder", "for the prompt");
   if (seconds) *seconds += seconds_since(t0);
   return impl_->prompt_cache[key] = std::move(out.at("last_hidden_state"));
 }
@@ -126,6 +138,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
   std::vector<float> masked_latents(size_t(lc) * hw);
   for (size_t i = 0; i < masked_latents.size(); ++i)
     masked_latents[i] = sf * (mean[i] + std::exp(0.5f * logvar[i]) * noise.vae_noise.f32[i]);
+  check_finite_output(masked_latents, "vae_encoder", "(times the VAE scaling_factor)");
 
   // Mask at latent size, nearest neighbour (torch interpolate: source index floor(i * H / h)).
   std::vector<float> mask_lat(hw);
@@ -161,6 +174,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
     auto out = unet.run(inputs);
     tm.unet_s += seconds_since(t0);
     const std::vector<float>& pred = out.at("noise_pred").f32;
+    check_finite_output(pred, "unet", fmt::format("at step {} of {}", step + 1, ts.size()));
     if (on_unet_step) on_unet_step(int(step), unet_in, out.at("noise_pred"));
     std::vector<float> guided(latents.size());
     for (size_t i = 0; i < guided.size(); ++i) {
@@ -169,6 +183,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
     }
     Rng no_draws(0);
     sched.step(guided, int(step), latents, noise.step_noise ? *noise.step_noise : no_draws);
+    check_finite_output(latents, fmt::format("scheduler {}", sched.name()), fmt::format("at step {} of {}", step + 1, ts.size()));
   }
 
   HostTensor z = make_f32({1, lc, h, w});
@@ -177,6 +192,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
   auto dec = executor(Component::vae_decoder).run({{"latents", z}});
   tm.vae_decoder_s += seconds_since(t0);
   HostTensor img = std::move(dec.at("image"));
+  check_finite_output(img.f32, "vae_decoder", "decoding the final latents");
   for (float& v : img.f32) v = std::min(std::max(v / 2.0f + 0.5f, 0.0f), 1.0f);
   tm.total_s += seconds_since(t_all);
   return img;

@@ -6,6 +6,7 @@
 
 #include "weights/atomic_file.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 
 namespace zoomrt {
 
@@ -80,12 +81,9 @@ void write_json_file(const json& j, const std::string& path) {
 }
 
 json read_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_input("{}: cannot open", path);
-  std::stringstream ss;
-  ss << in.rdbuf();
+  const std::string text = read_input_file(path, kMaxConfigBytes, "JSON file");
   try {
-    return json::parse(ss.str());
+    return json::parse(text);
   } catch (const json::exception& e) {  // parse_error, or out_of_range for a number too large
     fail_input("{}: invalid JSON: {}", path, e.what());
   }

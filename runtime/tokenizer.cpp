@@ -8,6 +8,7 @@
 
 #include "runtime/tokenizer_unicode.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 #include "weights/json_config.h"
 
 namespace zoomrt {
@@ -35,11 +36,7 @@ std::array<char32_t, 256> byte_alphabet() {
 }
 
 std::string read_text(const std::filesystem::path& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail_input("{}: cannot read", path.string());
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  return read_input_file(path.string(), kMaxConfigBytes, "tokenizer file");
 }
 
 std::unordered_map<std::string, int32_t> load_vocab(const std::filesystem::path& path) {

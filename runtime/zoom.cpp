@@ -8,11 +8,13 @@
 #include <set>
 #include <stdexcept>
 
+#include "runtime/out_dir_lock.h"
 #include "runtime/progress.h"
 #include "runtime/stats_json.h"
 #include "runtime/video.h"
 #include "weights/atomic_file.h"
 #include "weights/error.h"
+#include "weights/model_identity.h"
 
 namespace zoomrt {
 
@@ -50,7 +52,10 @@ json fingerprint_of(const ZoomOptions& o, const ZoomGeometry& g) {
           {"seed", o.seed},
           {"negative_prompt", o.negative_prompt},
           {"input_image", o.input_image},
+          {"input_image_hash", o.input_image.empty() ? "" : file_content_hash(o.input_image)},
           {"model", o.model.model_dir},
+          // Content, not path: the same path may hold another model by now.
+          {"model_hash", o.model.model_dir.empty() ? "embedded" : model_content_hash(o.model.model_dir)},
           {"steps", o.model.steps},
           {"guidance", o.model.guidance},
           {"scheduler", o.model.scheduler},
@@ -225,6 +230,8 @@ std::vector<FrameWork> zoom_frame_work(const ZoomOptions& o, const ZoomGeometry&
 }
 
 ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) {
+  // Held until the run returns or throws: no second run writes into this directory meanwhile.
+  const std::shared_ptr<OutDirLock> lock = o.out_dir.empty() ? nullptr : lock_out_dir(o.out_dir);
   const ZoomGeometry g = validate_zoom_options(o);
   const OutPaths p(o.out_dir);
   const json fingerprint = fingerprint_of(o, g);
@@ -311,6 +318,7 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
     const VideoResult v = encode_video(p.frames + "/%06d.png", o.fps, p.video);
     result.video_written = v.written;
     result.video_message = v.message;
+    if (v.failed) throw InputError(v.message);  // exit 2; the frames and state.json are complete
     progress.message(v.message);
   }
   return result;

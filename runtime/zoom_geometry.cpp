@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numbers>
 #include <vector>
 
@@ -15,7 +16,7 @@ ZoomGeometry make_zoom_geometry(int width, int height, double zoom_factor, int b
     fail_input("--width/--height: {}x{} must be multiples of 8, at least 16", width, height);
   const int shorter = std::min(width, height);
   if (border_px > 0) {
-    if (2 * border_px >= shorter - 1)
+    if (2 * int64_t(border_px) >= shorter - 1)
       fail_input("--border: {} px leaves nothing of a {} px side to keep", border_px, shorter);
     zoom_factor = double(shorter) / double(shorter - 2 * border_px);
   }

@@ -2,11 +2,14 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <initializer_list>
 #include <fstream>
 #include <sstream>
 #include <string_view>
 
 #include "weights/error.h"
+#include "weights/input_file.h"
 
 namespace zoomrt::sched {
 namespace detail {
@@ -55,6 +58,45 @@ int64_t parse_int(const Row& row, size_t col, const std::vector<std::string>& he
   return v;
 }
 
+// The simulator's work and memory grow with a layer's tensors and MACs: a file asking for more
+// than these is refused before anything is allocated or simulated (a 65536x65536 feature map
+// would ask for gigabytes, a 2e9-wide GEMM for minutes of simulation).
+constexpr int64_t kMaxTensorElements = int64_t(1) << 28;  // 268 M elements per operand
+constexpr int64_t kMaxLayerMacs = int64_t(1) << 40;       // 1.1e12 MACs per layer
+
+// a * b * ..., saturating at INT64_MAX.
+int64_t product(std::initializer_list<int64_t> xs) {
+  int64_t p = 1;
+  for (int64_t x : xs)
+    if (__builtin_mul_overflow(p, x, &p)) return INT64_MAX;
+  return p;
+}
+
+void check_layer_size(const Layer& l, const std::string& where) {
+  auto tensor = [&](const char* what, int64_t n) {
+    if (n > kMaxTensorElements)
+      fail_input("{}: {}: {} of {} elements is above the limit of {} (the simulator's work is bounded)", where, l.name,
+                 what, n, kMaxTensorElements);
+  };
+  int64_t macs = 0;
+  if (l.kind == LayerKind::conv) {
+    const ConvShape& c = l.conv;
+    tensor("the IFMAP", product({c.n, c.h, c.w, c.c}));  // first: bounds h and w for the sums below
+    const int64_t oh = c.p(), ow = c.q();
+    tensor("the filter", product({c.r, c.s, c.c / c.groups, c.k}));
+    tensor("the OFMAP", product({c.n, oh, ow, c.k}));
+    macs = product({c.n, oh, ow, c.k, c.r, c.s, c.c / c.groups});
+  } else if (l.kind == LayerKind::gemm) {
+    tensor("M x K", product({l.gemm.m, l.gemm.k}));
+    tensor("K x N", product({l.gemm.k, l.gemm.n}));
+    tensor("M x N", product({l.gemm.m, l.gemm.n}));
+    macs = product({l.gemm.m, l.gemm.n, l.gemm.k});
+  }
+  if (macs > kMaxLayerMacs)
+    fail_input("{}: {}: {} MACs is above the limit of {} per layer (the simulator's work is bounded)", where, l.name,
+               macs, kMaxLayerMacs);
+}
+
 }  // namespace
 
 std::vector<Layer> parse_topology_csv(const std::string& text, const std::string& origin,
@@ -101,17 +143,14 @@ std::vector<Layer> parse_topology_csv(const std::string& text, const std::string
       layers.push_back(make_conv(row.cells[0], s, bits));
     }
     validate_layer(layers.back(), fmt::format("{}:{}", origin, row.line));
+    check_layer_size(layers.back(), fmt::format("{}:{}", origin, row.line));
   }
   if (layers.empty()) fail_input("{}: no layers after the header", origin);
   return layers;
 }
 
 std::vector<Layer> read_topology_csv(const std::string& path, const OperandBits& bits) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) fail_input("{}: cannot open topology file", path);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return parse_topology_csv(ss.str(), path, bits);
+  return parse_topology_csv(read_input_file(path, kMaxTextBytes, "topology file"), path, bits);
 }
 
 std::vector<std::string> builtin_topology_names() {

@@ -7,7 +7,10 @@
 # here found (build-fuzz/corpus/<name>/), prints libFuzzer's -print_final_stats figures and a
 # summary line (runs, cov, corpus size). A crash leaves its input in build-fuzz/crashes/<name>/
 # and fails the script: fix the bug, then commit the input to tests/fuzz/regressions/<name>/
-# (tests/fuzz_regressions_test.cpp replays it in every normal test run).
+# (tests/fuzz_regressions_test.cpp replays it in every normal test run). The -malloc_limit_mb
+# and -timeout guards below are the allocation and trip-count guard of every harness, the
+# option harnesses included (zoom_options: the zoom command's numbers; scheduler_steps:
+# scheduler_config.json x steps x strength through every scheduler's loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -2,6 +2,8 @@
 // scalesim_cfg.cpp, the embedded presets in the generated npu_presets.cpp).
 #include "sim/npu_config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -10,10 +12,14 @@
 #include "sim/address_mapping.h"
 #include "sim/area.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 
 namespace zoomrt::sim {
 
 namespace {
+
+// The most DFS grid frequencies one power-table point may yield (power.dfs_step_mhz).
+constexpr double kMaxDfsSteps = 10000;
 struct MacDtypeInfo {
   const char* name;
   int bits;
@@ -172,7 +178,16 @@ void validate_power(const PowerConfig& p, const EnergyConfig& e, const std::stri
   if (p.ceff_nf < 0) fail_input("{}: power.ceff_nf: must not be negative", o);
   if (p.leak_w_at_vmax < 0) fail_input("{}: power.leak_w_at_vmax: must not be negative", o);
   if (p.idle_w < 0) fail_input("{}: power.idle_w: must not be negative", o);
-  if (p.dfs_step_mhz < 0) fail_input("{}: power.dfs_step_mhz: must not be negative", o);
+  if (!(p.dfs_step_mhz >= 0)) fail_input("{}: power.dfs_step_mhz: must not be negative", o);
+  // The DFS search tries every step between the lowest and highest table frequency: bound that
+  // count (and keep the step above the frequencies' rounding, so the grid loop ends).
+  if (p.dfs_step_mhz > 0 && !p.vf.empty()) {
+    const double span = p.vf.back().freq_mhz - p.vf.front().freq_mhz;
+    if (span / p.dfs_step_mhz > kMaxDfsSteps || p.dfs_step_mhz < p.vf.back().freq_mhz * 1e-9)
+      fail_input("{}: power.dfs_step_mhz: {} MHz makes {:.3g} frequency steps between {} and {} MHz, above the limit "
+                 "of {}",
+                 o, p.dfs_step_mhz, span / p.dfs_step_mhz, p.vf.front().freq_mhz, p.vf.back().freq_mhz, kMaxDfsSteps);
+  }
   for (MacDtype d : all_mac_dtypes())
     if (mac_pj(e, d) < 0) fail_input("{}: energy.mac_pj.{}: must not be negative", o, mac_dtype_name(d));
 }
@@ -195,16 +210,15 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 NpuConfig load_npu(const std::string& preset_or_path) {
   for (const std::string& n : npu_preset_names())
     if (n == preset_or_path) return parse_npu_json(npu_preset_json(n), "preset " + n);
-  std::ifstream f(preset_or_path, std::ios::binary);
-  if (!f) {
+  struct stat st {};
+  if (::stat(preset_or_path.c_str(), &st) != 0) {
     std::string names;
     for (const std::string& n : npu_preset_names()) names += (names.empty() ? "" : ", ") + n;
     fail_input("{}: not an NPU preset ({}) nor a readable file", preset_or_path, names);
   }
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  if (ends_with(preset_or_path, ".cfg")) return parse_scalesim_cfg(ss.str(), preset_or_path);
-  return parse_npu_json(ss.str(), preset_or_path);
+  const std::string text = read_input_file(preset_or_path, kMaxTextBytes, "NPU description");
+  if (ends_with(preset_or_path, ".cfg")) return parse_scalesim_cfg(text, preset_or_path);
+  return parse_npu_json(text, preset_or_path);
 }
 
 }  // namespace zoomrt::sim

@@ -1,6 +1,7 @@
 // The JSON form of NpuConfig (schema in docs/sim.md). Every object is read through a
 // KeyReader that knows its dotted path, so an error names the exact key, and that rejects
 // keys it did not consume (a typo must not silently fall back to a default).
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -37,6 +38,12 @@ class KeyReader {
   int64_t integer(const std::string& key) {
     const json& v = get(key);
     if (!v.is_number_integer()) fail_input("{}: {}: expected an integer", origin_, where(key));
+    // |v| <= 2^62: a sum of a few sizes (the SRAM total) cannot overflow, and an unsigned
+    // value above INT64_MAX is refused rather than wrapped to a negative one.
+    constexpr int64_t kLimit = int64_t{1} << 62;
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > uint64_t(kLimit)
+                               : (v.get<int64_t>() > kLimit || v.get<int64_t>() < -kLimit))
+      fail_input("{}: {}: {} is out of range (magnitude at most 2^62)", origin_, where(key), v.dump());
     return v.get<int64_t>();
   }
   int int32(const std::string& key) {

@@ -3,9 +3,12 @@
 // (DRAM device, energies, V-F points, area constants) comes from the `phone-npu` preset, documented in
 // docs/sim.md; the cfg's Bandwidth is recorded in sources and not otherwise modelled.
 #include <cctype>
+#include <climits>
+#include <cstdint>
 #include <sstream>
 
 #include "sim/npu_config.h"
+#include "weights/checked_number.h"
 #include "weights/error.h"
 
 namespace zoomrt::sim {
@@ -18,8 +21,10 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+// A positive integer at most `max` (so the int conversions and the KB-to-byte product below
+// cannot truncate or overflow: ArrayWidth 4294967297 is refused, not read as 1).
 int64_t positive_int(const std::map<std::string, std::string>& kv, const std::string& key,
-                     const std::string& origin, int64_t dflt, bool required) {
+                     const std::string& origin, int64_t dflt, bool required, int64_t max = INT32_MAX) {
   auto it = kv.find(key);
   if (it == kv.end()) {
     if (required) fail_input("{}: {}: missing", origin, key);
@@ -34,7 +39,7 @@ int64_t positive_int(const std::map<std::string, std::string>& kv, const std::st
   }
   if (used != it->second.size() || v <= 0)
     fail_input("{}: {}: '{}' is not a positive integer", origin, key, it->second);
-  return v;
+  return checked_range(v, 1, max, origin + ": " + key);
 }
 }  // namespace
 
@@ -57,8 +62,8 @@ NpuConfig parse_scalesim_cfg(const std::string& text, const std::string& origin)
   NpuConfig c = parse_npu_json(npu_preset_json("phone-npu"), "preset phone-npu");
   c.name = kv.count("run_name") ? kv["run_name"] : origin;
   c.sources.clear();
-  c.array.rows = static_cast<int>(positive_int(kv, "arrayheight", origin, 0, true));
-  c.array.cols = static_cast<int>(positive_int(kv, "arraywidth", origin, 0, true));
+  c.array.rows = static_cast<int>(positive_int(kv, "arrayheight", origin, 0, true, 65536));
+  c.array.cols = static_cast<int>(positive_int(kv, "arraywidth", origin, 0, true, 65536));
   const double pes = static_cast<double>(c.array.rows) * c.array.cols;
   c.array.macs_per_cycle_int8 = pes;
   c.array.macs_per_cycle_int4 = pes;
@@ -68,9 +73,9 @@ NpuConfig parse_scalesim_cfg(const std::string& text, const std::string& origin)
   if (c.array.dataflow != "os" && c.array.dataflow != "ws" && c.array.dataflow != "is")
     fail_input("{}: Dataflow: '{}' is not os, ws or is", origin, c.array.dataflow);
   c.sram.unified = false;
-  c.sram.ifmap_bytes = positive_int(kv, "ifmapsramszkb", origin, 0, true) * 1024;
-  c.sram.filter_bytes = positive_int(kv, "filtersramszkb", origin, 0, true) * 1024;
-  c.sram.ofmap_bytes = positive_int(kv, "ofmapsramszkb", origin, 0, true) * 1024;
+  c.sram.ifmap_bytes = positive_int(kv, "ifmapsramszkb", origin, 0, true, int64_t(1) << 30) * 1024;
+  c.sram.filter_bytes = positive_int(kv, "filtersramszkb", origin, 0, true, int64_t(1) << 30) * 1024;
+  c.sram.ofmap_bytes = positive_int(kv, "ofmapsramszkb", origin, 0, true, int64_t(1) << 30) * 1024;
   c.sram.bytes = c.sram.ifmap_bytes + c.sram.filter_bytes + c.sram.ofmap_bytes;
   c.sram.banks = static_cast<int>(positive_int(kv, "memorybanks", origin, 1, false));
   c.sram.double_buffered = true;  // SCALE-Sim's scratchpads are double buffered

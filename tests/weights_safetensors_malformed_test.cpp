@@ -181,9 +181,9 @@ TEST_CASE("bad: a tensor listed twice") {
 
 TEST_CASE("bad: missing file and directory") {
   const std::string missing = temp_file();
-  CHECK_THROWS_WITH(SafetensorsFile::open(missing), Catch::StartsWith(missing + ": cannot open"));
+  CHECK_THROWS_WITH(SafetensorsFile::open(missing), Catch::StartsWith(missing + ": cannot read weights file"));
   const std::string dir = fs::temp_directory_path().string();
-  CHECK_THROWS_WITH(SafetensorsFile::open(dir), Catch::StartsWith(dir + ": not a regular file"));
+  CHECK_THROWS_WITH(SafetensorsFile::open(dir), Catch::StartsWith(dir + ": cannot read weights file: a folder, not a regular file"));
 }
 
 TEST_CASE("legal: empty tensors, gaps, trailing bytes, no tensors at all") {

@@ -8,16 +8,14 @@
 #include <utility>
 
 #include "weights/atomic_file.h"
+#include "weights/checked_number.h"
+#include "weights/input_file.h"
 #include "weights/error.h"
 
 namespace zoomrt {
 namespace {
 
 using Json = nlohmann::json;
-
-// Larger than any config, vocab or tokenizer file we read; stops a wrong path (a weights file)
-// from being slurped into memory.
-constexpr std::streamoff kMaxJsonBytes = 256 << 20;
 
 bool as_int(const Json& v, int64_t& out) {
   if (v.is_number_unsigned()) {
@@ -46,15 +44,8 @@ JsonConfig::JsonConfig(Json j, std::string path, std::string prefix)
     : j_(std::move(j)), path_(std::move(path)), prefix_(std::move(prefix)) {}
 
 JsonConfig JsonConfig::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail_input("{}: cannot read: {}", path, std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  std::streamoff size = in.tellg();
-  if (size < 0) fail_input("{}: cannot read (not a regular file?)", path);
-  if (size > kMaxJsonBytes) fail_input("{}: {} bytes is too large for a JSON config", path, size);
-  in.seekg(0);
-  std::string text(size_t(size), '\0');
-  if (!in.read(text.data(), size)) fail_input("{}: cannot read", path);
+  // Capped: stops a wrong path (a weights file, /dev/zero) from being slurped into memory.
+  const std::string text = read_input_file(path, kMaxConfigBytes, "JSON config");
   Json j;
   try {
     j = Json::parse(text);
@@ -96,6 +87,19 @@ int64_t JsonConfig::get_int(std::string_view key) const {
 
 int64_t JsonConfig::get_int(std::string_view key, int64_t dflt) const {
   return has(key) ? get_int(key) : dflt;
+}
+
+int JsonConfig::get_int_in(std::string_view key, int64_t lo, int64_t hi) const {
+  return checked_int(get_int(key), lo, hi, fmt::format("{}: key '{}{}'", path_, prefix_, key));
+}
+
+int JsonConfig::get_int_in(std::string_view key, int64_t dflt, int64_t lo, int64_t hi) const {
+  return has(key) ? get_int_in(key, lo, hi) : checked_int(dflt, lo, hi, "default value");
+}
+
+double JsonConfig::get_float_in(std::string_view key, double dflt, double lo, double hi) const {
+  if (!has(key)) return dflt;
+  return checked_real(get_float(key), lo, hi, fmt::format("{}: key '{}{}'", path_, prefix_, key));
 }
 
 double JsonConfig::get_float(std::string_view key) const {

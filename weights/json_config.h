@@ -33,6 +33,12 @@ class JsonConfig {
   double get_float(std::string_view key, double dflt) const;
   bool get_bool(std::string_view key, bool dflt) const;
   std::string get_string(std::string_view key, std::string dflt) const;
+  // Integers that size, index or bound something: the value as an int, checked to lie in
+  // [lo, hi] ("<path>: key 'k' is 99999, expected 0..999"); never a silent truncation.
+  int get_int_in(std::string_view key, int64_t lo, int64_t hi) const;
+  int get_int_in(std::string_view key, int64_t dflt, int64_t lo, int64_t hi) const;
+  // A finite number in [lo, hi].
+  double get_float_in(std::string_view key, double dflt, double lo, double hi) const;
 
   // Required lists of exactly that element type.
   std::vector<int64_t> get_int_list(std::string_view key) const;

@@ -284,6 +284,9 @@ std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vec
                                          const QuantSpec& spec) {
   if (shape.size() < 2) fail_input("{}: a weight of rank {} cannot be quantised (linear/conv only)", name, shape.size());
   const int64_t n = shape[0], k = product(shape, 1);
+  // Converting NaN or Inf to an integer code is undefined: refuse before any rounding.
+  for (int64_t i = 0; i < n * k; ++i)
+    if (!std::isfinite(w[i])) fail_input("{}: weight element {} is {}; cannot quantise a non-finite value", name, i, w[i]);
   switch (spec.format) {
     case QuantFormat::f16: {
       std::vector<uint16_t> h(size_t(n * k));

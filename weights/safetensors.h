@@ -72,6 +72,13 @@ class SafetensorsFile {
 void copy_to_f32(const TensorView& t, float* dst);
 std::vector<float> to_f32(const TensorView& t);
 
+// Index of the first NaN or Inf of a F32/F16/BF16 tensor (a bit test on the stored form, one
+// pass, no conversion), or -1 when every value is finite or the dtype is not floating point.
+int64_t first_non_finite(const TensorView& t);
+// InputError "<source>: tensor '<name>' holds NaN at element i (a model with non-finite weights
+// produces flat frames)" when first_non_finite finds one.
+void check_finite_weights(const TensorView& t, std::string_view source);
+
 // One tensor for write_safetensors. `fill` writes exactly numel * dtype_bytes bytes (row-major,
 // little-endian) into dst; it is called once per non-empty tensor, in file order, so data can
 // be produced lazily.

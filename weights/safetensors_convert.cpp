@@ -1,8 +1,11 @@
 // copy_to_f32: element conversion straight from the mapping. Reads go through memcpy because
 // a tensor's offset need not be aligned for its dtype.
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 
+#include "weights/error.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {
@@ -64,6 +67,39 @@ void copy_to_f32(const TensorView& t, float* dst) {
       for (size_t i = 0; i < n; ++i) dst[i] = src[i] != 0 ? 1.0f : 0.0f;
       return;
   }
+}
+
+int64_t first_non_finite(const TensorView& t) {
+  const size_t n = size_t(t.numel());
+  const uint8_t* src = t.data;
+  // All-ones exponent: Inf or NaN in each format.
+  switch (t.dtype) {
+    case DType::F32:
+      for (size_t i = 0; i < n; ++i)
+        if ((load<uint32_t>(src + 4 * i) & 0x7F800000u) == 0x7F800000u) return int64_t(i);
+      return -1;
+    case DType::F16:
+      for (size_t i = 0; i < n; ++i)
+        if ((load<uint16_t>(src + 2 * i) & 0x7C00u) == 0x7C00u) return int64_t(i);
+      return -1;
+    case DType::BF16:
+      for (size_t i = 0; i < n; ++i)
+        if ((load<uint16_t>(src + 2 * i) & 0x7F80u) == 0x7F80u) return int64_t(i);
+      return -1;
+    default:
+      return -1;
+  }
+}
+
+void check_finite_weights(const TensorView& t, std::string_view source) {
+  const int64_t i = first_non_finite(t);
+  if (i < 0) return;
+  float v = 0;
+  copy_to_f32(TensorView{t.name, t.dtype, {1}, t.data + size_t(i) * (t.nbytes / size_t(std::max<int64_t>(t.numel(), 1))),
+                         t.nbytes / size_t(std::max<int64_t>(t.numel(), 1))},
+              &v);
+  fail_input("{}: tensor '{}' holds {} at element {} (non-finite weights make every frame one flat colour)", source,
+             t.name, std::isnan(v) ? "NaN" : "Inf", i);
 }
 
 std::vector<float> to_f32(const TensorView& t) {

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "weights/error.h"
+#include "weights/input_file.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {
@@ -154,14 +155,10 @@ int64_t TensorView::numel() const {
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
   SafetensorsFile f;
   f.path_ = path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_input("{}: cannot open: {}", path, std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    fail_input("{}: not a regular file", path);
-  }
-  const uint64_t file_bytes = uint64_t(st.st_size);
+  // Checked regular file (no device, FIFO or folder); its size bounds every range below.
+  const InputFd in = open_input_file(path, std::numeric_limits<uint64_t>::max(), "weights file");
+  const int fd = in.fd;
+  const uint64_t file_bytes = in.size;
   if (file_bytes < 8) {
     ::close(fd);
     fail_input("{}: file is {} bytes, shorter than the 8-byte header length", path, file_bytes);

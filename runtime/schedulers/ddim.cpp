@@ -16,9 +16,9 @@ class Ddim final : public NoiseScheduler {
   std::string_view name() const override { return "ddim"; }
 
   void set_timesteps(int steps, double strength) override {
-    int first = first_kept_step(steps, strength, cfg_.num_train_timesteps);
+    int first = first_kept_step(steps, strength, cfg_.num_train_timesteps, cfg_.origin);
     std::vector<double> all =
-        spaced_timesteps(spacing_or(cfg_, "leading"), steps, cfg_.num_train_timesteps, cfg_.steps_offset, true);
+        spaced_timesteps(spacing_or(cfg_, "leading"), steps, cfg_.num_train_timesteps, cfg_.steps_offset, true, cfg_.origin);
     timesteps_.assign(all.begin() + first, all.end());
     steps_ = steps;
   }
@@ -27,7 +27,7 @@ class Ddim final : public NoiseScheduler {
     check_sizes("ddim", m.size(), x.size());
     int t = int(timesteps_.at(i));
     int prev = t - cfg_.num_train_timesteps / steps_;
-    float ap = acp_[t], ap_prev = prev >= 0 ? acp_[prev] : final_acp_;
+    float ap = table_at(acp_, t, cfg_), ap_prev = prev >= 0 ? table_at(acp_, prev, cfg_) : final_acp_;
     float bp = 1.0f - ap, bp_prev = 1.0f - ap_prev;
     float variance = (bp_prev / bp) * (1.0f - ap / ap_prev);
     float std_dev = float(cfg_.eta) * std::sqrt(variance);
@@ -50,7 +50,7 @@ class Ddim final : public NoiseScheduler {
   }
 
   void add_noise(std::span<const float> orig, std::span<const float> n, std::span<float> out) const override {
-    float ap = acp_[int(timesteps_.at(0))];
+    float ap = table_at(acp_, int(timesteps_.at(0)), cfg_);
     float a = std::sqrt(ap), b = std::sqrt(1.0f - ap);
     for (size_t k = 0; k < out.size(); ++k) out[k] = a * orig[k] + b * n[k];
   }

@@ -27,7 +27,7 @@ class DpmSolver2M final : public NoiseScheduler {
   std::string_view name() const override { return "dpmpp-2m"; }
 
   void set_timesteps(int steps, double strength) override {
-    begin_ = first_kept_step(steps, strength, cfg_.num_train_timesteps);
+    begin_ = first_kept_step(steps, strength, cfg_.num_train_timesteps, cfg_.origin);
     std::vector<double> all = dpm_timesteps(steps);
     sigmas_.clear();
     for (double t : all) sigmas_.push_back(float(interp_index(t, train_sigmas_)));

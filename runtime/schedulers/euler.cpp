@@ -18,9 +18,9 @@ class Euler final : public NoiseScheduler {
   std::string_view name() const override { return ancestral_ ? "euler-ancestral" : "euler"; }
 
   void set_timesteps(int steps, double strength) override {
-    begin_ = first_kept_step(steps, strength, cfg_.num_train_timesteps);
+    begin_ = first_kept_step(steps, strength, cfg_.num_train_timesteps, cfg_.origin);
     std::vector<double> all =
-        spaced_timesteps(spacing(), steps, cfg_.num_train_timesteps, cfg_.steps_offset, false);
+        spaced_timesteps(spacing(), steps, cfg_.num_train_timesteps, cfg_.steps_offset, false, cfg_.origin);
     sigmas_.clear();
     for (double t : all) sigmas_.push_back(float(interp_index(t, train_sigmas_)));
     // EulerAncestral always ends at 0; Euler may end at the smallest training sigma.

@@ -21,9 +21,9 @@ class Pndm final : public NoiseScheduler {
   std::string_view name() const override { return "pndm"; }
 
   void set_timesteps(int steps, double strength) override {
-    int first = first_kept_step(steps, strength, cfg_.num_train_timesteps);
+    int first = first_kept_step(steps, strength, cfg_.num_train_timesteps, cfg_.origin);
     std::vector<double> d =
-        spaced_timesteps(spacing_or(cfg_, "leading"), steps, cfg_.num_train_timesteps, cfg_.steps_offset, true);
+        spaced_timesteps(spacing_or(cfg_, "leading"), steps, cfg_.num_train_timesteps, cfg_.steps_offset, true, cfg_.origin);
     std::vector<double> plms;  // d0, d1, d1, d2, ..., d[n-1]
     for (size_t k = 0; k < d.size(); ++k) {
       plms.push_back(d[k]);
@@ -69,7 +69,7 @@ class Pndm final : public NoiseScheduler {
   }
 
   void add_noise(std::span<const float> orig, std::span<const float> n, std::span<float> out) const override {
-    float ap = acp_[int(timesteps_.at(0))];
+    float ap = table_at(acp_, int(timesteps_.at(0)), cfg_);
     float a = std::sqrt(ap), b = std::sqrt(1.0f - ap);
     for (size_t k = 0; k < out.size(); ++k) out[k] = a * orig[k] + b * n[k];
   }
@@ -78,7 +78,7 @@ class Pndm final : public NoiseScheduler {
   // diffusers' _get_prev_sample (formula (9) of the PNDM paper); `out` may alias `sample`.
   void prev_sample(std::span<const float> sample, int t, int prev, std::span<const float> m,
                    std::span<float> out) const {
-    float ap = acp_[t], ap_prev = prev >= 0 ? acp_[prev] : final_acp_;
+    float ap = table_at(acp_, t, cfg_), ap_prev = prev >= 0 ? table_at(acp_, prev, cfg_) : final_acp_;
     float bp = 1.0f - ap, bp_prev = 1.0f - ap_prev;
     float sample_coeff = std::sqrt(ap_prev / ap);
     float denom = ap * std::sqrt(bp_prev) + std::sqrt(ap * bp * ap_prev);

@@ -38,6 +38,11 @@ std::vector<float> alphas_cumprod(const SchedulerConfig& cfg) {
   for (int i = 0; i < n; ++i) {
     acc *= double(1.0f - betas[i]);
     acp[i] = float(acc);
+    // A zero (or denormal-flushed) alpha_bar divides by zero in every scheduler's sigma.
+    if (!(acp[i] > 0.0f && std::isnormal(acp[i])))
+      fail_input("{}: keys 'beta_start'/'beta_end'/'num_train_timesteps': the cumulative alpha reaches 0 at "
+                 "timestep {} of {} (noise schedule too long or betas too large)",
+                 cfg.origin, i, n);
   }
   return acp;
 }
@@ -76,7 +81,7 @@ double interp_index(double x, std::span<const float> table) {
 }
 
 std::vector<double> spaced_timesteps(std::string_view spacing, int steps, int train_steps, int offset,
-                                     bool round_linspace) {
+                                     bool round_linspace, std::string_view origin) {
   std::vector<double> t;
   if (spacing == "linspace") {
     t = np_linspace(0, train_steps - 1, steps);
@@ -89,12 +94,24 @@ std::vector<double> spaced_timesteps(std::string_view spacing, int steps, int tr
     t = np_arange(train_steps, 0, -double(train_steps) / steps);
     for (double& v : t) v = np_round(v) - 1;
   }
+  for (double v : t)
+    if (!(v >= 0 && v <= train_steps - 1))
+      fail_input("{}: keys 'steps_offset' ({}) and 'num_train_timesteps' ({}) with {} steps ({} spacing) give "
+                 "timestep {}, outside 0..{}",
+                 origin, offset, train_steps, steps, spacing, v, train_steps - 1);
   return t;
 }
 
-int first_kept_step(int steps, double strength, int train_steps) {
+float table_at(const std::vector<float>& acp, int t, const SchedulerConfig& cfg) {
+  if (t < 0 || size_t(t) >= acp.size())
+    fail_input("{}: timestep {} is outside 0..{} (num_train_timesteps {}, steps_offset {})", cfg.origin, t,
+               acp.size() - 1, cfg.num_train_timesteps, cfg.steps_offset);
+  return acp[size_t(t)];
+}
+
+int first_kept_step(int steps, double strength, int train_steps, std::string_view origin) {
   if (steps < 1 || steps > train_steps)
-    fail_input("scheduler: steps {} out of range [1, {}]", steps, train_steps);
+    fail_input("--steps: {} is out of range [1, {}] (key 'num_train_timesteps' of {})", steps, train_steps, origin);
   if (!(strength > 0.0 && strength <= 1.0)) fail_input("scheduler: strength {} out of range (0, 1]", strength);
   int init = std::min(int(steps * strength), steps);
   if (init < 1) fail_input("scheduler: strength {} leaves no step of {}", strength, steps);

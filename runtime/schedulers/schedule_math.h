@@ -28,12 +28,17 @@ double interp_index(double x, std::span<const float> table);
 
 // DDIM's and Euler's spacing: descending timesteps for `steps` inference steps. `round_linspace`
 // is DDIM's (integers); Euler keeps linspace's fractions (in float32).
+// InputError (naming cfg.origin, its keys and the step count) when a timestep falls outside
+// 0..train_steps-1: steps_offset too large for the spacing, for example.
 std::vector<double> spaced_timesteps(std::string_view spacing, int steps, int train_steps, int offset,
-                                     bool round_linspace);
+                                     bool round_linspace, std::string_view origin);
+
+// acp[t], or InputError naming the config when t is outside the table (never read past it).
+float table_at(const std::vector<float>& acp, int t, const SchedulerConfig& cfg);
 
 // The pipeline's get_timesteps: index of the first step kept for this strength; InputError
 // when steps or strength are out of range.
-int first_kept_step(int steps, double strength, int train_steps);
+int first_kept_step(int steps, double strength, int train_steps, std::string_view origin = "scheduler");
 
 // `cfg.timestep_spacing` or the class default.
 std::string_view spacing_or(const SchedulerConfig& cfg, std::string_view dflt);

@@ -75,6 +75,7 @@ struct SchedulerConfig {
   bool euler_at_final = false;                  // DPM-Solver
   std::string final_sigmas_type = "zero";       // Euler, DPM-Solver: "zero" | "sigma_min"
   double eta = 0.0;                             // DDIM's eta: a pipeline option, not in the file
+  std::string origin = "scheduler config";      // names the file in errors
 
   // Reads scheduler_config.json. InputError (naming the file and key) on wrong types, unknown
   // enumerations, or options we do not implement set to a non-default value (trained_betas,

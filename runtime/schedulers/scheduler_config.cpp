@@ -63,14 +63,15 @@ std::string scheduler_names() {
 SchedulerConfig SchedulerConfig::from_json(const JsonConfig& cfg) {
   reject_unsupported(cfg);
   SchedulerConfig c;
+  c.origin = cfg.path();
   c.class_name = cfg.get_string("_class_name", "");
-  c.num_train_timesteps = int(cfg.get_int("num_train_timesteps", c.num_train_timesteps));
+  c.num_train_timesteps = cfg.get_int_in("num_train_timesteps", c.num_train_timesteps, 2, 100000);
   c.beta_start = cfg.get_float("beta_start", c.beta_start);
   c.beta_end = cfg.get_float("beta_end", c.beta_end);
   c.beta_schedule = cfg.get_string("beta_schedule", c.beta_schedule);
   c.prediction_type = cfg.get_string("prediction_type", c.prediction_type);
   if (cfg.has("timestep_spacing")) c.timestep_spacing = cfg.get_string("timestep_spacing");
-  c.steps_offset = int(cfg.get_int("steps_offset", c.steps_offset));
+  c.steps_offset = cfg.get_int_in("steps_offset", c.steps_offset, 0, c.num_train_timesteps - 1);
   if (cfg.has("set_alpha_to_one")) c.set_alpha_to_one = cfg.get_bool("set_alpha_to_one");
   if (cfg.has("clip_sample")) c.clip_sample = cfg.get_bool("clip_sample");
   c.clip_sample_range = cfg.get_float("clip_sample_range", c.clip_sample_range);
@@ -87,6 +88,9 @@ void SchedulerConfig::validate(std::string_view origin) const {
     fail_input("{}: key 'num_train_timesteps' is {}, expected 2..100000", origin, num_train_timesteps);
   if (!(beta_start > 0 && beta_start < 1 && beta_end > 0 && beta_end < 1))
     fail_input("{}: keys 'beta_start'/'beta_end' must lie in (0, 1)", origin);
+  if (beta_start > beta_end)
+    fail_input("{}: key 'beta_start' ({}) is above 'beta_end' ({}); noise must grow with the timestep", origin,
+               beta_start, beta_end);
   check_one_of(origin, "beta_schedule", beta_schedule, std::array<std::string_view, 2>{"linear", "scaled_linear"});
   check_one_of(origin, "prediction_type", prediction_type,
                std::array<std::string_view, 2>{"epsilon", "v_prediction"});
@@ -101,7 +105,7 @@ void SchedulerConfig::validate(std::string_view origin) const {
 }
 
 std::unique_ptr<NoiseScheduler> make_scheduler(std::string_view name, const SchedulerConfig& cfg) {
-  cfg.validate("scheduler config");
+  cfg.validate(cfg.origin);
 #define ZOOMRT_X(id, str, cls) \
   if (name == str) return schedulers::make_##id(cfg);
   ZOOMRT_SCHEDULERS(ZOOMRT_X)

@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,8 +28,10 @@
 #include "graph/model_config.h"
 #include "runtime/image_io.h"
 #include "runtime/prompt_schedule.h"
+#include "runtime/rng.h"
 #include "runtime/schedulers/scheduler.h"
 #include "runtime/tokenizer.h"
+#include "runtime/zoom.h"
 #include "scheduler/topology.h"
 #include "sim/npu_config.h"
 #include "weights/diffusers_dir.h"
@@ -48,7 +51,9 @@
   X(scalesim_cfg)              \
   X(topology_csv)              \
   X(image)                     \
-  X(prompt_schedule)
+  X(prompt_schedule)           \
+  X(scheduler_steps)           \
+  X(zoom_options)
 
 namespace zoomrt::fuzz {
 
@@ -236,6 +241,57 @@ inline int fuzz_prompt_schedule(const uint8_t* data, size_t size) {
     for (int k = 0; k < 4; ++k) (void)s.prompt_for(k);
   });
   return expect_input_error_only([&] { (void)make_prompt_schedule("", {text}); });
+}
+
+// scheduler_config.json x step counts (issue 16): the first line is "<steps> <strength>", the
+// rest the config. Every scheduler runs its whole denoising loop on a 4-value latent, so every
+// index a config and a step count produce is exercised (under ASan: every table read). Steps
+// above 1000 are what the CLI refuses (--steps 1..1000); they are skipped to bound the work.
+inline int fuzz_scheduler_steps(const uint8_t* data, size_t size) {
+  const std::string text = as_string(data, size);
+  const size_t nl = text.find('\n');
+  int steps = 0;
+  double strength = 1.0;
+  std::istringstream(text.substr(0, nl)) >> steps >> strength;
+  if (steps > 1000) return 0;
+  auto path = write_scratch("steps/scheduler_config.json", nl == std::string::npos ? "" : text.substr(nl + 1));
+  return expect_input_error_only([&] {
+    const SchedulerConfig cfg = SchedulerConfig::from_json(JsonConfig::load(path));
+    for (const auto& info : scheduler_list())
+      expect_input_error_only([&] {
+        auto s = make_scheduler(info.name, cfg);
+        s->set_timesteps(steps, strength);
+        std::vector<float> latents(4, 0.5f), model(4, 0.1f), scaled(4), noisy(4);
+        s->add_noise(latents, model, noisy);
+        (void)s->init_noise_sigma();
+        Rng rng(7);
+        for (size_t i = 0; i < s->timesteps().size(); ++i) {
+          scaled = latents;
+          s->scale_model_input(scaled, int(i));
+          s->step(model, int(i), latents, rng);
+        }
+      });
+  });
+}
+
+// The zoom command's options (issue 16): "width height keyframes frames_between zoom border
+// feather fps steps guidance" as text, then NUL, then one --prompt-at item. Every combination
+// goes through the checks `zoomrt zoom` runs before any work (validate_zoom_options, with an
+// --out in the scratch folder); an accepted one also builds the frame plan, whose size those
+// checks bound (at most 999999 frames; plans above 100000 frames are skipped for speed).
+inline int fuzz_zoom_options(const uint8_t* data, size_t size) {
+  const auto parts = split_parts(as_string(data, size), 2);
+  ZoomOptions o;
+  std::istringstream in(parts[0]);
+  in >> o.width >> o.height >> o.keyframes >> o.frames_between >> o.zoom_factor >> o.border_px >> o.feather_px >>
+      o.fps >> o.model.steps >> o.model.guidance;
+  o.out_dir = (scratch_dir() / "zoom_out").string();
+  o.video = false;
+  return expect_input_error_only([&] {
+    o.prompts = make_prompt_schedule("a base prompt", {parts[1]});
+    const ZoomGeometry g = validate_zoom_options(o);
+    if (int64_t(o.keyframes) * (g.frames_between + 1) <= 100000) (void)zoom_frame_work(o, g);
+  });
 }
 
 }  // namespace zoomrt::fuzz

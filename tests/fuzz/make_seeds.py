@@ -57,6 +57,21 @@ def json_seeds():
         put("npu_json", p.name, p.read_bytes())
 
 
+def option_seeds():
+    """scheduler_steps: "<steps> <strength>" then a scheduler config; zoom_options: the zoom
+    command's numbers, NUL, one --prompt-at item (issue 16)."""
+    for f in sorted((OUT / "scheduler_config").glob("*.json")):
+        put("scheduler_steps", f.stem + "_25.txt", b"25 1.0\n" + f.read_bytes())
+        put("scheduler_steps", f.stem + "_7_strength.txt", b"7 0.6\n" + f.read_bytes())
+    put("scheduler_steps", "issue16_offset.txt",
+        '20 1\n{"num_train_timesteps": 100000, "steps_offset": 99999, "beta_start": 1e-6, "beta_end": 2e-5, '
+        '"skip_prk_steps": true}')
+    put("scheduler_steps", "issue16_two_timesteps.txt", '20 1\n{"num_train_timesteps": 2, "skip_prk_steps": true}')
+    put("zoom_options", "defaults.txt", "512 512 8 4 2 0 8 30 25 7.5\x003:a castle")
+    put("zoom_options", "border.txt", "64 64 3 0 2 16 2 30 2 7.5\x001:a tower")
+    put("zoom_options", "extremes.txt", "64 64 100000 9 2 1073741824 8 240 1000 100\x002:x")
+
+
 def text_seeds():
     put("scalesim_cfg", "example.cfg",
         "[general]\nrun_name = scale_example_run_32x32_os\n\n[architecture_presets]\n"
@@ -105,6 +120,7 @@ if __name__ == "__main__":
     shutil.rmtree(OUT, ignore_errors=True)
     safetensors_seeds()
     json_seeds()
+    option_seeds()
     text_seeds()
     image_seeds()
     print(f"wrote {sum(1 for _ in OUT.rglob('*') if _.is_file())} seed files under {OUT}")

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -15,6 +16,7 @@
 #include "runtime/executor.h"
 #include "runtime/memory_plan.h"
 #include "runtime/model.h"
+#include "runtime/weight_names.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/diffusers_dir.h"
 #include "weights/error.h"
@@ -112,6 +114,36 @@ std::map<std::string, size_t> bytes_per_format(const ModelConfigs& m, int size) 
   return out;
 }
 
+// For a model directory: the weights its architecture needs that its files lack, as
+// "<folder>: '<name>'" (names tried with their alternative spellings, as loading does).
+// A component folder without weights counts every tensor of it as missing.
+std::vector<std::string> missing_weights(const std::string& model, const ModelConfigs& m, int size);
+
+// The report is printed either way; an incomplete model then ends in one line and exit 2.
+void report_missing(const std::string& model, const ModelConfigs& m, int size) {
+  const std::vector<std::string> missing = missing_weights(model, m, size);
+  if (!missing.empty())
+    fail_input("{}: the model is incomplete: {} tensors its architecture needs are missing (first {})", model,
+               missing.size(), missing.front());
+}
+
+std::vector<std::string> missing_weights(const std::string& model, const ModelConfigs& m, int size) {
+  std::vector<std::string> missing;
+  if (!std::filesystem::is_directory(model)) return missing;
+  DiffusersDir dir = DiffusersDir::open(model);
+  for (Component c : kAllComponents) {
+    const std::string folder(component_folder(c));
+    std::optional<WeightSource> ws;
+    if (dir.has_component(folder)) ws.emplace(dir.weights(folder));
+    const WeightLookup lookup =
+        with_name_alternatives([&ws](std::string_view n) { return ws ? ws->find(n) : nullptr; });
+    const Graph g = build_component_for_image(m, c, size, size);
+    for (TensorId w : g.weights())
+      if (!lookup(g.tensor(w).name)) missing.push_back(fmt::format("{}: '{}'", folder, g.tensor(w).name));
+  }
+  return missing;
+}
+
 }  // namespace
 
 void setup_inspect(CLI::App& sub) {
@@ -147,6 +179,7 @@ void setup_inspect(CLI::App& sub) {
       j["stored_bytes"] = stored;
       j["bytes_per_format"] = would_take;
       fmt::print("{}\n", j.dump(2));
+      report_missing(o->model, m, f);
       return;
     }
     fmt::print("model {}  image {}x{}\n", o->model, o->size, o->size);
@@ -163,6 +196,7 @@ void setup_inspect(CLI::App& sub) {
       for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<12} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
     fmt::print("weights per format (linear/conv converted, the rest f32):\n");
     for (const auto& [name, b] : would_take) fmt::print("  {:<12} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
+    report_missing(o->model, m, f);
   });
 }
 

@@ -20,6 +20,7 @@
 #include "weights/atomic_file.h"
 #include "weights/diffusers_dir.h"
 #include "weights/error.h"
+#include "weights/input_file.h"
 #include "weights/quantized.h"
 
 namespace zoomrt::cli {
@@ -54,12 +55,9 @@ std::map<std::string, std::set<std::string>> packed_weight_names(const ModelConf
 }
 
 void copy_file_atomic(const fs::path& from, const fs::path& to) {
-  std::ifstream in(from, std::ios::binary);
-  if (!in) fail_input("{}: cannot read", from.string());
-  std::stringstream buf;
-  buf << in.rdbuf();
+  const std::string text = read_input_file(from.string(), kMaxConfigBytes, "model file");
   AtomicFile out(to.string());
-  out.write(buf.str());
+  out.write(text);
   out.commit();
 }
 

@@ -13,7 +13,9 @@
 #include "runtime/embedded_model.h"
 #include "runtime/memory_budget.h"
 #include "runtime/npu_accounting.h"
+#include "runtime/out_dir_lock.h"
 #include "runtime/sd_pipeline.h"
+#include "runtime/tokenizer_unicode.h"
 #include "runtime/zoom.h"
 #include "scheduler/objective.h"
 #include "scheduler/strategy.h"
@@ -30,7 +32,12 @@ struct ZoomCliOptions {
   std::string prompt, prompt_file;
   std::vector<std::string> prompt_at;
   bool no_video = false, no_sim = false;
+  bool border_given = false;
+  int64_t seed = 0;  // parsed signed so that -1 is refused, not wrapped
 };
+
+// Largest --threads: far above any CPU we run on; the pool starts as many as the machine allows.
+constexpr int kMaxThreads = 1024;
 
 // The Stable Diffusion inpainter for the zoom's model options (the embedded tiny model when no
 // --model is given).
@@ -105,16 +112,17 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--negative-prompt", z.negative_prompt, "negative prompt");
   sub.add_option("--image", z.input_image, "start image (PNG/JPEG), resized and cropped to the frame");
   sub.add_option("--max-image-pixels", z.max_image_pixels, "refuse larger start images and frames (default 64000000)");
-  sub.add_option("--width", z.width, "frame width, multiple of 8 (default 512)");
-  sub.add_option("--height", z.height, "frame height, multiple of 8 (default 512)");
+  sub.add_option("--width", z.width, "frame width, multiple of 64 for Stable Diffusion models (default 512)");
+  sub.add_option("--height", z.height, "frame height, multiple of 64 for Stable Diffusion models (default 512)");
   sub.add_option("--keyframes", z.keyframes, "keyframes including the first frame (default 8)");
   sub.add_option("--frames-between", z.frames_between, "interpolated frames between keyframes (default 4)");
   auto* zoom = sub.add_option("--zoom", z.zoom_factor, "zoom factor per keyframe (default 2)");
-  auto* border = sub.add_option("--border", z.border_px, "border px per keyframe on the shorter side (128 at 512 = 2x)");
+  auto* border = sub.add_option("--border", z.border_px, "border px per keyframe on the shorter side (128 at 512 = 2x)")
+                     ->each([&c](const std::string&) { c.border_given = true; });
   zoom->excludes(border);
   sub.add_option("--feather", z.feather_px, "seam ramp width in px inside the kept centre (default 8)");
   sub.add_option("--fps", z.fps, "video frame rate (default 30)");
-  sub.add_option("--seed", z.seed, "seed; keyframe k uses seed + k (default 0)");
+  sub.add_option("--seed", c.seed, "seed, 0..2^63-1; keyframe k uses seed + k (default 0)");
   sub.add_flag("--zoom-in", z.zoom_in, "write the reversed (zoom-in) sequence");
   sub.add_option("--out", z.out_dir, "output directory")->required();
   sub.add_flag("--resume", z.resume, "continue an interrupted run in --out from its last keyframe");
@@ -126,7 +134,7 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--guidance", m.guidance, "classifier-free guidance scale (default 7.5)");
   sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
   sub.add_option("--dtype", m.dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
-  sub.add_option("--threads", m.threads, "CPU threads, 0 = all (frames do not depend on it)");
+  sub.add_option("--threads", m.threads, "CPU threads, 0 = all, at most 1024 (frames do not depend on it)");
   sub.add_option("--memory-budget", m.memory_budget,
                  "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
   add_sim_options(sub, c);
@@ -139,7 +147,12 @@ void run(ZoomCliOptions& c) {
   z.prompts = c.prompt_file.empty()
                   ? make_prompt_schedule(c.prompt, c.prompt_at)
                   : load_prompt_schedule_file(c.prompt_file, make_prompt_schedule(c.prompt, c.prompt_at, false));
-  if (z.model.threads < 0) fail_input("--threads: {} must be >= 0", z.model.threads);
+  unicode::decode_utf8(z.negative_prompt, "--negative-prompt");  // checked before any keyframe, like the prompts
+  if (z.model.threads < 0 || z.model.threads > kMaxThreads)
+    fail_input("--threads: {} must be in 0..{}", z.model.threads, kMaxThreads);
+  if (c.border_given && z.border_px <= 0) fail_input("--border: {} px must be positive", z.border_px);
+  if (c.seed < 0) fail_input("--seed: {} must be in 0..{}", c.seed, INT64_MAX);
+  z.seed = uint64_t(c.seed);
   precision_from_name(z.model.dtype);  // InputError before anything runs
   if (!z.model.memory_budget.empty()) parse_bytes(z.model.memory_budget);
   if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
@@ -148,6 +161,8 @@ void run(ZoomCliOptions& c) {
   if (int64_t(z.width) * int64_t(z.height) > z.max_image_pixels)
     fail_input("--width/--height: {}x{} = {} pixels is above the limit of {} (raise it with --max-image-pixels)",
                z.width, z.height, int64_t(z.width) * z.height, z.max_image_pixels);
+  // Locked before the checks and held through run_zoom: a second run into --out stops here.
+  const std::shared_ptr<OutDirLock> lock = z.out_dir.empty() ? nullptr : lock_out_dir(z.out_dir);
   validate_zoom_options(z);  // before loading a model: bad input costs nothing
   if (z.model.threads > 0) set_default_threads(z.model.threads);
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z);
@@ -156,7 +171,8 @@ void run(ZoomCliOptions& c) {
     r = run_zoom(z, *inpainter);
   } catch (const InputError& e) {
     // A failure part-way (disk full, unwritable file) keeps every finished frame; say how to go on.
-    if (std::filesystem::exists(std::filesystem::path(z.out_dir) / "state.json"))
+    if (std::string(e.what()).find("--resume") == std::string::npos &&
+        std::filesystem::exists(std::filesystem::path(z.out_dir) / "state.json"))
       throw InputError(std::string(e.what()) + " (finished keyframes are kept: fix this, then rerun with --resume)");
     throw;
   }

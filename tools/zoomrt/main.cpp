@@ -1,7 +1,9 @@
-// zoomrt: the command-line front end. Bad input of any kind ends in one line on stderr and
-// exit status 2 (InputError or a command-line parse error); anything else is a bug.
+// zoomrt: the command-line front end. Exit statuses (docs/bad_input.md "Exit statuses"):
+// 0 success; 2 bad input of any kind (InputError or a command-line parse error, one line on
+// stderr); 3 out of memory; 1 anything else, a bug ("internal error", one line, please report).
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "tools/zoomrt/commands.h"
 #include "weights/error.h"
@@ -30,6 +32,9 @@ int main(int argc, char** argv) {
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "zoomrt: out of memory\n");
     return 3;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "zoomrt: internal error (a bug, please report it): %s\n", e.what());
+    return 1;
   }
   return 0;
 }
