@@ -37,7 +37,7 @@ class PointSet {
   nlohmann::json axis_values(size_t i) const;
 
  private:
-  const Space& space_;
+  Space space_;  // a copy: a PointSet outlives the Space it was made from
   std::vector<std::vector<uint32_t>> combos_;  // per point: the value index on each axis
   size_t combinations_ = 0;
   std::map<std::string, nlohmann::json> dram_of_;  // npu.dram.standard value -> dram object

@@ -62,6 +62,25 @@ def main():
     if a.address != "auto":
         check_reachable(a.address)
 
+    import ray
+
+    # Ray's core prints a warning per connection retry on fd 2: hidden while connecting, so a
+    # failure is the one line below.
+    saved_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        ray.init(address=a.address, logging_level="ERROR", log_to_driver=False)
+        error = None
+    except Exception as e:  # ConnectionError and friends: bad input, not a bug
+        error = str(e).splitlines()[0] if str(e) else type(e).__name__
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(devnull)
+        os.close(saved_stderr)
+    if error:
+        fail(f"--ray {a.address}: cannot connect: {error}")
+
     listing = [a.zoomrt, "sweep", a.space, "--out", a.out, "--list-pending", "--jobs", "1"]
     if a.batch:
         listing += ["--batch", str(a.batch)]
@@ -70,13 +89,6 @@ def main():
         sys.stderr.write(r.stderr)
         sys.exit(r.returncode)
     batches = [line for line in r.stdout.split() if line]
-
-    import ray
-
-    try:
-        ray.init(address=a.address, logging_level="ERROR", log_to_driver=False)
-    except Exception as e:  # ConnectionError and friends: bad input, not a bug
-        fail(f"--ray {a.address}: cannot connect: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
 
     @ray.remote(num_cpus=1, max_retries=a.retries, retry_exceptions=[subprocess.CalledProcessError])
     def run_batch(zoomrt, space, points):

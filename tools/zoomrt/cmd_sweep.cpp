@@ -3,6 +3,10 @@
 // points that meet the space's targets. Engines: threads in this process (default; they share
 // the workload graphs and the plan caches), or Ray (--ray: tools/sweep/ray_sweep.py runs batches
 // of points through this binary's batch mode, --points A:B --lines -). docs/sweep.md.
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,6 +117,33 @@ void run_local(sweep::PointSet& ps, PointEvaluator& ev, const std::vector<size_t
   if (error) std::rethrow_exception(error);
 }
 
+// --ray HOST:PORT must accept a TCP connection within 5 s (Ray itself would retry for minutes).
+void check_ray_address(const std::string& address) {
+  if (address == "auto") return;
+  const auto colon = address.rfind(':');
+  const std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : address.substr(colon + 1);
+  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
+    fail_input("--ray {}: expected auto or HOST:PORT of a Ray head", address);
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
+    fail_input("--ray {}: cannot resolve {}", address, host);
+  const int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
+  int err = fd < 0 ? errno : 0;
+  if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+    err = errno;
+    if (err == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      socklen_t len = sizeof(err);
+      err = ::poll(&p, 1, 5000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : ETIMEDOUT;
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  ::freeaddrinfo(res);
+  if (err) fail_input("--ray {}: cannot connect: {}", address, std::strerror(err));
+}
+
 [[noreturn]] void exec_ray(const SweepOptions& o) {
   const std::string python = sweep_env() + "/bin/python";
   if (::access(python.c_str(), X_OK) != 0)
@@ -161,6 +192,7 @@ void run_sweep(const SweepOptions& o) {
   }
   if (o.out.empty()) fail_input("--out: required (the sweep's directory), unless --dry-run or --points");
   if (!o.ray.empty()) {
+    check_ray_address(o.ray);
     std::vector<size_t> all(ps.size());
     for (size_t i = 0; i < ps.size(); ++i) all[i] = i;
     check_points(ps, ev, all);  // bad input ends here, before the driver starts
