@@ -15,7 +15,8 @@ namespace {
 template <class Step>
 class Parser {
  public:
-  Parser(const std::string& s, const std::string& where, const std::function<PathValue(const std::string&)>& resolve)
+  Parser(const std::string& s, const std::string& where,
+         const std::function<PathValue(const std::string&)>& resolve)
       : s_(s), where_(where), resolve_(resolve) {}
 
   void sum(std::vector<Step>& out, int depth = 0) {
@@ -49,7 +50,9 @@ class Parser {
     skip();
     if (pos_ != s_.size()) fail("unexpected '" + s_.substr(pos_) + "'");
   }
-  [[noreturn]] void fail(const std::string& what) const { fail_input("{}: \"{}\": {}", where_, s_, what); }
+  [[noreturn]] void fail(const std::string& what) const {
+    fail_input("{}: \"{}\": {}", where_, s_, what);
+  }
 
  private:
   void skip() {
@@ -98,8 +101,8 @@ class Parser {
       out.push_back({Step::constant, v, -1});
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       const size_t start = pos_;
-      while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '_' ||
-                                  s_[pos_] == '.'))
+      while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) ||
+                                  s_[pos_] == '_' || s_[pos_] == '.'))
         ++pos_;
       const std::string path = s_.substr(start, pos_ - start);
       PathValue v;
@@ -142,12 +145,21 @@ double Constraint::eval(const std::vector<Step>& prog, const std::vector<double>
   for (const Step& s : prog) {
     if (top >= 256) fail_input("constraint \"{}\": too long", text_);
     switch (s.kind) {
-      case Step::constant: stack[top++] = s.value; break;
-      case Step::axis: stack[top++] = v[size_t(s.axis_index)]; break;
-      case Step::neg: stack[top - 1] = -stack[top - 1]; break;
+      case Step::constant:
+        stack[top++] = s.value;
+        break;
+      case Step::axis:
+        stack[top++] = v[size_t(s.axis_index)];
+        break;
+      case Step::neg:
+        stack[top - 1] = -stack[top - 1];
+        break;
       default: {
         const double b = stack[--top], a = stack[top - 1];
-        stack[top - 1] = s.kind == Step::add ? a + b : s.kind == Step::sub ? a - b : s.kind == Step::mul ? a * b : a / b;
+        stack[top - 1] = s.kind == Step::add   ? a + b
+                         : s.kind == Step::sub ? a - b
+                         : s.kind == Step::mul ? a * b
+                                               : a / b;
       }
     }
   }

@@ -1,11 +1,11 @@
 // Pareto front and targets of a finished sweep (see pareto.h).
 #include "sweep/pareto.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
-
-#include <fmt/format.h>
 
 namespace zoomrt::sweep {
 
@@ -21,9 +21,14 @@ json targets_json(const Targets& t) {
 }
 
 json entry(const PointResult& p, bool meets) {
-  return json{{"index", p.index}, {"hash", p.hash}, {"axes", p.axes}, {"fps", p.figures["fps"]},
-              {"avg_power_w", p.figures["avg_power_w"]}, {"area_mm2", p.figures["area_mm2"]},
-              {"fps_per_watt", p.figures["fps_per_watt"]}, {"fps_per_mm2", p.figures["fps_per_mm2"]},
+  return json{{"index", p.index},
+              {"hash", p.hash},
+              {"axes", p.axes},
+              {"fps", p.figures["fps"]},
+              {"avg_power_w", p.figures["avg_power_w"]},
+              {"area_mm2", p.figures["area_mm2"]},
+              {"fps_per_watt", p.figures["fps_per_watt"]},
+              {"fps_per_mm2", p.figures["fps_per_mm2"]},
               {"meets_targets", meets}};
 }
 
@@ -45,7 +50,8 @@ std::string csv_field(const json& v) {
 }  // namespace
 
 bool dominates(const Objectives& a, const Objectives& b) {
-  const bool no_worse = a.fps >= b.fps && a.avg_power_w <= b.avg_power_w && a.area_mm2 <= b.area_mm2;
+  const bool no_worse =
+      a.fps >= b.fps && a.avg_power_w <= b.avg_power_w && a.area_mm2 <= b.area_mm2;
   const bool better = a.fps > b.fps || a.avg_power_w < b.avg_power_w || a.area_mm2 < b.area_mm2;
   return no_worse && better;
 }
@@ -84,7 +90,8 @@ json pareto_report(const std::vector<PointResult>& points, const Targets& target
   std::vector<Objectives> obj;
   for (const auto& p : points) obj.push_back(p.objectives);
   json front = json::array(), meeting = json::array();
-  for (size_t i : pareto_front(obj)) front.push_back(entry(points[i], meets_targets(targets, obj[i])));
+  for (size_t i : pareto_front(obj))
+    front.push_back(entry(points[i], meets_targets(targets, obj[i])));
   const PointResult* smallest = nullptr;
   for (size_t i = 0; i < points.size(); ++i) {
     if (!meets_targets(targets, obj[i])) continue;

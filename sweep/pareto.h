@@ -5,10 +5,9 @@
 // object) are left out of the front and of the targets' area test fails for them.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sweep/space.h"
 

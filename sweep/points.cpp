@@ -1,12 +1,12 @@
 // Enumeration and configurations of sweep points (see points.h).
 #include "sweep/points.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sim/npu_config.h"
 #include "weights/error.h"
@@ -33,7 +33,8 @@ json dram_object(const std::string& name, const std::string& where) {
     text = ss.str();
   }
   const json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("dram")) fail_input("{}: {}: has no `dram` object", where, name);
+  if (j.is_discarded() || !j.is_object() || !j.contains("dram"))
+    fail_input("{}: {}: has no `dram` object", where, name);
   return j["dram"];
 }
 
@@ -75,14 +76,15 @@ PointSet::PointSet(const Space& space) : space_(space) {
   double total = 1;
   for (const Axis& a : space.axes) total *= double(a.values.size());
   if (total > double(kMaxCombinations))
-    fail_input("{}: axes: {:.0f} combinations, more than the {} a sweep enumerates", space.origin, total,
-               kMaxCombinations);
+    fail_input("{}: axes: {:.0f} combinations, more than the {} a sweep enumerates", space.origin,
+               total, kMaxCombinations);
   combinations_ = size_t(total);
   for (const Axis& a : space.axes)
     if (a.path == "npu.dram.standard")
       for (const json& v : a.values) {
         const std::string name = v.get<std::string>();
-        if (!dram_of_.count(name)) dram_of_[name] = dram_object(name, space.origin + ": axes.npu.dram.standard");
+        if (!dram_of_.count(name))
+          dram_of_[name] = dram_object(name, space.origin + ": axes.npu.dram.standard");
       }
   const size_t n_axes = space.axes.size();
   std::vector<uint32_t> digit(n_axes, 0);
@@ -105,20 +107,22 @@ PointSet::PointSet(const Space& space) : space_(space) {
     }
   }
   if (combos_.empty())
-    fail_input("{}: constraints: no point of the {} combinations satisfies every constraint", space.origin,
-               combinations_);
+    fail_input("{}: constraints: no point of the {} combinations satisfies every constraint",
+               space.origin, combinations_);
 }
 
 std::string PointSet::label(size_t i) const {
   std::string s;
   for (size_t a = 0; a < space_.axes.size(); ++a)
-    s += fmt::format("{}{}={}", s.empty() ? "" : ", ", space_.axes[a].path, space_.axes[a].values[combos_[i][a]].dump());
+    s += fmt::format("{}{}={}", s.empty() ? "" : ", ", space_.axes[a].path,
+                     space_.axes[a].values[combos_[i][a]].dump());
   return s.empty() ? "base" : s;
 }
 
 json PointSet::axis_values(size_t i) const {
   json j = json::object();
-  for (size_t a = 0; a < space_.axes.size(); ++a) j[space_.axes[a].path] = space_.axes[a].values[combos_[i][a]];
+  for (size_t a = 0; a < space_.axes.size(); ++a)
+    j[space_.axes[a].path] = space_.axes[a].values[combos_[i][a]];
   return j;
 }
 
@@ -141,8 +145,8 @@ json PointSet::config(size_t i) const {
     }
   }
   for (size_t a = 0; a < axes.size(); ++a)
-    if (axes[a].path == "npu.power.vf_scale" && npu.contains("power") && npu["power"].contains("vf") &&
-        npu["power"]["vf"].is_array())
+    if (axes[a].path == "npu.power.vf_scale" && npu.contains("power") &&
+        npu["power"].contains("vf") && npu["power"]["vf"].is_array())
       for (json& op : npu["power"]["vf"])
         if (op.is_object() && op.contains("freq_mhz") && op["freq_mhz"].is_number())
           op["freq_mhz"] = scaled(op["freq_mhz"], value(a).get<double>());

@@ -7,9 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "weights/atomic_file.h"
 #include "weights/error.h"
@@ -27,7 +26,8 @@ bool is_hash(const std::string& h) {
 
 std::string line_hash(const std::string& line) {
   const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("hash") || !j["hash"].is_string()) return "";
+  if (j.is_discarded() || !j.is_object() || !j.contains("hash") || !j["hash"].is_string())
+    return "";
   const std::string h = j["hash"].get<std::string>();
   return is_hash(h) ? h : "";
 }
@@ -52,7 +52,9 @@ std::map<std::string, std::string> read_points(const std::string& path, bool rep
     pos = end + 1;
     if (line.empty()) continue;
     const std::string h = line_hash(line);
-    if (h.empty()) fail_input("{}: line {}: not a sweep point line (a JSON object with a \"hash\")", path, line_no);
+    if (h.empty())
+      fail_input("{}: line {}: not a sweep point line (a JSON object with a \"hash\")", path,
+                 line_no);
     out.emplace(h, line);
   }
   return out;

@@ -37,11 +37,13 @@ json npu_description(const std::string& name, const std::string& where) {
     text = sim::npu_preset_json(name);
     origin = "preset " + name;
   } else {
-    if (ends_with(name, ".cfg")) fail_input("{}: {}: a sweep needs a JSON NPU description, not a SCALE-Sim .cfg", where, name);
+    if (ends_with(name, ".cfg"))
+      fail_input("{}: {}: a sweep needs a JSON NPU description, not a SCALE-Sim .cfg", where, name);
     std::string names;
     for (const auto& n : presets) names += (names.empty() ? "" : ", ") + n;
     std::ifstream probe(name);
-    if (!probe) fail_input("{}: {}: not an NPU preset ({}) nor a readable file", where, name, names);
+    if (!probe)
+      fail_input("{}: {}: not an NPU preset ({}) nor a readable file", where, name, names);
     text = read_file(name, where);
     origin = name;
   }
@@ -78,26 +80,34 @@ std::vector<json> expand_values(const ojson& spec, const std::string& where) {
     if (spec.empty()) fail_input("{}: an empty list of values", where);
     if (spec.size() > kMaxAxisValues) fail_input("{}: more than {} values", where, kMaxAxisValues);
     for (const auto& v : spec) {
-      if (!v.is_primitive() || v.is_null()) fail_input("{}: values must be numbers, strings or true/false", where);
+      if (!v.is_primitive() || v.is_null())
+        fail_input("{}: values must be numbers, strings or true/false", where);
       out.push_back(json::parse(v.dump()));
     }
     return out;
   }
-  if (!spec.is_object() || spec.size() != 1 || !(spec.contains("range") || spec.contains("geometric")))
-    fail_input("{}: expected a list of values, {{\"range\": [min, max, step]}} or {{\"geometric\": [min, max, factor]}}",
-               where);
+  if (!spec.is_object() || spec.size() != 1 ||
+      !(spec.contains("range") || spec.contains("geometric")))
+    fail_input(
+        "{}: expected a list of values, {{\"range\": [min, max, step]}} or {{\"geometric\": [min, "
+        "max, factor]}}",
+        where);
   const bool range = spec.contains("range");
   const ojson& a = range ? spec["range"] : spec["geometric"];
   const char* name = range ? "range" : "geometric";
   if (!a.is_array() || a.size() != 3 || !a[0].is_number() || !a[1].is_number() || !a[2].is_number())
-    fail_input("{}.{}: expected three numbers [min, max, {}]", where, name, range ? "step" : "factor");
+    fail_input("{}.{}: expected three numbers [min, max, {}]", where, name,
+               range ? "step" : "factor");
   const double lo = a[0].get<double>(), hi = a[1].get<double>(), k = a[2].get<double>();
   const bool integral = a[0].is_number_integer() && a[2].is_number_integer();
-  if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi >= lo)) fail_input("{}.{}: max must be >= min", where, name);
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi >= lo))
+    fail_input("{}.{}: max must be >= min", where, name);
   if (range && !(k > 0)) fail_input("{}.range: step must be positive", where);
   if (!range && !(k > 1 && lo > 0)) fail_input("{}.geometric: needs min > 0 and factor > 1", where);
-  const double count = range ? std::floor((hi - lo) / k + 1e-9) + 1 : std::floor(std::log(hi / lo) / std::log(k) + 1e-9) + 1;
-  if (!(count <= double(kMaxAxisValues))) fail_input("{}.{}: more than {} values", where, name, kMaxAxisValues);
+  const double count = range ? std::floor((hi - lo) / k + 1e-9) + 1
+                             : std::floor(std::log(hi / lo) / std::log(k) + 1e-9) + 1;
+  if (!(count <= double(kMaxAxisValues)))
+    fail_input("{}.{}: more than {} values", where, name, kMaxAxisValues);
   for (int64_t i = 0; i < int64_t(count); ++i) {
     const double v = range ? lo + double(i) * k : lo * std::pow(k, double(i));
     if (integral) {
@@ -126,24 +136,31 @@ void check_npu_axis(const Space& s, const Axis& a, const std::string& where) {
   if (rest == "dram.standard" || rest == "power.vf_scale") {
     for (const auto& v : a.values) {
       if (rest == "dram.standard" && !v.is_string())
-        fail_input("{}: values must be NPU preset names or .json paths (the `dram` object is taken)", where);
+        fail_input(
+            "{}: values must be NPU preset names or .json paths (the `dram` object is taken)",
+            where);
       if (rest == "power.vf_scale" && !(v.is_number() && v.get<double>() > 0))
-        fail_input("{}: values must be positive numbers (each V-F point's frequency is multiplied)", where);
+        fail_input("{}: values must be positive numbers (each V-F point's frequency is multiplied)",
+                   where);
     }
     if (rest == "dram.standard")
       for (const auto& v : a.values) {
         const json d = npu_description(v.get<std::string>(), where);
-        if (!d.contains("dram")) fail_input("{}: {}: has no `dram` object", where, v.get<std::string>());
+        if (!d.contains("dram"))
+          fail_input("{}: {}: has no `dram` object", where, v.get<std::string>());
       }
     return;
   }
   const auto dot = rest.rfind('.');
   const std::string parent = dot == std::string::npos ? "" : rest.substr(0, dot);
   const json* p = parent.empty() ? &s.base_npu : find_npu(s.base_npu, parent);
-  if (!p || !p->is_object()) fail_input("{}: unknown path (the NPU description has no object {})", where, parent);
+  if (!p || !p->is_object())
+    fail_input("{}: unknown path (the NPU description has no object {})", where, parent);
   const json* leaf = find_npu(s.base_npu, rest);
   if (leaf && !leaf->is_primitive())
-    fail_input("{}: not a scalar field of the NPU description (sweep its fields, or npu.power.vf_scale)", where);
+    fail_input(
+        "{}: not a scalar field of the NPU description (sweep its fields, or npu.power.vf_scale)",
+        where);
   if (leaf)
     for (const auto& v : a.values)
       if (!same_kind(v, *leaf) && !(leaf->is_number() && v.is_number()))
@@ -161,7 +178,8 @@ PathValue resolve_path(const Space& s, const std::string& path) {
   if (path.rfind("npu.", 0) == 0) {
     for (const auto& a : s.axes)
       if ((a.path == "npu.dram.standard" && path.rfind("npu.dram.", 0) == 0) ||
-          ((a.path == "npu.array.rows" || a.path == "npu.array.cols") && path.rfind("npu.array.macs_per_cycle", 0) == 0) ||
+          ((a.path == "npu.array.rows" || a.path == "npu.array.cols") &&
+           path.rfind("npu.array.macs_per_cycle", 0) == 0) ||
           (a.path == "npu.power.vf_scale" && path.rfind("npu.power.vf", 0) == 0))
         fail_input("{} depends on axis {}: not usable in a constraint", path, a.path);
     v = find_npu(s.base_npu, path.substr(4));
@@ -175,7 +193,8 @@ PathValue resolve_path(const Space& s, const std::string& path) {
 
 double positive_number(const ojson& t, const char* key, const std::string& origin) {
   if (!t.contains(key)) return 0;
-  if (!t[key].is_number() || !(t[key].get<double>() > 0)) fail_input("{}: targets.{}: expected a positive number", origin, key);
+  if (!t[key].is_number() || !(t[key].get<double>() > 0))
+    fail_input("{}: targets.{}: expected a positive number", origin, key);
   return t[key].get<double>();
 }
 
@@ -197,12 +216,15 @@ Space parse_space(const std::string& text, const std::string& origin, const json
   }
   if (!j.is_object()) fail_input("{}: (top level): expected an object", origin);
   for (auto it = j.begin(); it != j.end(); ++it)
-    if (it.key() != "base" && it.key() != "axes" && it.key() != "constraints" && it.key() != "targets")
+    if (it.key() != "base" && it.key() != "axes" && it.key() != "constraints" &&
+        it.key() != "targets")
       fail_input("{}: {}: unknown key (base, axes, constraints, targets)", origin, it.key());
-  if (!j.contains("base") || !j["base"].is_object()) fail_input("{}: base: missing or not an object", origin);
+  if (!j.contains("base") || !j["base"].is_object())
+    fail_input("{}: base: missing or not an object", origin);
   const ojson& base = j["base"];
   for (auto it = base.begin(); it != base.end(); ++it)
-    if (it.key() != "npu" && it.key() != "run") fail_input("{}: base.{}: unknown key (npu, run)", origin, it.key());
+    if (it.key() != "npu" && it.key() != "run")
+      fail_input("{}: base.{}: unknown key (npu, run)", origin, it.key());
 
   // The NPU: a preset name, a path, or an inline description.
   const ojson npu = base.contains("npu") ? base["npu"] : ojson("phone-npu");
@@ -217,7 +239,8 @@ Space parse_space(const std::string& text, const std::string& origin, const json
     }
     s.base_npu = json::parse(inline_text);
   } else {
-    fail_input("{}: base.npu: expected a preset name, a .json path or an NPU description object", origin);
+    fail_input("{}: base.npu: expected a preset name, a .json path or an NPU description object",
+               origin);
   }
   s.base_npu.erase("sources");
   s.base_npu.erase("description");
@@ -226,15 +249,19 @@ Space parse_space(const std::string& text, const std::string& origin, const json
   if (base.contains("run")) {
     if (!base["run"].is_object()) fail_input("{}: base.run: expected an object", origin);
     for (auto it = base["run"].begin(); it != base["run"].end(); ++it) {
-      if (!run_defaults.contains(it.key())) fail_input("{}: base.run.{}: unknown run option", origin, it.key());
+      if (!run_defaults.contains(it.key()))
+        fail_input("{}: base.run.{}: unknown run option", origin, it.key());
       const json v = json::parse(it.value().dump());
-      if (!same_kind(v, run_defaults[it.key()]) && !(run_defaults[it.key()].is_number_float() && v.is_number()))
-        fail_input("{}: base.run.{}: expected {}", origin, it.key(), kind_of(run_defaults[it.key()]));
+      if (!same_kind(v, run_defaults[it.key()]) &&
+          !(run_defaults[it.key()].is_number_float() && v.is_number()))
+        fail_input("{}: base.run.{}: expected {}", origin, it.key(),
+                   kind_of(run_defaults[it.key()]));
       s.base_run[it.key()] = v;
     }
   }
 
-  if (!j.contains("axes") || !j["axes"].is_object()) fail_input("{}: axes: missing or not an object", origin);
+  if (!j.contains("axes") || !j["axes"].is_object())
+    fail_input("{}: axes: missing or not an object", origin);
   for (auto it = j["axes"].begin(); it != j["axes"].end(); ++it) {
     const std::string where = origin + ": axes." + it.key();
     Axis a;
@@ -245,7 +272,8 @@ Space parse_space(const std::string& text, const std::string& origin, const json
       check_npu_axis(s, a, where);
     } else if (a.path.rfind("run.", 0) == 0) {
       const std::string key = a.path.substr(4);
-      if (!run_defaults.contains(key)) fail_input("{}: unknown path (no run option {})", where, key);
+      if (!run_defaults.contains(key))
+        fail_input("{}: unknown path (no run option {})", where, key);
       const json& like = run_defaults[key];
       for (const auto& v : a.values)
         if (!same_kind(v, like) && !(like.is_number_float() && v.is_number()))
@@ -259,12 +287,14 @@ Space parse_space(const std::string& text, const std::string& origin, const json
   std::stable_partition(s.axes.begin(), s.axes.end(), [](const Axis& a) { return !a.tiling_free; });
 
   if (j.contains("constraints")) {
-    if (!j["constraints"].is_array()) fail_input("{}: constraints: expected a list of strings", origin);
+    if (!j["constraints"].is_array())
+      fail_input("{}: constraints: expected a list of strings", origin);
     for (size_t i = 0; i < j["constraints"].size(); ++i) {
       const ojson& c = j["constraints"][i];
       const std::string where = fmt::format("{}: constraints[{}]", origin, i);
       if (!c.is_string()) fail_input("{}: expected a string", where);
-      s.constraints.emplace_back(c.get<std::string>(), where, [&](const std::string& p) { return resolve_path(s, p); });
+      s.constraints.emplace_back(c.get<std::string>(), where,
+                                 [&](const std::string& p) { return resolve_path(s, p); });
     }
   }
   if (j.contains("targets")) {
@@ -272,7 +302,8 @@ Space parse_space(const std::string& text, const std::string& origin, const json
     if (!t.is_object()) fail_input("{}: targets: expected an object", origin);
     for (auto it = t.begin(); it != t.end(); ++it)
       if (it.key() != "min_fps" && it.key() != "max_avg_power_w" && it.key() != "max_area_mm2")
-        fail_input("{}: targets.{}: unknown key (min_fps, max_avg_power_w, max_area_mm2)", origin, it.key());
+        fail_input("{}: targets.{}: unknown key (min_fps, max_avg_power_w, max_area_mm2)", origin,
+                   it.key());
     s.targets.min_fps = positive_number(t, "min_fps", origin);
     s.targets.max_avg_power_w = positive_number(t, "max_avg_power_w", origin);
     s.targets.max_area_mm2 = positive_number(t, "max_area_mm2", origin);

@@ -16,19 +16,18 @@
 // Errors: InputError "<file>: <key>: <problem>", one line.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sweep/expr.h"
 
 namespace zoomrt::sweep {
 
 struct Axis {
-  std::string path;                  // "npu.array.rows", "run.dtype"
+  std::string path;                    // "npu.array.rows", "run.dtype"
   std::vector<nlohmann::json> values;  // scalars, in the order they are swept
-  bool tiling_free = false;          // changes no tiling plan: swept innermost (see order_axes)
+  bool tiling_free = false;            // changes no tiling plan: swept innermost (see order_axes)
 };
 
 struct Targets {
@@ -39,10 +38,10 @@ struct Targets {
 };
 
 struct Space {
-  std::string origin;        // the file, for errors
-  nlohmann::json base_npu;   // the NPU description (without "sources" and "description")
-  nlohmann::json base_run;   // every run option, defaults filled in
-  std::vector<Axis> axes;    // enumeration order: the first axis varies slowest
+  std::string origin;       // the file, for errors
+  nlohmann::json base_npu;  // the NPU description (without "sources" and "description")
+  nlohmann::json base_run;  // every run option, defaults filled in
+  std::vector<Axis> axes;   // enumeration order: the first axis varies slowest
   std::vector<Constraint> constraints;
   Targets targets;
 };
@@ -50,7 +49,8 @@ struct Space {
 // Reads a space; `run_defaults` is an object of every run option with its default value (its
 // JSON type is the type the option takes). Checks keys, axis paths and value types; the NPU
 // reader's checks of each patched description happen in enumerate_points.
-Space parse_space(const std::string& text, const std::string& origin, const nlohmann::json& run_defaults);
+Space parse_space(const std::string& text, const std::string& origin,
+                  const nlohmann::json& run_defaults);
 Space load_space(const std::string& path, const nlohmann::json& run_defaults);
 
 // Axis paths whose values change no tiling plan or DRAM replay (the plan caches' key, see

@@ -3,12 +3,13 @@
 // resume after a killed run (torn last line) ends with the same file as an uninterrupted run;
 // the batch mode prints the same lines; bad spaces and options are one line, exit 2, and
 // leave nothing under --out.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <unistd.h>
 
 #include "cli_util.h"
 
@@ -25,7 +26,8 @@ std::string write_space(const std::string& path, const std::string& text) {
   return path;
 }
 // A tiny-model zoom: a few hundred ms per point.
-const std::string kBase = R"("base": {"npu": "phone-npu", "run": {"model": "tiny", "size": 64, "steps": 2, "keyframes": 2}})";
+const std::string kBase =
+    R"("base": {"npu": "phone-npu", "run": {"model": "tiny", "size": 64, "steps": 2, "keyframes": 2}})";
 const std::string kSimArgs = "--model tiny --size 64 --steps 2 --keyframes 2 --json --no-layers";
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -44,7 +46,8 @@ TEST_CASE("zoomrt sweep: a point's figures equal zoomrt sim's with the same opti
   const std::string dir = scratch("same");
   std::filesystem::create_directories(dir);
   const std::string space = write_space(
-      dir + "/space.json", "{" + kBase + R"(, "axes": {"run.dtype": ["int4"], "npu.array.rows": [32, 16]}})");
+      dir + "/space.json",
+      "{" + kBase + R"(, "axes": {"run.dtype": ["int4"], "npu.array.rows": [32, 16]}})");
   const CliResult r = run_cli("sweep " + space + " --out " + dir + "/out --jobs 2");
   REQUIRE(r.status == 0);
   const auto lines = lines_of(read_text(dir + "/out/points.jsonl"));
@@ -81,8 +84,9 @@ TEST_CASE("zoomrt sweep: a point's figures equal zoomrt sim's with the same opti
 TEST_CASE("zoomrt sweep: resume after a killed run loses nothing and duplicates nothing") {
   const std::string dir = scratch("resume");
   std::filesystem::create_directories(dir);
-  const std::string space = write_space(
-      dir + "/space.json", "{" + kBase + R"(, "axes": {"npu.sram.bytes": [1048576, 2097152, 4194304]}})");
+  const std::string space =
+      write_space(dir + "/space.json",
+                  "{" + kBase + R"(, "axes": {"npu.sram.bytes": [1048576, 2097152, 4194304]}})");
   REQUIRE(run_cli("sweep " + space + " --out " + dir + "/full --jobs 1").status == 0);
   const std::string full = read_text(dir + "/full/points.jsonl");
   const auto lines = lines_of(full);
@@ -115,26 +119,38 @@ TEST_CASE("zoomrt sweep: bad input is one line and exit 2, nothing under --out")
     CHECK(!std::filesystem::exists(out));
     if (r.err.find(expect) == std::string::npos) FAIL_CHECK(r.err);
   };
-  const auto space = [&](const std::string& text) { return write_space(dir + "/space.json", text); };
+  const auto space = [&](const std::string& text) {
+    return write_space(dir + "/space.json", text);
+  };
   check_bad("sweep " + space("{\"base\": {") + " --out " + out, "space.json: not valid JSON");
-  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"npu.array.rowz": [16]}})") + " --out " + out,
-            "point 0 (npu.array.rowz=16): array.rowz: unknown key");
-  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"npu.sram.bytez.x": [16]}})") + " --out " + out,
-            "axes.npu.sram.bytez.x: unknown path");
-  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"npu.dram.channels": [4, -1]}})") + " --out " + out,
+  check_bad(
+      "sweep " + space("{" + kBase + R"(, "axes": {"npu.array.rowz": [16]}})") + " --out " + out,
+      "point 0 (npu.array.rowz=16): array.rowz: unknown key");
+  check_bad(
+      "sweep " + space("{" + kBase + R"(, "axes": {"npu.sram.bytez.x": [16]}})") + " --out " + out,
+      "axes.npu.sram.bytez.x: unknown path");
+  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"npu.dram.channels": [4, -1]}})") +
+                " --out " + out,
             "point 1 (npu.dram.channels=-1): dram.channels");
-  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"run.dtype": ["int9"]}})") + " --out " + out,
-            "point 0 (run.dtype=\"int9\"): run.dtype");
+  check_bad(
+      "sweep " + space("{" + kBase + R"(, "axes": {"run.dtype": ["int9"]}})") + " --out " + out,
+      "point 0 (run.dtype=\"int9\"): run.dtype");
   check_bad("sweep " + space("{" + kBase + R"(, "axes": {"run.size": [65]}})") + " --out " + out,
             "point 0 (run.size=65): --size: 65 must be a multiple");
-  check_bad("sweep " + space("{" + kBase + R"(, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows > 16"]})") +
-                " --out " + out,
-            "constraints: no point of the 1 combinations satisfies every constraint");
+  check_bad(
+      "sweep " +
+          space("{" + kBase +
+                R"(, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows > 16"]})") +
+          " --out " + out,
+      "constraints: no point of the 1 combinations satisfies every constraint");
   const std::string ok = space("{" + kBase + R"(, "axes": {"npu.array.rows": [16]}})");
-  check_bad("sweep " + ok + " --out " + out + " --ray 127.0.0.1:1", "--ray 127.0.0.1:1: cannot connect");
-  check_bad("sweep " + ok + " --out " + out + " --ray nohost", "--ray nohost: expected auto or HOST:PORT");
+  check_bad("sweep " + ok + " --out " + out + " --ray 127.0.0.1:1",
+            "--ray 127.0.0.1:1: cannot connect");
+  check_bad("sweep " + ok + " --out " + out + " --ray nohost",
+            "--ray nohost: expected auto or HOST:PORT");
   check_bad("sweep " + ok + " --points 0:5 --lines -", "--points: 0:5: must satisfy A < B <= 1");
   check_bad("sweep " + ok, "--out: required");
-  check_bad("sweep " + dir + "/missing.json --out " + out, "missing.json: cannot read the space file");
+  check_bad("sweep " + dir + "/missing.json --out " + out,
+            "missing.json: cannot read the space file");
   std::filesystem::remove_all(dir);
 }

@@ -11,15 +11,17 @@ using namespace zoomrt::sweep;
 using nlohmann::json;
 
 namespace {
-// A (10 FPS, 1 W, 5 mm²)  front: nothing has >= FPS at <= power and <= area but D, which uses more power
-// B (8, 0.5, 5)          front: lowest power (with E)
-// C (10, 1, 6)           dominated by A (same FPS and power, larger)
-// D (12, 2, 10)          front: highest FPS
-// E (8, 0.5, 5)          front: identical to B, so neither dominates the other
-// F (5, 0.6, 6)          dominated by B
-// G (20, 0.1, no area)   left out of the front (no area model)
-const std::vector<Objectives> kPoints = {{10, 1, 5},  {8, 0.5, 5}, {10, 1, 6},
-                                         {12, 2, 10}, {8, 0.5, 5}, {5, 0.6, 6},
+// A (10 FPS, 1 W, 5 mm²)  front: nothing has >= FPS at <= power and <= area but D, which uses more
+// power B (8, 0.5, 5)          front: lowest power (with E) C (10, 1, 6)           dominated by A
+// (same FPS and power, larger) D (12, 2, 10)          front: highest FPS E (8, 0.5, 5) front:
+// identical to B, so neither dominates the other F (5, 0.6, 6)          dominated by B G (20, 0.1,
+// no area)   left out of the front (no area model)
+const std::vector<Objectives> kPoints = {{10, 1, 5},
+                                         {8, 0.5, 5},
+                                         {10, 1, 6},
+                                         {12, 2, 10},
+                                         {8, 0.5, 5},
+                                         {5, 0.6, 6},
                                          {20, 0.1, std::numeric_limits<double>::quiet_NaN()}};
 
 std::vector<PointResult> results() {
@@ -30,9 +32,11 @@ std::vector<PointResult> results() {
     p.hash = std::string(15, '0') + char('a' + i);
     p.axes = {{"npu.array.rows", 16 * (i + 1)}};
     const Objectives& o = kPoints[i];
-    p.figures = {{"fps", o.fps}, {"avg_power_w", o.avg_power_w},
+    p.figures = {{"fps", o.fps},
+                 {"avg_power_w", o.avg_power_w},
                  {"area_mm2", std::isnan(o.area_mm2) ? json(nullptr) : json(o.area_mm2)},
-                 {"fps_per_watt", o.fps / o.avg_power_w}, {"fps_per_mm2", nullptr}};
+                 {"fps_per_watt", o.fps / o.avg_power_w},
+                 {"fps_per_mm2", nullptr}};
     p.objectives = o;
     r.push_back(p);
   }
@@ -71,8 +75,9 @@ TEST_CASE("sweep pareto: targets, the smallest point meeting them, JSON and CSV"
   t.max_area_mm2 = 4;
   CHECK(pareto_report(results(), t)["smallest_area_meeting_targets"].is_null());
   const std::string csv = pareto_csv(r, {"npu.array.rows"});
-  CHECK(csv.substr(0, csv.find('\n')) ==
-        "index,hash,npu.array.rows,fps,avg_power_w,area_mm2,fps_per_watt,fps_per_mm2,meets_targets");
+  CHECK(
+      csv.substr(0, csv.find('\n')) ==
+      "index,hash,npu.array.rows,fps,avg_power_w,area_mm2,fps_per_watt,fps_per_mm2,meets_targets");
   CHECK(csv.find("\n0,000000000000000a,16,10.0,1.0,5.0,10.0,,true\n") != std::string::npos);
   int rows = 0;
   for (char c : csv) rows += c == '\n';

@@ -1,10 +1,11 @@
 // points.jsonl (sweep/points_file.h, issue 13 item 3): a torn last line is cut off on resume, a
 // hash is kept once, a malformed complete line is an error naming the line, appends land whole.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "sweep/points_file.h"
 #include "weights/error.h"
@@ -12,8 +13,12 @@
 using namespace zoomrt::sweep;
 
 namespace {
-std::string tmp_path(const char* name) { return "/tmp/zoomrt_sweep_" + std::to_string(::getpid()) + "_" + name; }
-void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+std::string tmp_path(const char* name) {
+  return "/tmp/zoomrt_sweep_" + std::to_string(::getpid()) + "_" + name;
+}
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 std::string read(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   std::stringstream s;
@@ -50,7 +55,8 @@ TEST_CASE("sweep points file: a hash is kept once, a malformed line is an error 
   write(p, kA + "\n" + kA + "\n" + kB + "\n");
   CHECK(read_points(p, false).size() == 2);
   write(p, kA + "\nnot json\n");
-  CHECK_THROWS_WITH(read_points(p, false), p + ": line 2: not a sweep point line (a JSON object with a \"hash\")");
+  CHECK_THROWS_WITH(read_points(p, false),
+                    p + ": line 2: not a sweep point line (a JSON object with a \"hash\")");
   write(p, kA + "\n" + R"({"hash":"xyz"})" + "\n");
   CHECK_THROWS_AS(read_points(p, false), zoomrt::InputError);
   rewrite_points(p, {kB, kA});

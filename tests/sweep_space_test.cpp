@@ -16,11 +16,15 @@ using nlohmann::json;
 
 namespace {
 // A run-option table like the CLI's (the library takes it from its caller).
-const json kRunDefaults = {{"model", "tiny"}, {"size", 64}, {"dtype", "int8"}, {"power_policy", "fixed"},
+const json kRunDefaults = {{"model", "tiny"},
+                           {"size", 64},
+                           {"dtype", "int8"},
+                           {"power_policy", "fixed"},
                            {"power_cap", 0.0}};
 
 Space space_of(const std::string& axes, const std::string& extra = "") {
-  return parse_space(R"({"base": {"npu": "phone-npu"}, "axes": )" + axes + extra + "}", "space.json", kRunDefaults);
+  return parse_space(R"({"base": {"npu": "phone-npu"}, "axes": )" + axes + extra + "}",
+                     "space.json", kRunDefaults);
 }
 
 std::string error_of(const std::string& text) {
@@ -74,18 +78,20 @@ TEST_CASE("sweep space: constraints prune the combinations counted by hand") {
   // rows x cols <= 4096 keeps 8 of the 9 pairs (only 64 x 128 = 8192 fails); rows >= 32 then
   // leaves 32x32, 32x64, 32x128, 64x32, 64x64 = 5.
   const std::string axes = R"({"npu.array.rows": [16, 32, 64], "npu.array.cols": [32, 64, 128]})";
-  const Space one = space_of(axes, R"(, "constraints": ["npu.array.rows * npu.array.cols <= 4096"])");
+  const Space one =
+      space_of(axes, R"(, "constraints": ["npu.array.rows * npu.array.cols <= 4096"])");
   CHECK(PointSet(one).size() == 8);
   CHECK(PointSet(one).combinations() == 9);
-  const Space two =
-      space_of(axes, R"(, "constraints": ["npu.array.rows*npu.array.cols<=4096", "npu.array.rows >= 32"])");
+  const Space two = space_of(
+      axes, R"(, "constraints": ["npu.array.rows*npu.array.cols<=4096", "npu.array.rows >= 32"])");
   const PointSet ps(two);
   REQUIRE(ps.size() == 5);
   CHECK(ps.label(0) == "npu.array.rows=32, npu.array.cols=32");
   CHECK(ps.label(4) == "npu.array.rows=64, npu.array.cols=64");
   // Arithmetic, precedence, parentheses, unary minus and a base value (phone-npu: 4 channels).
   const Space three = space_of(
-      axes, R"(, "constraints": ["(npu.array.rows + npu.array.cols) / 2 - -1 == 49 * npu.dram.channels / 4"])");
+      axes,
+      R"(, "constraints": ["(npu.array.rows + npu.array.cols) / 2 - -1 == 49 * npu.dram.channels / 4"])");
   CHECK(PointSet(three).size() == 2);  // (32 + 64) / 2 + 1 = 49 and (64 + 32) / 2 + 1 = 49
 }
 
@@ -103,7 +109,8 @@ TEST_CASE("sweep space: derived NPU axes patch the description as documented") {
   CHECK(c["npu"]["power"]["vf"][0]["freq_mhz"].get<double>() == 100);
   CHECK(c["npu"]["power"]["vf"][4]["volt"] == phone["power"]["vf"][4]["volt"]);
   // 64 x 64 PEs instead of 32 x 64: twice phone-npu's 4096 / 2048 / 1024 MACs per cycle.
-  CHECK(c["npu"]["array"]["macs_per_cycle"] == json{{"int4", 8192}, {"int8", 4096}, {"fp16", 2048}});
+  CHECK(c["npu"]["array"]["macs_per_cycle"] ==
+        json{{"int4", 8192}, {"int8", 4096}, {"fp16", 2048}});
   CHECK(!c["npu"].contains("sources"));
   CHECK(c["run"] == kRunDefaults);
 }
@@ -113,14 +120,17 @@ TEST_CASE("sweep hash: FNV-1a 64 test vectors and canonical (sorted, compact) co
   CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cull);
   CHECK(fnv1a64("foobar") == 0x85944171f73967e8ull);
   CHECK(hash_hex(0xaf63dc4c8601ec8cull) == "af63dc4c8601ec8c");
-  CHECK(canonical(json::parse(R"({"b": 1, "a": {"d": 2, "c": [1, 2]}})")) == R"({"a":{"c":[1,2],"d":2},"b":1})");
+  CHECK(canonical(json::parse(R"({"b": 1, "a": {"d": 2, "c": [1, 2]}})")) ==
+        R"({"a":{"c":[1,2],"d":2},"b":1})");
   const PointSet ps(space_of(R"({"npu.array.rows": [16, 32]})"));
   CHECK(config_hash(ps.config(0)) != config_hash(ps.config(1)));
   CHECK(config_hash(ps.config(0)) == hash_hex(fnv1a64(ps.config(0).dump())));
 }
 
 TEST_CASE("sweep space: bad spaces are one-line errors naming the file and key") {
-  const auto one_line = [](const std::string& e) { return !e.empty() && e.find('\n') == std::string::npos; };
+  const auto one_line = [](const std::string& e) {
+    return !e.empty() && e.find('\n') == std::string::npos;
+  };
   std::string e = error_of("{\"base\": ");
   CHECK(one_line(e));
   CHECK(e.find("space.json: not valid JSON") == 0);
@@ -131,7 +141,8 @@ TEST_CASE("sweep space: bad spaces are one-line errors naming the file and key")
   e = error_of(R"({"base": {"run": {"sizes": 64}}, "axes": {}})");
   CHECK(e == "space.json: base.run.sizes: unknown run option");
   e = error_of(R"({"base": {}, "axes": {"npu.arry.rows": [16]}})");
-  CHECK(e == "space.json: axes.npu.arry.rows: unknown path (the NPU description has no object arry)");
+  CHECK(e ==
+        "space.json: axes.npu.arry.rows: unknown path (the NPU description has no object arry)");
   e = error_of(R"({"base": {}, "axes": {"run.nope": [1]}})");
   CHECK(e == "space.json: axes.run.nope: unknown path (no run option nope)");
   e = error_of(R"({"base": {}, "axes": {"gpu.rows": [1]}})");
@@ -149,13 +160,18 @@ TEST_CASE("sweep space: bad spaces are one-line errors naming the file and key")
   e = error_of(R"({"base": {}, "axes": {"npu.array.foo": [1]}})");
   CHECK(e.find("space.json: point 0 (npu.array.foo=1): array.foo: unknown key") == 0);
   // Constraints: syntax, unknown paths, and one that prunes every point.
-  e = error_of(R"({"base": {}, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows * "]})");
+  e = error_of(
+      R"({"base": {}, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows * "]})");
   CHECK(e == "space.json: constraints[0]: \"npu.array.rows * \": expression ends early");
-  e = error_of(R"({"base": {}, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows"]})");
+  e = error_of(
+      R"({"base": {}, "axes": {"npu.array.rows": [16]}, "constraints": ["npu.array.rows"]})");
   CHECK(e.find("expected a comparison") != std::string::npos);
   e = error_of(R"({"base": {}, "axes": {}, "constraints": ["npu.array.rowz < 3"]})");
-  CHECK(e.find("space.json: constraints[0]: \"npu.array.rowz < 3\": npu.array.rowz: unknown path") == 0);
-  e = error_of(R"({"base": {}, "axes": {"npu.array.rows": [16, 32]}, "constraints": ["npu.array.rows > 64"]})");
+  CHECK(
+      e.find("space.json: constraints[0]: \"npu.array.rowz < 3\": npu.array.rowz: unknown path") ==
+      0);
+  e = error_of(
+      R"({"base": {}, "axes": {"npu.array.rows": [16, 32]}, "constraints": ["npu.array.rows > 64"]})");
   CHECK(e == "space.json: constraints: no point of the 2 combinations satisfies every constraint");
   e = error_of(R"({"base": {}, "axes": {}, "targets": {"min_fps": -1}})");
   CHECK(e == "space.json: targets.min_fps: expected a positive number");

@@ -4,6 +4,7 @@
 // the workload graphs and the plan caches), or Ray (--ray: tools/sweep/ray_sweep.py runs batches
 // of points through this binary's batch mode, --points A:B --lines -). docs/sweep.md.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,10 +13,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <memory>
@@ -23,8 +24,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "kernels/thread_pool.h"
 #include "sweep/pareto.h"
@@ -41,7 +40,7 @@ using nlohmann::json;
 
 struct SweepOptions {
   std::string space, out, ray, points, lines;
-  int jobs = 0;  // 0: every core
+  int jobs = 0;   // 0: every core
   int batch = 0;  // points per batch; 0: chosen from the point count
   bool dry_run = false, list_pending = false;
 };
@@ -50,7 +49,9 @@ struct SweepOptions {
 std::string point_line(sweep::PointSet& ps, PointEvaluator& ev, size_t i) {
   const json config = ps.config(i);
   const std::string origin = fmt::format("{}: point {} ({})", ps.space().origin, i, ps.label(i));
-  json line = {{"hash", sweep::config_hash(config)}, {"config", config}, {"figures", ev.figures(config, origin)}};
+  json line = {{"hash", sweep::config_hash(config)},
+               {"config", config},
+               {"figures", ev.figures(config, origin)}};
   return line.dump();
 }
 
@@ -68,7 +69,8 @@ std::pair<size_t, size_t> parse_range(const std::string& s, size_t n) {
   } catch (const std::exception&) {
     fail_input("--points: \"{}\": expected A:B (point indices, B exclusive)", s);
   }
-  if (a >= b || b > n) fail_input("--points: {}:{}: must satisfy A < B <= {} (the space's points)", a, b, n);
+  if (a >= b || b > n)
+    fail_input("--points: {}:{}: must satisfy A < B <= {} (the space's points)", a, b, n);
   return {a, b};
 }
 
@@ -90,8 +92,8 @@ void check_points(sweep::PointSet& ps, PointEvaluator& ev, const std::vector<siz
 }
 
 // Runs `pending` on `jobs` threads in contiguous batches; each line is appended as it finishes.
-void run_local(sweep::PointSet& ps, PointEvaluator& ev, const std::vector<size_t>& pending, int jobs, int batch,
-               sweep::PointsAppender& out) {
+void run_local(sweep::PointSet& ps, PointEvaluator& ev, const std::vector<size_t>& pending,
+               int jobs, int batch, sweep::PointsAppender& out) {
   std::mutex mu;
   std::exception_ptr error;
   std::atomic<size_t> next{0};
@@ -101,7 +103,8 @@ void run_local(sweep::PointSet& ps, PointEvaluator& ev, const std::vector<size_t
   for (int t = 0; t < jobs; ++t)
     threads.emplace_back([&] {
       for (size_t b = next++; b < batches && !stop; b = next++)
-        for (size_t k = b * size_t(batch); k < std::min(pending.size(), (b + 1) * size_t(batch)) && !stop; ++k) {
+        for (size_t k = b * size_t(batch);
+             k < std::min(pending.size(), (b + 1) * size_t(batch)) && !stop; ++k) {
           try {
             const std::string line = point_line(ps, ev, pending[k]);
             std::lock_guard lock(mu);
@@ -129,14 +132,17 @@ void check_ray_address(const std::string& address) {
   hints.ai_socktype = SOCK_STREAM;
   if (::getaddrinfo(host.c_str(), port.c_str(), &hints, &res) != 0 || !res)
     fail_input("--ray {}: cannot resolve {}", address, host);
-  const int fd = ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
+  const int fd =
+      ::socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, res->ai_protocol);
   int err = fd < 0 ? errno : 0;
   if (fd >= 0 && ::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
     err = errno;
     if (err == EINPROGRESS) {
       pollfd p{fd, POLLOUT, 0};
       socklen_t len = sizeof(err);
-      err = ::poll(&p, 1, 5000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : ETIMEDOUT;
+      err = ::poll(&p, 1, 5000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0
+                ? err
+                : ETIMEDOUT;
     }
   }
   if (fd >= 0) ::close(fd);
@@ -147,15 +153,15 @@ void check_ray_address(const std::string& address) {
 [[noreturn]] void exec_ray(const SweepOptions& o) {
   const std::string python = sweep_env() + "/bin/python";
   if (::access(python.c_str(), X_OK) != 0)
-    fail_input("--ray: the Ray environment {} is missing: run {}/tools/sweep/setup_venv.sh", sweep_env(),
-               ZOOMRT_SOURCE_DIR);
+    fail_input("--ray: the Ray environment {} is missing: run {}/tools/sweep/setup_venv.sh",
+               sweep_env(), ZOOMRT_SOURCE_DIR);
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   const std::string space = std::filesystem::absolute(o.space).string();
   const std::string out = std::filesystem::absolute(o.out).string();
   const std::string driver = std::string(ZOOMRT_SOURCE_DIR) + "/tools/sweep/ray_sweep.py";
-  std::vector<std::string> args = {python, driver, "--zoomrt", self, "--space", space, "--out", out,
-                                   "--address", o.ray};
+  std::vector<std::string> args = {python, driver,  "--zoomrt", self,        "--space",
+                                   space,  "--out", out,        "--address", o.ray};
   if (o.batch > 0) args.insert(args.end(), {"--batch", std::to_string(o.batch)});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -170,7 +176,8 @@ void run_sweep(const SweepOptions& o) {
   sweep::PointSet ps(space);
   PointEvaluator ev;
   if (o.dry_run) {
-    std::printf("%zu points (%zu combinations before the constraints)\n", ps.size(), ps.combinations());
+    std::printf("%zu points (%zu combinations before the constraints)\n", ps.size(),
+                ps.combinations());
     for (size_t i = 0; i < ps.size(); ++i)
       std::printf("%zu %s %s\n", i, sweep::config_hash(ps.config(i)).c_str(), ps.label(i).c_str());
     return;
@@ -190,7 +197,8 @@ void run_sweep(const SweepOptions& o) {
     }
     return;
   }
-  if (o.out.empty()) fail_input("--out: required (the sweep's directory), unless --dry-run or --points");
+  if (o.out.empty())
+    fail_input("--out: required (the sweep's directory), unless --dry-run or --points");
   if (!o.ray.empty()) {
     check_ray_address(o.ray);
     std::vector<size_t> all(ps.size());
@@ -229,9 +237,11 @@ void run_sweep(const SweepOptions& o) {
     run_local(ps, ev, pending, jobs, batch, out);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "zoomrt sweep: %zu points run (%zu already done) in %.2f s on %d thread(s): %.3f points/s\n",
-               pending.size(), ps.size() - pending.size(), secs, jobs,
-               secs > 0 ? double(pending.size()) / secs : 0.0);
+  std::fprintf(
+      stderr,
+      "zoomrt sweep: %zu points run (%zu already done) in %.2f s on %d thread(s): %.3f points/s\n",
+      pending.size(), ps.size() - pending.size(), secs, jobs,
+      secs > 0 ? double(pending.size()) / secs : 0.0);
   finish_sweep(ps, hashes, o.out);
 }
 
@@ -239,18 +249,25 @@ void run_sweep(const SweepOptions& o) {
 
 void setup_sweep(CLI::App& sub) {
   auto o = std::make_shared<SweepOptions>();
-  sub.add_option("space", o->space, "the space file (JSON: base, axes, constraints, targets; docs/sweep.md)")
+  sub.add_option("space", o->space,
+                 "the space file (JSON: base, axes, constraints, targets; docs/sweep.md)")
       ->required();
-  sub.add_option("--out", o->out, "directory of points.jsonl, pareto.json, pareto.csv and pareto.png");
+  sub.add_option("--out", o->out,
+                 "directory of points.jsonl, pareto.json, pareto.csv and pareto.png");
   sub.add_option("--jobs", o->jobs, "threads of the local engine (default: every core)")
       ->check(CLI::Range(1, 1024));
-  sub.add_option("--ray", o->ray, "run on Ray: auto | ADDRESS (host:port of the head; tools/sweep/setup_venv.sh)");
-  sub.add_option("--batch", o->batch, "points per batch (a thread's or Ray task's unit; default from the count)")
+  sub.add_option("--ray", o->ray,
+                 "run on Ray: auto | ADDRESS (host:port of the head; tools/sweep/setup_venv.sh)");
+  sub.add_option("--batch", o->batch,
+                 "points per batch (a thread's or Ray task's unit; default from the count)")
       ->check(CLI::Range(1, 100000));
-  sub.add_flag("--dry-run", o->dry_run, "count and list the points (index, hash, axis values); run nothing");
-  sub.add_option("--points", o->points, "batch mode: run points A:B (B exclusive) and print their lines");
+  sub.add_flag("--dry-run", o->dry_run,
+               "count and list the points (index, hash, axis values); run nothing");
+  sub.add_option("--points", o->points,
+                 "batch mode: run points A:B (B exclusive) and print their lines");
   sub.add_option("--lines", o->lines, "with --points: - (stdout)");
-  sub.add_flag("--list-pending", o->list_pending, "with --out: print the unfinished points as A:B batches");
+  sub.add_flag("--list-pending", o->list_pending,
+               "with --out: print the unfinished points as A:B batches");
   sub.callback([o] { run_sweep(*o); });
 }
 

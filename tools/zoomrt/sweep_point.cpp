@@ -16,9 +16,10 @@ using nlohmann::json;
 // The key of what zoom_workload builds from a run (the dtype enters as activation bits).
 std::string workload_key(const PointRun& r) {
   const RunOptions& o = r.run;
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", o.model, o.scheduler, o.zoom, o.size, o.width,
-                     o.height, o.steps, o.keyframes, o.frames_between, o.keyframe_every, o.border, o.prompts,
-                     o.start_image, sim_operand_bits(r.accounting.dtype).input);
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", o.model, o.scheduler, o.zoom,
+                     o.size, o.width, o.height, o.steps, o.keyframes, o.frames_between,
+                     o.keyframe_every, o.border, o.prompts, o.start_image,
+                     sim_operand_bits(r.accounting.dtype).input);
 }
 }  // namespace
 
@@ -64,17 +65,23 @@ PointRun point_run(const json& j, const std::string& origin) {
     o.prompts = j.at("prompts").get<int>();
     o.start_image = j.at("start_image").get<bool>();
     AccountingOptions& a = r.accounting;
-    a.dtype = named_option("run.dtype", [&] { return sim_dtype_from_name(j.at("dtype").get<std::string>()); });
-    a.strategy = named_option("run.strategy", [&] { return sched::strategy_from_name(j.at("strategy").get<std::string>()); });
-    a.objective =
-        named_option("run.objective", [&] { return sched::objective_from_name(j.at("objective").get<std::string>()); });
-    a.policy = named_option("run.power_policy",
-                            [&] { return sim::power_policy_from_name(j.at("power_policy").get<std::string>()); });
+    a.dtype = named_option("run.dtype",
+                           [&] { return sim_dtype_from_name(j.at("dtype").get<std::string>()); });
+    a.strategy = named_option("run.strategy", [&] {
+      return sched::strategy_from_name(j.at("strategy").get<std::string>());
+    });
+    a.objective = named_option("run.objective", [&] {
+      return sched::objective_from_name(j.at("objective").get<std::string>());
+    });
+    a.policy = named_option("run.power_policy", [&] {
+      return sim::power_policy_from_name(j.at("power_policy").get<std::string>());
+    });
     a.power_cap_w = j.at("power_cap").get<double>();
     a.max_ranges_per_layer = j.at("dram_ranges").get<uint64_t>();
     if (a.power_cap_w < 0) fail_input("run.power_cap: {} W must be positive", a.power_cap_w);
     if (a.policy != sim::PowerPolicy::fixed && !(a.power_cap_w > 0))
-      fail_input("run.power_cap: required (> 0 W) by run.power_policy {}", sim::power_policy_name(a.policy));
+      fail_input("run.power_cap: required (> 0 W) by run.power_policy {}",
+                 sim::power_policy_name(a.policy));
     if (o.border < 0) fail_input("run.border: {} must not be negative", o.border);
     if (!is_topology(o.model)) validate_run_options(o);
     return r;
@@ -92,7 +99,8 @@ std::shared_ptr<const ZoomWorkload> PointEvaluator::workload(const PointRun& r) 
     if (auto it = workloads_.find(key); it != workloads_.end()) return it->second;
   }
   // Built outside the lock; a second thread building the same run keeps the first one's.
-  auto w = std::make_shared<const ZoomWorkload>(run_workload(r.run, sim_operand_bits(r.accounting.dtype).input));
+  auto w = std::make_shared<const ZoomWorkload>(
+      run_workload(r.run, sim_operand_bits(r.accounting.dtype).input));
   std::lock_guard lock(mu_);
   return workloads_.emplace(key, std::move(w)).first->second;
 }
@@ -114,7 +122,8 @@ json PointEvaluator::figures(const json& config, const std::string& origin) {
     NpuAccountant acc(sim::parse_npu_json(config.at("npu").dump(), origin), r.accounting);
     int unet_calls = 0;
     if (is_topology(r.run.model)) {
-      acc.account_layers(sched::load_topology(r.run.model, sim_operand_bits(r.accounting.dtype)), 1, "topology");
+      acc.account_layers(sched::load_topology(r.run.model, sim_operand_bits(r.accounting.dtype)), 1,
+                         "topology");
     } else {
       const auto w = workload(r);
       account_workload(acc, *w);

@@ -8,9 +8,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "runtime/npu_accounting.h"
 #include "runtime/workload.h"

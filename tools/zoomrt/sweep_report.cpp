@@ -1,6 +1,7 @@
 // Finishing a sweep: ordered points file, Pareto report, chart (see sweep_report.h).
 #include "tools/zoomrt/sweep_report.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -8,8 +9,6 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sweep/pareto.h"
@@ -41,14 +40,16 @@ void write_atomic(const std::string& path, const std::string& text) {
 
 void draw_chart(const std::string& dir) {
   const std::string python = sweep_env() + "/bin/python";
-  const std::string cmd =
-      fmt::format("{} {} {}", shell_quote(python), shell_quote(std::string(ZOOMRT_SOURCE_DIR) + "/tools/sweep/chart.py"),
-                  shell_quote(dir));
+  const std::string cmd = fmt::format(
+      "{} {} {}", shell_quote(python),
+      shell_quote(std::string(ZOOMRT_SOURCE_DIR) + "/tools/sweep/chart.py"), shell_quote(dir));
   if (::access(python.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "zoomrt sweep: chart: %s/tools/sweep/setup_venv.sh && %s\n", ZOOMRT_SOURCE_DIR, cmd.c_str());
+    std::fprintf(stderr, "zoomrt sweep: chart: %s/tools/sweep/setup_venv.sh && %s\n",
+                 ZOOMRT_SOURCE_DIR, cmd.c_str());
     return;
   }
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "zoomrt sweep: chart: `%s` failed\n", cmd.c_str());
+  if (std::system(cmd.c_str()) != 0)
+    std::fprintf(stderr, "zoomrt sweep: chart: `%s` failed\n", cmd.c_str());
 }
 
 }  // namespace
@@ -58,13 +59,15 @@ std::string sweep_env() {
   return std::string(ZOOMRT_SOURCE_DIR) + "/../sweepenv";
 }
 
-bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& hashes, const std::string& dir) {
+bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& hashes,
+                  const std::string& dir) {
   const std::string points_path = dir + "/points.jsonl";
   auto lines = sweep::read_points(points_path, true);
   size_t missing = 0;
   for (const auto& h : hashes) missing += !lines.count(h);
   if (missing) {
-    std::fprintf(stderr, "zoomrt sweep: %zu of %zu points still to run; rerun to resume\n", missing, hashes.size());
+    std::fprintf(stderr, "zoomrt sweep: %zu of %zu points still to run; rerun to resume\n", missing,
+                 hashes.size());
     return false;
   }
   std::vector<std::string> ordered;
@@ -80,8 +83,9 @@ bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& has
     r.figures = j.at("figures");
     r.objectives.fps = r.figures.at("fps").get<double>();
     r.objectives.avg_power_w = r.figures.at("avg_power_w").get<double>();
-    r.objectives.area_mm2 = r.figures.at("area_mm2").is_number() ? r.figures["area_mm2"].get<double>()
-                                                                  : std::numeric_limits<double>::quiet_NaN();
+    r.objectives.area_mm2 = r.figures.at("area_mm2").is_number()
+                                ? r.figures["area_mm2"].get<double>()
+                                : std::numeric_limits<double>::quiet_NaN();
     results.push_back(std::move(r));
     lines.erase(hashes[i]);
   }
@@ -92,13 +96,15 @@ bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& has
   for (const auto& a : ps.space().axes) paths.push_back(a.path);
   write_atomic(dir + "/pareto.json", report.dump(2) + "\n");
   write_atomic(dir + "/pareto.csv", sweep::pareto_csv(report, paths));
-  std::fprintf(stderr, "zoomrt sweep: %zu points, %zu on the Pareto front, %zu meet the targets\n", results.size(),
-               report["front"].size(), report["meeting_targets"].size());
+  std::fprintf(stderr, "zoomrt sweep: %zu points, %zu on the Pareto front, %zu meet the targets\n",
+               results.size(), report["front"].size(), report["meeting_targets"].size());
   const json& best = report["smallest_area_meeting_targets"];
   if (!best.is_null())
-    std::fprintf(stderr, "zoomrt sweep: smallest meeting the targets: point %zu (%s): %.4g mm², %.4g FPS, %.4g W\n",
-                 best["index"].get<size_t>(), best["axes"].dump().c_str(), best["area_mm2"].get<double>(),
-                 best["fps"].get<double>(), best["avg_power_w"].get<double>());
+    std::fprintf(
+        stderr,
+        "zoomrt sweep: smallest meeting the targets: point %zu (%s): %.4g mm², %.4g FPS, %.4g W\n",
+        best["index"].get<size_t>(), best["axes"].dump().c_str(), best["area_mm2"].get<double>(),
+        best["fps"].get<double>(), best["avg_power_w"].get<double>());
   draw_chart(dir);
   return true;
 }

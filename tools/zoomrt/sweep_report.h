@@ -12,7 +12,8 @@
 namespace zoomrt::cli {
 
 // `hashes[i]` = config_hash of point i. Returns false when points are still missing.
-bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& hashes, const std::string& dir);
+bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& hashes,
+                  const std::string& dir);
 
 // The Python environment of tools/sweep (ZOOMRT_SWEEPENV, default ../sweepenv beside the checkout).
 std::string sweep_env();
