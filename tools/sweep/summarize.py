@@ -39,11 +39,19 @@ def main():
             f, n, r = p["figures"], p["config"]["npu"], p["config"]["run"]
             e_frame = f["energy_j"]["total"] / f["frames"]
             mac_frame = f["energy_j"]["mac"] / f["frames"]
+            # What the target rate would need against the point's peaks: MACs at the top V-F point
+            # (the dtype's macs_per_cycle), DRAM bytes at the data bus rate (2 transfers per tCK).
+            top_mhz = n["power"]["vf"][-1]["freq_mhz"]
+            mac_rate = n["array"]["macs_per_cycle"]["int4" if r["dtype"].startswith("int4") else "int8"] * top_mhz * 1e6
+            dram_bytes = (f["dram"]["bytes_read"] + f["dram"]["bytes_written"]) / f["frames"]
+            dram_rate = n["dram"]["channels"] * n["dram"]["bus_bits"] / 8 * 2 / (n["dram"]["tck_ns"] * 1e-9)
             print(f"  {name}: {n['array']['rows']}x{n['array']['cols']} PEs, SRAM {n['sram']['bytes'] / 2**20:g} MiB, "
                   f"{n['dram']['channels']} DRAM channels, {r['power_policy']} cap {r['power_cap']} W: "
                   f"{f['fps']:.4g} FPS, {f['avg_power_w']:.4g} W, {f['area_mm2']:.4g} mm²; "
                   f"{e_frame:.4g} J/frame (MAC {mac_frame:.4g}, DRAM {f['energy_j']['dram'] / f['frames']:.4g}) "
-                  f"vs budget {budget:.4g} J/frame; {f['total_macs'] / f['frames']:.4g} MACs/frame")
+                  f"vs budget {budget:.4g} J/frame; {f['total_macs'] / f['frames']:.4g} MACs/frame "
+                  f"(x {fps_t} FPS = {f['total_macs'] / f['frames'] * fps_t / mac_rate:.3g} x peak MAC rate); "
+                  f"{dram_bytes:.4g} DRAM B/frame (x {fps_t} FPS = {dram_bytes * fps_t / dram_rate:.3g} x peak DRAM rate)")
 
 
 if __name__ == "__main__":
