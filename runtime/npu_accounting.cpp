@@ -14,7 +14,9 @@
 #include <fmt/format.h>
 
 #include "kernels/thread_pool.h"
+#include "runtime/npu_fusion.h"
 #include "runtime/npu_lowering.h"
+#include "scheduler/fused_plan.h"
 #include "scheduler/compare.h"
 #include "scheduler/dram_emit.h"
 #include "sim/area.h"
@@ -257,7 +259,13 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
   std::ostream capped(&buf);
   double span = 0;
   start_trace_layer(dram, capped, p.cost.layer, span);
-  const sim::LayerCost c = sched::cost_plan(l, p, ctx_, &dram).layer;
+  sim::LayerCost c;
+  if (p.fused) {
+    sched::PlanCost pc = sched::cost_fused_layer(*p.fused, p.fused_layer, ctx_, &dram);
+    c = (p.relayout_read_bytes ? sched::add_relayout(p, pc, ctx_) : pc).layer;
+  } else {
+    c = sched::cost_plan(l, p, ctx_, &dram).layer;
+  }
   dram.set_trace(nullptr, 0, 0);
   trace_cycle_ += span;
   return c;
@@ -312,7 +320,13 @@ void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats
   if (layers.empty()) return;
   for (sched::Layer& l : layers) apply_weight_format(l, opts_.dtype);
   // One sequence: the layout rule applies between neighbours (scheduler/strategy.h).
-  const std::vector<sched::Plan> plans = sched::plan_layers(layers, opts_.strategy, ctx_);
+  std::vector<sched::LinkKind> links(layers.size(), sched::LinkKind::none);
+  for (size_t i = 1; i < layers.size(); ++i)
+    if (sched::layers_connected(layers[i - 1], layers[i])) links[i] = sched::LinkKind::direct;
+  const std::vector<sched::Plan> plans =
+      opts_.strategy == sched::Strategy::fused
+          ? sched::plan_layers_fused(layers, links, ctx_, {}, opts_.require_fusion)
+          : sched::plan_layers(layers, opts_.strategy, ctx_);
   for (size_t i = 0; i < layers.size(); ++i) {
     AccountedLayer row;
     row.name = layers[i].name;
@@ -393,11 +407,44 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
       layers.push_back(std::move(l));
     }
   }
-  const std::vector<sched::Plan> plans =
-      layers.empty() ? std::vector<sched::Plan>{} : sched::plan_layers(layers, opts_.strategy, ctx_);
+  std::vector<sched::Plan> plans;
+  std::vector<bool> on_chip(g.nodes().size(), false);  // vector nodes inside a fused chain
+  if (!layers.empty() && opts_.strategy == sched::Strategy::fused) {
+    std::vector<int> layer_nodes;
+    for (size_t i = 0; i < g.nodes().size(); ++i)
+      if (layer_of_node[i] >= 0) layer_nodes.push_back(int(i));
+    const NpuFusionLinks links = npu_fusion_links(g, lowered, layer_nodes);
+    // What a vector op on a link saves when it runs on the rows in SRAM (its DRAM traffic).
+    std::vector<double> credit(layers.size(), 0.0);
+    const auto& top = npu_.power.vf.back();
+    auto value = [&](const VectorWork& w) {
+      sched::PlanCost pc;
+      pc.layer = vector_cost(w, nullptr, nullptr);  // never traced
+      pc.top = sim::evaluate_layer(npu_, pc.layer, top.freq_mhz, top.volt);
+      return sched::objective_value(opts_.objective, pc);
+    };
+    for (size_t li = 1; li < layers.size(); ++li) {
+      if (links.between[li] < 0) continue;
+      VectorWork w = vector_work_for_node(g, g.nodes()[size_t(links.between[li])], bits.input);
+      const double off_chip = value(w);
+      w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
+      credit[li] = off_chip - value(w);
+    }
+    plans = sched::plan_layers_fused(layers, links.links, ctx_, credit, opts_.require_fusion);
+    for (size_t li = 1; li < plans.size(); ++li)
+      if (links.between[li] >= 0 && plans[li].fused && plans[li].fused == plans[li - 1].fused)
+        on_chip[size_t(links.between[li])] = true;
+  } else if (!layers.empty()) {
+    plans = sched::plan_layers(layers, opts_.strategy, ctx_);
+  }
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     const Node& n = g.nodes()[i];
-    if (lowered[i].role == NpuRole::vector) account_vector(vector_work_for_node(g, n, bits.input), repeats, phase);
+    if (lowered[i].role == NpuRole::vector) {
+      VectorWork w = vector_work_for_node(g, n, bits.input);
+      // Inside a fused chain the op runs on the rows in SRAM: no DRAM traffic of its own.
+      if (on_chip[i]) w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
+      account_vector(w, repeats, phase);
+    }
     if (layer_of_node[i] < 0) continue;
     const sched::Layer& l = layers[size_t(layer_of_node[i])];
     const sched::Plan& p = plans[size_t(layer_of_node[i])];

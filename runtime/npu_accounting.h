@@ -100,6 +100,9 @@ struct AccountingOptions {
   // Speed knob passed to sched::emit_plan: after this many address ranges a layer's DRAM
   // counters are extrapolated from the emitted part (bytes stay exact). 0 = emit everything.
   uint64_t max_ranges_per_layer = 20000;
+  // strategy fused: every chainable pair of layers must fit SRAM as a fused chain, else an
+  // InputError naming the chain (sched::plan_layers_fused's `require`)
+  bool require_fusion = false;
 };
 
 // A non-MAC op costed on the vector unit: elements produced, work per element, DRAM bytes.

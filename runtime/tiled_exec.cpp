@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/sram_buffer.h"
 #include "scheduler/tile_walk.h"
 
 namespace zoomrt {
@@ -14,29 +15,6 @@ namespace zoomrt {
 using namespace sched;
 
 namespace {
-
-// The on-chip buffer: tracks resident bytes per partition against the budget, counts traffic.
-class SramBuffer {
- public:
-  explicit SramBuffer(const SramBudget& b) : budget_(b) {}
-  void take(Partition p, int64_t bytes) {
-    used_[int(p)] += bytes;
-    const int64_t total = used_[0] + used_[1] + used_[2];
-    peak_ = std::max(peak_, total);
-    const bool over = budget_.unified ? total > budget_.unified_bytes
-                                      : used_[int(p)] > budget_.partition_bytes[int(p)];
-    if (over)
-      throw std::logic_error(fmt::format("SRAM overflow: {} partition holds {} bytes, {}",
-                                         partition_name(p), used_[int(p)], budget_.describe()));
-  }
-  void give(Partition p, int64_t bytes) { used_[int(p)] -= bytes; }
-  int64_t peak() const { return peak_; }
-
- private:
-  SramBudget budget_;
-  int64_t used_[kPartitionCount] = {0, 0, 0};
-  int64_t peak_ = 0;
-};
 
 // A DRAM tensor viewed through an operand's axes (row-major over them).
 struct DramTensor {

@@ -13,6 +13,7 @@ namespace {
 struct Region {
   uint64_t base = 0;
   int64_t bits_milli = 8000;
+  int64_t elem_bytes = 1;  // bits_milli / 8000 when whole bytes, else 0 (sub-byte: shared rounding)
   int axes = 0;
   std::array<int64_t, 6> extent{}, block{};  // block == extent for row-major
   // Blocks along a window axis start `shift` (= pad) elements early, so that a tile's input window
@@ -32,6 +33,7 @@ class Emitter final : public TileWalkVisitor {
       Region r;
       r.base = next;
       r.bits_milli = bits;
+      r.elem_bytes = bits % 8000 == 0 ? bits / 8000 : 0;
       r.axes = int(op.axes.size());
       int64_t elems = 1;
       for (int a = 0; a < r.axes; ++a) {
@@ -127,15 +129,34 @@ class Emitter final : public TileWalkVisitor {
     for (;;) {
       int64_t off = block_offset;
       for (int a = 0; a <= m; ++a) off += i[a] * stride[a];
-      const uint64_t bytes = uint64_t(bytes_of(done + run, r.bits_milli) - bytes_of(done, r.bits_milli));
-      const uint64_t addr = r.base + uint64_t(off) * uint64_t(r.bits_milli) / 8000;
-      done += run;
-      if (bytes) {
-        if (capped()) return;
-        (write ? result.write_bytes : result.read_bytes) += bytes;
-        dram_.access(addr, bytes, write);
-        ++result.ranges;
-        emitted_bytes += bytes;
+      if (r.elem_bytes && m > 0) {  // whole bytes: the runs along axis m - 1 in one call
+        const int64_t b = m - 1;
+        const uint64_t bytes = uint64_t(run * r.elem_bytes), runs = uint64_t(hi[b] - lo[b]);
+        const uint64_t n = max_ranges_ ? std::min(runs, max_ranges_ - result.ranges) : runs;
+        done += int64_t(runs) * run;
+        if (bytes) {
+          if (n == 0) return;
+          dram_.access_strided(r.base + uint64_t(off * r.elem_bytes), bytes, uint64_t(stride[b] * r.elem_bytes), n,
+                               write);
+          (write ? result.write_bytes : result.read_bytes) += n * bytes;
+          result.ranges += n;
+          emitted_bytes += n * bytes;
+          if (n < runs) return;
+        }
+        i[b] = hi[b] - 1;  // the odometer below moves on to the next axis
+      } else {
+        const uint64_t bytes = r.elem_bytes ? uint64_t(run * r.elem_bytes)
+                                            : uint64_t(bytes_of(done + run, r.bits_milli) - bytes_of(done, r.bits_milli));
+        const uint64_t addr = r.base + (r.elem_bytes ? uint64_t(off * r.elem_bytes)
+                                                     : uint64_t(off) * uint64_t(r.bits_milli) / 8000);
+        done += run;
+        if (bytes) {
+          if (capped()) return;
+          (write ? result.write_bytes : result.read_bytes) += bytes;
+          dram_.access(addr, bytes, write);
+          ++result.ranges;
+          emitted_bytes += bytes;
+        }
       }
       int a = m - 1;
       for (; a >= 0; --a) {
@@ -166,6 +187,10 @@ void extrapolate(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t em
 }
 
 }  // namespace
+
+void extrapolate_dram_stats(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t emitted) {
+  extrapolate(d, read, written, emitted);
+}
 
 EmitResult emit_plan(const Layer& l, const Plan& p, sim::DramModel& dram, const EmitOptions& o) {
   const LoopNest n = make_loop_nest(l);

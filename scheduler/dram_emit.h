@@ -36,6 +36,10 @@ struct EmitResult {
   bool extrapolated = false;                 // max_ranges was reached (see EmitOptions)
 };
 
+// Scales what a DRAM model saw of the first `emitted` bytes to a transfer of read + written bytes
+// (counters, time, energy; bytes set exactly): the max_ranges extrapolation, for other emitters.
+void extrapolate_dram_stats(sim::DramStats& d, uint64_t read, uint64_t written, uint64_t emitted);
+
 EmitResult emit_plan(const Layer& l, const Plan& p, sim::DramModel& dram, const EmitOptions& o = {});
 
 }  // namespace zoomrt::sched

@@ -130,14 +130,6 @@ std::string tile_string(const LoopNest& n, const Tiling& t) {
   return s.empty() ? "1" : s;
 }
 
-int64_t trips(const LoopNest& n, const Tiling& t, int dim) {
-  return (n.dim_sizes[dim] + t.tile[dim] - 1) / t.tile[dim];
-}
-
-int64_t bytes_of(int64_t elements, int64_t bits_milli) {
-  return (elements * bits_milli + 7999) / 8000;
-}
-
 Range axis_range(const Axis& a, int64_t tile, int64_t index) {
   if (a.kind == AxisKind::fixed) return {0, a.extent};
   if (a.kind == AxisKind::dim) return {index * tile, std::min((index + 1) * tile, a.extent)};

@@ -84,8 +84,12 @@ std::vector<std::vector<int>> all_loop_orders(const LoopNest& n);
 std::string order_string(const LoopNest& n, const std::vector<int>& order);  // "G>K>C>N>P>Q"
 std::string tile_string(const LoopNest& n, const Tiling& t);                 // "K64 C32 P13 Q13"
 
-int64_t trips(const LoopNest& n, const Tiling& t, int dim);
-int64_t bytes_of(int64_t elements, int64_t bits_milli);  // ceil(e * bits / 8)
+inline int64_t trips(const LoopNest& n, const Tiling& t, int dim) {  // ceil(size / tile)
+  return (n.dim_sizes[dim] + t.tile[dim] - 1) / t.tile[dim];
+}
+inline int64_t bytes_of(int64_t elements, int64_t bits_milli) {  // ceil(e * bits / 8)
+  return (elements * bits_milli + 7999) / 8000;
+}
 
 // Half-open element range [lo, hi) of one axis for tile index `index` along its dim.
 struct Range {
@@ -119,7 +123,8 @@ struct OperandBases {
   std::vector<uint64_t> bytes, final_bytes, tiles;
 };
 OperandBases operand_bases(const LoopNest& n, const Tiling& t);
-Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases& b);
+// per_operand = false: the totals only (Traffic::operands left empty; the search's hot path).
+Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases& b, bool per_operand = true);
 Traffic analytic_traffic(const LoopNest& n, const Tiling& t);
 
 }  // namespace zoomrt::sched

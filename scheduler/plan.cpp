@@ -119,9 +119,13 @@ Plan costed(const Layer& l, Strategy s, const Tiling& t, DramLayout layout, cons
   return p;
 }
 
+// layer_search's memo keeps at most this many candidates (64 B each: ~1 GB).
+constexpr size_t kMaxMemoCandidates = size_t(16) << 20;
+
 struct Candidate {
   std::array<int64_t, kMaxDims> tile;
   uint8_t order = 0;  // index into all_loop_orders
+  uint32_t index = 0;  // position in generation order: ties in lower_bound keep it
   double lower_bound = 0;
 };
 
@@ -139,8 +143,11 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
                                           bool all_trip_counts) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<LayerSearch>> memo;
+  static size_t memo_candidates = 0;
   // Only the grid is shared (by five strategies); the exhaustive space serves one search and is
-  // large (every trip count): it is not kept.
+  // large (every trip count): it is not kept. The memo is bounded: a sweep over many NPUs would
+  // otherwise keep every context's grids (~150 MB for one SD2 run); past kMaxMemoCandidates it
+  // starts afresh (searches in flight keep theirs; a dropped grid is rebuilt, identically).
   const std::string key = l.shape_key() + "|" + c.key;
   if (!all_trip_counts) {
     std::lock_guard lock(mu);
@@ -156,16 +163,22 @@ std::shared_ptr<LayerSearch> layer_search(const Layer& l, const LoopNest& n, con
     const TilingFacts facts = tiling_facts(l, n, t, c);
     for (size_t o = 0; o < ls->orders.size(); ++o) {
       t.order = ls->orders[o];
-      const Traffic tr = traffic_for_order(n, t, bases);
-      ls->cands.push_back({t.tile, uint8_t(o), objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
+      const Traffic tr = traffic_for_order(n, t, bases, false);
+      ls->cands.push_back({t.tile, uint8_t(o), uint32_t(ls->cands.size()),
+                           objective_lower_bound(l, facts, tr.read_bytes, tr.write_bytes, c)});
     }
   });
   if (ls->cands.empty()) fail_no_fit(l, n, c.budget);
-  std::stable_sort(ls->cands.begin(), ls->cands.end(),
-                   [](const Candidate& a, const Candidate& b) { return a.lower_bound < b.lower_bound; });
+  // In place (a stable sort would allocate a second copy of a list that can run to millions).
+  std::sort(ls->cands.begin(), ls->cands.end(), [](const Candidate& a, const Candidate& b) {
+    return a.lower_bound != b.lower_bound ? a.lower_bound < b.lower_bound : a.index < b.index;
+  });
   if (all_trip_counts) return ls;
   std::lock_guard lock(mu);
-  return memo.emplace(key, std::move(ls)).first->second;
+  if (memo_candidates + ls->cands.size() > kMaxMemoCandidates) memo.clear(), memo_candidates = 0;
+  const auto [it, added] = memo.emplace(key, std::move(ls));
+  if (added) memo_candidates += it->second->cands.size();
+  return it->second;
 }
 
 // The cheapest plan in the objective over a space: every fitting tiling of the grid x `orders` x
@@ -258,10 +271,15 @@ Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {
       best.strategy = s;
       return best;
     }
+    case Strategy::fused: {  // one layer on its own: nothing to fuse with
+      Plan p = plan_layer(l, Strategy::adaptive, c);
+      p.strategy = s;
+      return p;
+    }
     case Strategy::exhaustive: {
       Plan best = best_plan(l, n, s, c, true, all_loop_orders(n), both);
       for (Strategy other : all_strategies()) {  // the union of every strategy's space
-        if (other == Strategy::exhaustive) continue;
+        if (other == Strategy::exhaustive || other == Strategy::fused) continue;
         const Plan p = plan_layer(l, other, c);
         if (cheaper(c.objective, p.cost, best.cost)) best = p;
       }
@@ -272,9 +290,12 @@ Plan compute_plan(const Layer& l, Strategy s, const CostContext& c) {
   return {};
 }
 
+// Plans by layer shape, strategy and context; bounded like layer_search's memo (a sweep).
 std::mutex cache_mu;
+constexpr size_t kMaxCachedPlans = 200000;
 std::map<std::string, Plan>& cache() {
   static std::map<std::string, Plan> c;
+  if (c.size() >= kMaxCachedPlans) c.clear();
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "scheduler/fused_plan.h"
 #include "scheduler/plan_cost.h"
 #include "scheduler/strategy.h"
 
@@ -195,7 +196,18 @@ std::vector<Plan> joint(const std::vector<Layer>& layers, Strategy s, const Cost
 
 }  // namespace
 
+bool layers_connected(const Layer& prev, const Layer& next) { return connected(prev, next); }
+bool reads_row_major_input(const Layer& l, const Plan& p) { return input_layout(l, p) == LayoutSig{}; }
+bool writes_row_major_output(const Layer& l, const Plan& p) { return output_layout(l, p) == LayoutSig{}; }
+Plan plan_with_relayout(const Layer& l, Plan p, const CostContext& c) { return with_relayout(l, std::move(p), c); }
+
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const CostContext& c) {
+  if (s == Strategy::fused) {
+    std::vector<LinkKind> links(layers.size(), LinkKind::none);
+    for (size_t i = 1; i < layers.size(); ++i)
+      if (connected(layers[i - 1], layers[i])) links[i] = LinkKind::direct;
+    return plan_layers_fused(layers, links, c);
+  }
   if (s == Strategy::adaptive || s == Strategy::exhaustive) return joint(layers, s, c);
   return independent(layers, s, c);
 }

@@ -14,6 +14,9 @@
 //   adaptive           per layer, the best of all loop orders in both DRAM layouts; over a layer
 //                      sequence, chosen jointly (dynamic programming) under the layout rule below,
 //                      never worse in total than the best fixed strategy
+//   fused              adaptive's plans, except chains of layers run depth-first (row tile by row
+//                      tile, intermediates kept in SRAM) where that beats them in the objective
+//                      (scheduler/fused_plan.h); one layer on its own: adaptive's plan
 //   exhaustive         every tile size (every distinct trip count), every loop order, both layouts,
 //                      and every other strategy's plan: the optimum of the objective in this model
 // Heuristic strategies search tile sizes on a geometric grid plus the sizes aligned to the MAC
@@ -28,6 +31,7 @@
 // Plans of identical layers (shape + bits) in the same context are computed once (process cache).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -46,7 +50,8 @@ namespace zoomrt::sched {
   X(input_stationary, "input-stationary", "inputs stay on chip, filters innermost")            \
   X(romanet, "romanet", "reuse-driven partition and order per layer + tile-contiguous DRAM")   \
   X(adaptive, "adaptive", "per layer: best order and DRAM layout, chosen jointly over layers") \
-  X(exhaustive, "exhaustive", "every tiling, order and layout: the optimum of the objective")
+  X(exhaustive, "exhaustive", "every tiling, order and layout: the optimum of the objective")  \
+  X(fused, "fused", "adaptive, plus layer chains run depth-first where that is cheaper")
 
 enum class Strategy {
 #define X(e, name, help) e,
@@ -77,6 +82,8 @@ struct PlanCost {
   uint64_t bytes() const { return layer.dram.bytes_read + layer.dram.bytes_written; }
 };
 
+struct FusedChainPlan;  // fused_plan.h
+
 struct Plan {
   Strategy strategy = Strategy::naive;
   Tiling tiling;
@@ -90,6 +97,10 @@ struct Plan {
   uint64_t relayout_read_bytes = 0, relayout_write_bytes = 0;
   std::string tile, loop_order;  // for tables: "K64 C32 P13 Q13", "G>K>C>N>P>Q"
   PlanCost cost;                 // in the context it was planned in (set by plan_layer(s))
+  // Layer `fused_layer` of a fused chain (strategy fused): tiling, traffic and cost are the chain's
+  // for this layer (tiling: the row tile as a P or M tile, for tables only).
+  std::shared_ptr<const FusedChainPlan> fused;
+  int fused_layer = -1;
 
   // "row-major", "tiled", or "mixed" (ROMANet's mapping keeps some operands row-major)
   const char* layout_name() const;
@@ -114,6 +125,12 @@ Plan plan_layer(const Layer& l, Strategy s, const SramBudget& b);
 std::vector<Plan> plan_layers(const std::vector<Layer>& layers, Strategy s, const SramBudget& b);
 // A plan for a given tiling (tests, and the strategies themselves); not costed.
 Plan make_plan(const Layer& l, Strategy s, const Tiling& t, DramLayout layout);
+
+// Layout-rule helpers (sequence.cpp) for strategies that assemble a sequence themselves (fused).
+bool layers_connected(const Layer& prev, const Layer& next);  // next reads exactly prev's output
+bool reads_row_major_input(const Layer& l, const Plan& p);
+bool writes_row_major_output(const Layer& l, const Plan& p);
+Plan plan_with_relayout(const Layer& l, Plan p, const CostContext& c);  // input re-laid out first
 
 size_t plan_cache_size();
 void clear_plan_cache();

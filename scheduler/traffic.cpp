@@ -78,25 +78,29 @@ OperandBases operand_bases(const LoopNest& n, const Tiling& t) {
   return b;
 }
 
-Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases& b) {
+Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases& b, bool per_operand) {
   std::array<int, kMaxDims> eff{};  // loops that really iterate, outer -> inner
   int n_eff = 0;
   for (int d : t.order)
     if (trips(n, t, d) > 1) eff[size_t(n_eff++)] = d;
   Traffic tr;
-  tr.operands.reserve(n.operands.size());
+  if (per_operand) tr.operands.reserve(n.operands.size());
   for (size_t i = 0; i < n.operands.size(); ++i) {
     const Operand& op = n.operands[i];
+    uint32_t deps = 0;  // bit d: the operand's tile changes with loop d
+    for (const Axis& a : op.axes)
+      if (a.kind != AxisKind::fixed) deps |= 1u << a.dim;
+    const auto depends = [deps](int d) { return (deps >> d) & 1u; };
     int j = n_eff - 1;  // without reuse, every loop moves every operand
     if (t.reuse) {
       j = -1;
       for (int k = 0; k < n_eff; ++k)
-        if (op.depends_on(eff[k])) j = k;
+        if (depends(eff[k])) j = k;
     }
     uint64_t visits = 1;  // visits of each distinct tile
     for (int k = 0; k <= j; ++k)
-      if (!op.depends_on(eff[k])) visits *= uint64_t(trips(n, t, eff[k]));
-    OperandTraffic o{op.name, 0, 0, 0};
+      if (!depends(eff[k])) visits *= uint64_t(trips(n, t, eff[k]));
+    OperandTraffic o{per_operand ? op.name : std::string(), 0, 0, 0};
     switch (op.role) {
       case Role::input:
         o.read_bytes = visits * b.bytes[i];
@@ -115,7 +119,7 @@ Traffic traffic_for_order(const LoopNest& n, const Tiling& t, const OperandBases
     tr.read_bytes += o.read_bytes;
     tr.write_bytes += o.write_bytes;
     tr.transfers += o.transfers;
-    tr.operands.push_back(std::move(o));
+    if (per_operand) tr.operands.push_back(std::move(o));
   }
   return tr;
 }

@@ -60,6 +60,9 @@ DramModel::DramModel(const DramConfig& c) : cfg_(c), map_(c), energy_(dram_energ
   // >> shift = its rank or channel.
   while ((1u << channel_shift_) < map_.banks_per_channel()) ++channel_shift_;
   while ((1u << rank_shift_) < map_.banks_per_channel() / uint32_t(c.ranks)) ++rank_shift_;
+  burst_bits_ = map_.burst_bits();
+  low_bits_ = map_.field_shift(AddrField::co) - burst_bits_;
+  chunk_bits_ = low_bits_ + map_.field_bits(AddrField::co);
   const size_t nch = static_cast<size_t>(c.channels);
   ch_base_.assign(nch, 0.0);
   ch_bus_ref_.assign(nch, 0.0);
@@ -79,12 +82,11 @@ void DramModel::reset_stats() {
   std::fill(ch_bus_ref_.begin(), ch_bus_ref_.end(), 0.0);
   stats_ = DramStats{};
   bank_cycles_.assign(map_.total_banks(), 0.0);
-  bank_bursts_.assign(map_.total_banks(), 0);
   bank_acts_.assign(map_.total_banks(), 0);
   rank_acts_.assign(static_cast<size_t>(cfg_.channels) * cfg_.ranks, 0);
   channel_bursts_.assign(static_cast<size_t>(cfg_.channels), 0);
   ch_bank_max_.assign(static_cast<size_t>(cfg_.channels), 0.0);
-  grown_ = std::numeric_limits<double>::infinity();
+  mark_all_for_refresh_check();
   read_bursts_ = write_bursts_ = 0;
 }
 
@@ -131,28 +133,34 @@ void DramModel::refresh_rank(int ch, bool busy) {
   const uint32_t per_rank = map_.banks_per_channel() / cfg_.ranks;
   const uint32_t rank = uint32_t(ch * cfg_.ranks + ref_rank_[ch]);
   close_rank(rank, busy ? channel_clock(ch) : next_ref_[ch]);
-  if (busy)
+  if (busy) {
     for (uint32_t b = rank * per_rank; b < (rank + 1) * per_rank; ++b) {
       bank_cycles_[b] += cfg_.trfc;
       note_bank(b);
     }
-  if (busy) ch_bus_ref_[ch] += double(cfg_.trfc) / cfg_.ranks;
+    ch_bus_ref_[ch] += double(cfg_.trfc) / cfg_.ranks;
+  }
   ++stats_.refreshes;
   ref_rank_[ch] = (ref_rank_[ch] + 1) % cfg_.ranks;
   next_ref_[ch] += double(cfg_.trefi / cfg_.ranks);
 }
 
-void DramModel::refresh_due() {
-  if (cfg_.trefi <= 0) return;
-  // No channel's clock can have moved further than grown_ since the last full check: while that
-  // is less than the smallest gap to a channel's next refresh, none is due (a shortcut only).
-  if (grown_ < ref_gap_) return;
-  ref_gap_ = std::numeric_limits<double>::infinity();
+void DramModel::refresh_check() {
   for (int ch = 0; ch < cfg_.channels; ++ch) {
-    while (channel_clock(ch) >= next_ref_[ch]) refresh_rank(ch, true);
-    ref_gap_ = std::min(ref_gap_, next_ref_[ch] - channel_clock(ch));
+    if (ref_headroom_[ch] > 1.0) continue;
+    double clock = channel_clock(ch);
+    while (clock >= next_ref_[ch]) {
+      refresh_rank(ch, true);
+      clock = channel_clock(ch);
+    }
+    ref_headroom_[ch] = next_ref_[ch] - clock;
   }
-  grown_ = 0;
+  refresh_pending_ = false;
+}
+
+void DramModel::mark_all_for_refresh_check() {
+  ref_headroom_.assign(size_t(cfg_.channels), -1.0);
+  refresh_pending_ = cfg_.trefi > 0;
 }
 
 void DramModel::advance_to(uint64_t cycle) {
@@ -164,11 +172,12 @@ void DramModel::advance_to(uint64_t cycle) {
       while (next_ref_[ch] <= c) refresh_rank(ch, false);  // during the idle gap: no busy time
     ch_base_[ch] += c - now;
   }
-  grown_ = std::numeric_limits<double>::infinity();  // clocks moved: check in full next time
+  mark_all_for_refresh_check();  // clocks moved: check every channel next time
 }
 
 // n_bursts consecutive bursts to one row of one bank: the first may open the row.
-void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write) {
+[[gnu::always_inline]] inline void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts,
+                                                       bool is_write) {
   const int64_t r = static_cast<int64_t>(row);
   double cycles = n_bursts * t_burst_cycles_;
   uint64_t hits = n_bursts;
@@ -192,21 +201,14 @@ void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool i
   stats_.row_hits += hits;
   stats_.accesses += n_bursts;
   bank_cycles_[bank] += cycles;
-  bank_bursts_[bank] += n_bursts;
   channel_bursts_[bank >> channel_shift_] += n_bursts;
   (is_write ? write_bursts_ : read_bursts_) += n_bursts;
   note_bank(bank);
-  // A bound on how far this moved any channel's clock: the bank's cycles, or one more activation
+  // A bound on how far this moved the channel's clock: the bank's cycles, or one more activation
   // under the tRC and tFAW terms.
-  grown_ += cycles + (hits < n_bursts ? cfg_.trc + cfg_.tfaw / 4.0 : 0.0);
-}
-
-// Keeps channel_busy O(1): the channel's slowest bank or rank term only ever grows between resets.
-void DramModel::note_bank(uint32_t bank) {
-  double& m = ch_bank_max_[bank >> channel_shift_];
-  const double bank_t = std::max(bank_cycles_[bank], static_cast<double>(bank_acts_[bank]) * cfg_.trc);
-  const double rank_t = double(rank_acts_[bank >> rank_shift_]) * cfg_.tfaw / 4.0;
-  m = std::max(m, std::max(bank_t, rank_t));
+  double& headroom = ref_headroom_[bank >> channel_shift_];
+  headroom -= cycles + (hits < n_bursts ? cfg_.trc + cfg_.tfaw / 4.0 : 0.0);
+  if (headroom <= 1.0) refresh_pending_ = cfg_.trefi > 0;
 }
 
 void DramModel::access_burst(uint64_t burst_addr, bool is_write) {
@@ -221,16 +223,16 @@ void DramModel::access_burst(uint64_t burst_addr, bool is_write) {
   }
 }
 
-void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
+[[gnu::always_inline]] inline void DramModel::access_range(uint64_t addr, uint64_t bytes, bool is_write) {
   if (bytes == 0) return;
   (is_write ? stats_.bytes_written : stats_.bytes_read) += bytes;
-  const int bb = map_.burst_bits();
+  const int bb = burst_bits_;
   const uint64_t first = addr >> bb, last = (addr + bytes - 1) >> bb;  // burst indices, inclusive
   // Chunk = an aligned block of bursts sharing every field above the column: within it each
   // low-field value (fields below the column) is one bank, visited in one row. Refreshes are
   // applied at chunk ends (and at the end of the range), whichever walk is taken.
-  const int low_bits = map_.field_shift(AddrField::co) - bb;
-  const int chunk_bits = low_bits + map_.field_bits(AddrField::co);
+  const int low_bits = low_bits_;
+  const int chunk_bits = chunk_bits_;
   const uint64_t L = uint64_t{1} << low_bits;
   const uint64_t chunk_mask = (uint64_t{1} << chunk_bits) - 1;
   if (trace_) {
@@ -245,7 +247,12 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
     const uint64_t chunk_first = chunk << chunk_bits;
     const uint64_t c1 = std::min(last + 1, chunk_first + (uint64_t{1} << chunk_bits));
     const uint64_t b0 = c0 - chunk_first, b1 = c1 - chunk_first;  // [b0, b1) within the chunk
-    if (b1 - b0 < L) {
+    if (L == 1) {  // the column is the lowest field: the chunk is one row of one bank
+      uint32_t bank = 0;
+      uint64_t row = 0;
+      map_.bank_row(c0 << bb, bank, row);
+      touch_row(bank, row, c1 - c0, is_write);
+    } else if (b1 - b0 < L) {
       for (uint64_t b = c0; b < c1; ++b) access_burst(b << bb, is_write);
     } else {
       for (uint64_t v = 0; v < L; ++v) {
@@ -262,6 +269,12 @@ void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) {
     refresh_due();
     c0 = c1;
   }
+}
+
+void DramModel::access(uint64_t addr, uint64_t bytes, bool is_write) { access_range(addr, bytes, is_write); }
+
+void DramModel::access_strided(uint64_t addr, uint64_t bytes, uint64_t stride, uint64_t count, bool is_write) {
+  for (uint64_t k = 0; k < count; ++k, addr += stride) access_range(addr, bytes, is_write);
 }
 
 const DramStats& DramModel::stats() const {

@@ -24,6 +24,7 @@
 // Speed: access() works per (bank, row) segment, not per burst: a 100 MB range costs
 // ~(range / row_bytes) steps. Only with a trace attached does it walk bursts one by one.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <iosfwd>
 #include <vector>
@@ -60,6 +61,9 @@ class DramModel {
   // Read or write `bytes` starting at byte address `addr` (any alignment; a partial burst
   // counts as a whole burst, bytes_read/written count the bytes asked for).
   void access(uint64_t addr, uint64_t bytes, bool is_write);
+  // `count` accesses of `bytes` each at addr, addr + stride, ...: the same as calling access()
+  // for each in turn (a tile's rows in a row-major tensor; one call instead of `count`).
+  void access_strided(uint64_t addr, uint64_t bytes, uint64_t stride, uint64_t count, bool is_write);
   // Time and energy are brought up to date here, not per access (they are O(banks) to compute).
   const DramStats& stats() const;
   // Zero the counters and the time/energy accumulators; open rows stay open (the physical
@@ -87,11 +91,26 @@ class DramModel {
 
  private:
   void access_burst(uint64_t burst_addr, bool is_write);
+  void access_range(uint64_t addr, uint64_t bytes, bool is_write);
   void touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts, bool is_write);
   void update_time_and_energy() const;
   double channel_busy(int ch) const;   // cycles this stats window (the throughput bound)
-  void note_bank(uint32_t bank);
-  void refresh_due();                  // apply the refreshes each channel's clock has reached
+  // Applies the refreshes each channel's clock has reached. A channel's clock can have moved no
+  // further than the growth touch_row adds up for it: only a channel whose growth since its last
+  // check reached its gap to the next refresh (headroom <= 1 cycle) is checked (a shortcut only;
+  // the figures are the same).
+  void refresh_due() {
+    if (refresh_pending_) refresh_check();
+  }
+  void refresh_check();
+  void mark_all_for_refresh_check();
+  // Keeps channel_busy O(1): the channel's slowest bank or rank term only grows between resets.
+  void note_bank(uint32_t bank) {
+    double& m = ch_bank_max_[bank >> channel_shift_];
+    const double bank_t = std::max(bank_cycles_[bank], static_cast<double>(bank_acts_[bank]) * cfg_.trc);
+    const double rank_t = double(rank_acts_[bank >> rank_shift_]) * cfg_.tfaw / 4.0;
+    m = std::max(m, std::max(bank_t, rank_t));
+  }
   void refresh_rank(int ch, bool busy);
   void close_rank(uint32_t rank, double at);  // global rank index; all its banks precharged at `at`
 
@@ -101,13 +120,16 @@ class DramModel {
   double t_burst_cycles_ = 0;
   std::vector<int64_t> open_row_;        // per bank (global index), -1 = closed
   std::vector<double> bank_cycles_;      // per bank, busy cycles since reset
-  std::vector<uint64_t> bank_bursts_;    // per bank
   std::vector<uint64_t> bank_acts_;      // per bank
   std::vector<uint64_t> rank_acts_;      // per (channel, rank)
   std::vector<uint64_t> channel_bursts_; // per channel
   std::vector<double> ch_bank_max_;      // per channel: max bank / rank term of channel_busy
   int channel_shift_ = 0, rank_shift_ = 0;  // global bank >> shift = channel / global rank
-  double grown_ = 0, ref_gap_ = 0;  // refresh_due's shortcut: clock growth bound, gap to next REF
+  // access()'s split of a range (see there): burst-offset bits, the fields below the column
+  // (L = 2^low_bits banks per chunk) and the whole chunk.
+  int burst_bits_ = 0, low_bits_ = 0, chunk_bits_ = 0;
+  std::vector<double> ref_headroom_;  // refresh_due's shortcut, per channel: gap to its next REF - growth
+  bool refresh_pending_ = false;      // some channel's headroom is used up
   uint64_t read_bursts_ = 0, write_bursts_ = 0;
   // Refresh: per channel, clock before this stats window (busy + idle), refresh cycles on its
   // data bus this window, the cycle of its next REF and the rank it refreshes.

@@ -110,6 +110,38 @@ TEST_CASE("zoomrt sim: a topology CSV and a DRAMsim3 trace") {
   std::remove(trace.c_str());
 }
 
+TEST_CASE("zoomrt sim --strategy fused: fused rows, fewer DRAM bytes than adaptive, and a trace") {
+  const std::string trace = "/tmp/zoomrt_cli_sim_fused_" + std::to_string(::getpid()) + ".trc";
+  CliResult f = run_cli("sim --model vgg16 --strategy fused --objective bytes --json --dram-trace " + trace +
+                        " --dram-trace-lines 2000");
+  CliResult a = run_cli("sim --model vgg16 --strategy adaptive --objective bytes --json");
+  INFO("stderr: " << f.err << a.err);
+  REQUIRE(f.status == 0);
+  REQUIRE(a.status == 0);
+  const nlohmann::json fj = nlohmann::json::parse(f.out), aj = nlohmann::json::parse(a.out);
+  const auto bytes = [](const nlohmann::json& j) {
+    return j["dram"]["bytes_read"].get<uint64_t>() + j["dram"]["bytes_written"].get<uint64_t>();
+  };
+  CHECK(bytes(fj) < bytes(aj));
+  int fused_rows = 0;
+  for (const auto& l : fj["layers"]) fused_rows += l["tile"].get<std::string>().rfind("fused", 0) == 0;
+  CHECK(fused_rows >= 2);
+  std::ifstream t(trace);
+  std::string line;
+  int lines = 0;
+  while (std::getline(t, line)) ++lines;
+  CHECK(lines == 2000);
+  std::remove(trace.c_str());
+  expect_bad(run_cli("sim --model vgg16 --strategy fused --dram-trace /nonexistent/dir/t.trc"), "/nonexistent/dir/t.trc");
+  // 54 KiB of usable SRAM cannot hold Conv2_1 -> Conv2_2's windows even at one output row (five
+  // 7 KiB input rows for three 14 KiB intermediate rows: 80896 bytes with the rest):
+  // without --require-fusion that chain runs per layer, with it the run stops in one line.
+  CHECK(run_cli("sim --model vgg16 --npu eyeriss-like --strategy fused").status == 0);
+  expect_bad(run_cli("sim --model vgg16 --npu eyeriss-like --strategy fused --require-fusion"),
+             "fused chain Conv2_1 -> Conv2_2");
+  expect_bad(run_cli("sim --model vgg16 --require-fusion"), "--require-fusion");
+}
+
 TEST_CASE("zoomrt sim: bad input is one line and exit 2") {
   expect_bad(run_cli(kSmall + " --strategy sideways"), "sideways");
   expect_bad(run_cli(kSmall + " --npu no-such-npu"), "no-such-npu");

@@ -65,7 +65,7 @@ TEST_CASE("zoomrt tiling compare --model tiny: totals, sim's figures, objective 
   REQUIRE(r.status == 0);
   CHECK(r.err.empty());  // --quiet
   const nlohmann::json j = nlohmann::json::parse(r.out);
-  REQUIRE(j["strategies"].size() == 7);  // every strategy by default
+  REQUIRE(j["strategies"].size() == 8);  // every strategy by default
   CHECK(j["model"] == "tiny");
   CHECK(j["objective"] == "energy");
   const auto& layers = j["layers"];
@@ -108,6 +108,8 @@ TEST_CASE("zoomrt tiling compare --model tiny: totals, sim's figures, objective 
     INFO(s);
     CHECK(objective("adaptive") <= objective(s));
   }
+  // fused falls back to adaptive's per-layer plans wherever a chain does not pay.
+  CHECK(objective("fused") <= objective("adaptive"));
   CHECK(objective("exhaustive") <= objective("adaptive"));
   CHECK(j["totals"][j["best"].get<std::string>()]["objective_vs_best_pct"].get<double>() == 0.0);
 

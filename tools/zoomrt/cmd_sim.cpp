@@ -34,7 +34,7 @@ struct SimOptions {
   double power_cap_w = 0, battery_mwh = 0;
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
-  bool json = false, no_layers = false, compare_policies = false;
+  bool json = false, no_layers = false, compare_policies = false, require_fusion = false;
 };
 
 void validate(const SimOptions& o, bool topology) {
@@ -42,6 +42,8 @@ void validate(const SimOptions& o, bool topology) {
   const sim::PowerPolicy p = named_option("--power-policy", [&] { return sim::power_policy_from_name(o.policy); });
   if (p != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
     fail_input("--power-cap: required (> 0 W) by --power-policy {}", o.policy);
+  if (o.require_fusion && o.strategy != "fused")
+    fail_input("--require-fusion: needs --strategy fused, not {}", o.strategy);
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
   if (o.compare_policies && !(o.power_cap_w > 0))
     fail_input("--compare-policies: needs --power-cap (> 0 W); without a cap every policy is fixed");
@@ -120,6 +122,7 @@ void run_sim(const SimOptions& o) {
   ao.policy = named_option("--power-policy", [&] { return sim::power_policy_from_name(o.policy); });
   ao.power_cap_w = o.power_cap_w;
   ao.max_ranges_per_layer = o.max_ranges;
+  ao.require_fusion = o.require_fusion;
   ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
   NpuAccountant acc(sim::load_npu(o.npu), ao);
   int unet_calls = 0;
@@ -189,6 +192,8 @@ void setup_sim(CLI::App& sub) {
       ->capture_default_str();
   sub.add_flag("--compare-policies", o->compare_policies,
                "also run every power policy under --power-cap: FPS gain and energy saving of each vs the others");
+  sub.add_flag("--require-fusion", o->require_fusion,
+               "with --strategy fused: every chain the model offers must fit SRAM (else exit 2 naming it)");
   sub.add_flag("--json", o->json, "print the JSON summary (with per-layer rows)");
   sub.add_flag("--no-layers", o->no_layers, "with --json: leave out the per-layer rows");
   sub.callback([o] { run_sim(*o); });

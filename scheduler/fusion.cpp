@@ -1,0 +1,258 @@
+// Fused chains: schedule (row windows per step), exact DRAM traffic and SRAM footprint.
+#include "scheduler/fusion.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace zoomrt::sched {
+
+const char* link_kind_name(LinkKind k) {
+  switch (k) {
+    case LinkKind::none: return "none";
+    case LinkKind::direct: return "direct";
+    case LinkKind::geglu: return "geglu";
+    case LinkKind::group_norm: return "group-norm";
+  }
+  return "?";
+}
+
+const char* halo_mode_name(HaloMode h) { return h == HaloMode::line_buffer ? "line-buffer" : "recompute"; }
+
+std::string FusedTiling::describe() const {
+  return fmt::format("rows {} {} weights {}", rows, halo_mode_name(halo), weights_resident ? "resident" : "streamed");
+}
+
+bool chainable(const Layer& a, const Layer& b, LinkKind k) {
+  if (k == LinkKind::none || a.kind != b.kind) return false;
+  if (a.kind == LayerKind::conv) {
+    if (k == LinkKind::geglu) return false;
+    const ConvShape &x = a.conv, &y = b.conv;
+    return x.n == 1 && y.n == 1 && x.k == y.c && x.p() == y.h && x.q() == y.w;
+  }
+  if (a.kind == LayerKind::gemm) {
+    if (k == LinkKind::group_norm) return false;
+    const int64_t cols = k == LinkKind::geglu ? 2 * b.gemm.k : b.gemm.k;
+    return a.gemm.m == b.gemm.m && a.gemm.n == cols;
+  }
+  return false;  // attention: not chained (see docs/tiling.md)
+}
+
+std::string chain_problem(const FusedChain& c) {
+  if (c.layers.size() < 2 || c.layers.size() > size_t(kMaxChainLayers))
+    return fmt::format("a fused chain has 2 to {} layers, not {}", kMaxChainLayers, c.layers.size());
+  if (c.links.size() + 1 != c.layers.size()) return "links must join consecutive layers";
+  for (size_t i = 0; i + 1 < c.layers.size(); ++i)
+    if (!chainable(c.layers[i], c.layers[i + 1], c.links[i]))
+      return fmt::format("layer '{}' cannot feed layer '{}' through a {} link", c.layers[i].name,
+                         c.layers[i + 1].name, link_kind_name(c.links[i]));
+  return "";
+}
+
+int64_t output_rows(const Layer& l) { return l.kind == LayerKind::conv ? l.conv.p() : l.gemm.m; }
+int64_t input_rows(const Layer& l) { return l.kind == LayerKind::conv ? l.conv.h : l.gemm.m; }
+
+Range input_window(const Layer& l, Range r) {
+  if (l.kind != LayerKind::conv) return r;
+  const ConvShape& s = l.conv;
+  if (r.hi <= r.lo) {
+    const int64_t at = std::clamp<int64_t>(r.lo * s.stride - s.pad, 0, s.h);
+    return {at, at};
+  }
+  const int64_t lo = std::clamp<int64_t>(r.lo * s.stride - s.pad, 0, s.h);
+  const int64_t hi = std::clamp<int64_t>((r.hi - 1) * s.stride - s.pad + s.r, 0, s.h);
+  return {lo, std::max(lo, hi)};
+}
+
+int64_t fused_steps(const FusedChain& c, const FusedTiling& t) {
+  const int64_t p = output_rows(c.layers.back());
+  return (p + t.rows - 1) / t.rows;
+}
+
+std::vector<FusedStep> fused_schedule(const FusedChain& c, const FusedTiling& t) {
+  const size_t n = c.layers.size();
+  const int64_t steps = fused_steps(c, t), last_rows = output_rows(c.layers.back());
+  std::vector<FusedStep> out;
+  out.reserve(size_t(steps));
+  std::vector<int64_t> done(n, 0);  // line buffer: rows [0, done) computed so far
+  int64_t fetched = 0;
+  for (int64_t s = 0; s < steps; ++s) {
+    FusedStep st;
+    st.need.resize(n);
+    st.compute.resize(n);
+    st.need[n - 1] = {s * t.rows, std::min(last_rows, (s + 1) * t.rows)};
+    for (size_t i = n - 1; i > 0; --i) st.need[i - 1] = input_window(c.layers[i], st.need[i]);
+    st.in_window = input_window(c.layers[0], st.need[0]);
+    for (size_t i = 0; i < n; ++i) {
+      const Range& w = st.need[i];
+      if (t.halo == HaloMode::recompute) {
+        st.compute[i] = w;
+      } else {
+        st.compute[i] = {std::min(w.hi, std::max(w.lo, done[i])), w.hi};
+        done[i] = std::max(done[i], w.hi);
+      }
+    }
+    if (t.halo == HaloMode::recompute) {
+      st.fetch = st.in_window;
+    } else {
+      st.fetch = {std::min(st.in_window.hi, std::max(st.in_window.lo, fetched)), st.in_window.hi};
+      fetched = std::max(fetched, st.in_window.hi);
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+ChainLayerGeometry chain_geometry(const FusedChain& c, int i) {
+  const Layer& l = c.layers[size_t(i)];
+  const bool geglu_out = size_t(i) + 1 < c.layers.size() && c.links[size_t(i)] == LinkKind::geglu;
+  const LoopNest nest = make_loop_nest(l);
+  ChainLayerGeometry g;
+  g.in_bits = nest.operands[size_t(nest.input_operand)].bits_milli;
+  g.weight_bits = nest.operands[size_t(nest.weight_operand)].bits_milli;
+  g.psum_bits = nest.operands[size_t(nest.output_operand)].bits_milli;
+  g.out_bits = nest.operands[size_t(nest.output_operand)].final_bits_milli;
+  if (l.kind == LayerKind::conv) {
+    const ConvShape& s = l.conv;
+    g.in_row_elems = s.c * s.w;
+    g.out_row_elems = s.k * s.q();
+    g.channels = s.k;
+    g.channel_row_elems = s.q();
+    g.filter_elems = s.c / s.groups * s.r * s.s;
+    g.weight_elems = s.k * g.filter_elems;
+    g.macs_per_row = double(s.k) * double(s.q()) * double(g.filter_elems);
+  } else {
+    const GemmShape& s = l.gemm;
+    g.in_row_elems = s.k;
+    g.out_row_elems = s.n;
+    g.channels = geglu_out ? s.n / 2 : s.n;
+    g.channel_row_elems = geglu_out ? 2 : 1;
+    g.filter_elems = geglu_out ? 2 * s.k : s.k;
+    g.weight_elems = s.n * s.k;
+    g.macs_per_row = double(s.n) * double(s.k);
+  }
+  return g;
+}
+
+uint64_t FusedTraffic::total_read() const {
+  uint64_t s = 0;
+  for (uint64_t v : read_bytes) s += v;
+  return s;
+}
+uint64_t FusedTraffic::total_write() const {
+  uint64_t s = 0;
+  for (uint64_t v : write_bytes) s += v;
+  return s;
+}
+uint64_t FusedTraffic::total_transfers() const {
+  uint64_t s = 0;
+  for (uint64_t v : transfers) s += v;
+  return s;
+}
+
+std::vector<FusedChain> statistics_passes(const FusedChain& c) {
+  std::vector<FusedChain> out;
+  for (size_t j = 0; j < c.links.size(); ++j) {
+    if (c.links[j] != LinkKind::group_norm) continue;
+    FusedChain p;
+    p.layers.assign(c.layers.begin(), c.layers.begin() + std::ptrdiff_t(j + 1));
+    p.links.assign(c.links.begin(), c.links.begin() + std::ptrdiff_t(j));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+namespace {
+
+// One pass over `c` (main pass: writes its output and reads resident weights once; a statistics
+// pass: no output, resident weights are already on chip), added into `t` per layer.
+void add_pass(const FusedChain& c, const FusedTiling& tiling, bool main_pass, FusedTraffic& t) {
+  const size_t n = c.layers.size();
+  std::vector<ChainLayerGeometry> g(n);
+  for (size_t i = 0; i < n; ++i) g[i] = chain_geometry(c, int(i));
+  if (main_pass && tiling.weights_resident)
+    for (size_t i = 0; i < n; ++i) {
+      t.read_bytes[i] += uint64_t(bytes_of(g[i].weight_elems, g[i].weight_bits));
+      t.weight_read_bytes[i] += uint64_t(bytes_of(g[i].weight_elems, g[i].weight_bits));
+      ++t.transfers[i];
+    }
+  const Layer& last = c.layers.back();
+  for (const FusedStep& st : fused_schedule(c, tiling)) {
+    if (const int64_t rows = st.fetch.hi - st.fetch.lo; rows > 0) {
+      t.read_bytes[0] += uint64_t(bytes_of(rows * g[0].in_row_elems, g[0].in_bits));
+      ++t.transfers[0];
+    }
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t rows = st.compute[i].hi - st.compute[i].lo;
+      if (rows <= 0) continue;
+      t.macs[i] += double(rows) * g[i].macs_per_row;
+      if (!tiling.weights_resident) {
+        t.read_bytes[i] += uint64_t(g[i].channels * bytes_of(g[i].filter_elems, g[i].weight_bits));
+        t.weight_read_bytes[i] += uint64_t(g[i].channels * bytes_of(g[i].filter_elems, g[i].weight_bits));
+        t.transfers[i] += uint64_t(g[i].channels);
+      }
+    }
+    if (!main_pass) continue;
+    const int64_t rows = st.compute[n - 1].hi - st.compute[n - 1].lo;
+    if (rows <= 0) continue;
+    if (last.kind == LayerKind::conv) {
+      t.write_bytes[n - 1] += uint64_t(last.conv.k * bytes_of(rows * last.conv.q(), g[n - 1].out_bits));
+      t.transfers[n - 1] += uint64_t(last.conv.k);
+    } else {
+      t.write_bytes[n - 1] += uint64_t(bytes_of(rows * last.gemm.n, g[n - 1].out_bits));
+      ++t.transfers[n - 1];
+    }
+  }
+}
+
+}  // namespace
+
+FusedTraffic fused_traffic(const FusedChain& c, const FusedTiling& tiling) {
+  FusedTraffic t;
+  const size_t n = c.layers.size();
+  t.read_bytes.assign(n, 0), t.write_bytes.assign(n, 0), t.transfers.assign(n, 0), t.macs.assign(n, 0);
+  t.weight_read_bytes.assign(n, 0);
+  for (const FusedChain& pass : statistics_passes(c)) {
+    FusedTraffic p;
+    p.read_bytes.assign(pass.layers.size(), 0), p.write_bytes.assign(pass.layers.size(), 0);
+    p.transfers.assign(pass.layers.size(), 0), p.macs.assign(pass.layers.size(), 0);
+    p.weight_read_bytes.assign(pass.layers.size(), 0);
+    add_pass(pass, tiling, false, p);
+    for (size_t i = 0; i < pass.layers.size(); ++i) {
+      t.read_bytes[i] += p.read_bytes[i], t.transfers[i] += p.transfers[i], t.macs[i] += p.macs[i];
+      t.weight_read_bytes[i] += p.weight_read_bytes[i];
+    }
+  }
+  add_pass(c, tiling, true, t);
+  return t;
+}
+
+SramUse fused_sram_use(const FusedChain& c, const FusedTiling& tiling) {
+  const size_t n = c.layers.size();
+  std::vector<ChainLayerGeometry> g(n);
+  for (size_t i = 0; i < n; ++i) g[i] = chain_geometry(c, int(i));
+  SramUse u;
+  int64_t& ifmap = u.bytes[int(Partition::ifmap)];
+  int64_t& filter = u.bytes[int(Partition::filter)];
+  int64_t& ofmap = u.bytes[int(Partition::ofmap)];
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t w = tiling.weights_resident ? bytes_of(g[i].weight_elems, g[i].weight_bits)
+                                              : bytes_of(g[i].filter_elems, g[i].weight_bits);
+    filter = tiling.weights_resident ? filter + w : std::max(filter, w);
+  }
+  const bool gemm_last = c.layers.back().kind == LayerKind::gemm;
+  for (const FusedStep& st : fused_schedule(c, tiling)) {
+    int64_t in = (st.in_window.hi - st.in_window.lo) * bytes_of(g[0].in_row_elems, g[0].in_bits);
+    for (size_t i = 0; i + 1 < n; ++i)
+      in += (st.need[i].hi - st.need[i].lo) * bytes_of(g[i + 1].in_row_elems, g[i + 1].in_bits);
+    ifmap = std::max(ifmap, in);
+    for (size_t i = 0; i < n; ++i) {
+      const int64_t rows = st.compute[i].hi - st.compute[i].lo;
+      const int64_t elems = gemm_last && i + 1 == n ? g[i].out_row_elems : g[i].channel_row_elems;
+      ofmap = std::max(ofmap, rows * bytes_of(elems, g[i].psum_bits));
+    }
+  }
+  return u;
+}
+
+}  // namespace zoomrt::sched
