@@ -13,7 +13,8 @@ namespace zoomrt::cli {
   X(make_model, "make-model", "write a diffusers model directory with random weights")   \
   X(zoom, "zoom", "infinite zoom video from a prompt")  \
   X(tiling, "tiling", "compare tiling strategies on an NPU (tiling compare)") \
-  X(sim, "sim", "simulate a model on an NPU description: cycles, DRAM traffic, energy, FPS/W")
+  X(sim, "sim", "simulate a model on an NPU description: cycles, DRAM traffic, energy, FPS/W") \
+  X(sweep, "sweep", "simulate every NPU/run configuration of a space file: points, Pareto front, chart")
 
 #define X(fn, name, help) void setup_##fn(CLI::App& sub);
 ZOOMRT_COMMANDS(X)
