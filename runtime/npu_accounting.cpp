@@ -252,10 +252,21 @@ void NpuAccountant::start_trace_layer(sim::DramModel& dram, std::ostream& os, co
 }
 
 sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p,
-                                          const sched::OperandPlacement* placement) {
+                                          const sched::OperandPlacement* placement,
+                                          const sched::FusedPlacement* fused_place) {
   const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
-  if (p.fused || (placement && placement->empty())) placement = nullptr;  // fused: its own regions
-  if (!tracing) return placement ? sched::cost_plan(l, p, ctx_, nullptr, placement).layer : p.cost.layer;
+  if (p.fused || (placement && placement->empty())) placement = nullptr;
+  if (!p.fused || (fused_place && fused_place->weights.empty())) fused_place = nullptr;
+  // The chosen plan at the model's addresses (fresh DRAM model; the search's cost is at 0).
+  const auto fused_cost = [&](sim::DramModel* dram) {
+    sched::PlanCost pc = sched::cost_fused_layer(*p.fused, p.fused_layer, ctx_, dram, fused_place);
+    return (p.relayout_read_bytes ? sched::add_relayout(p, pc, ctx_) : pc).layer;
+  };
+  if (!tracing) {
+    if (placement) return sched::cost_plan(l, p, ctx_, nullptr, placement).layer;
+    if (fused_place) return fused_cost(nullptr);
+    return p.cost.layer;
+  }
   // Traced: the plan's transfers replayed once more, into the trace (same counts as the plan's).
   sim::DramModel dram(npu_.dram);
   CappedLines buf(trace_, trace_max_lines_, trace_lines_);
@@ -264,8 +275,7 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
   start_trace_layer(dram, capped, p.cost.layer, span);
   sim::LayerCost c;
   if (p.fused) {
-    sched::PlanCost pc = sched::cost_fused_layer(*p.fused, p.fused_layer, ctx_, &dram);
-    c = (p.relayout_read_bytes ? sched::add_relayout(p, pc, ctx_) : pc).layer;
+    c = fused_cost(&dram);
   } else {
     c = sched::cost_plan(l, p, ctx_, &dram, placement).layer;
   }
@@ -452,6 +462,23 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
   NpuDramPlan place;
   if (opts_.place_tensors)
     place = plan_npu_dram(g, lowered, layers, layer_of_node, bits.input, dram_row_align(npu_.dram));
+  std::vector<int> node_of_layer;
+  for (size_t i = 0; i < g.nodes().size(); ++i)
+    if (layer_of_node[i] >= 0) node_of_layer.push_back(int(i));
+  // A fused chain's layer: the chain's input, weights and output where the allocation put them.
+  const auto fused_place = [&](size_t li, const sched::Plan& p) {
+    sched::FusedPlacement f;
+    if (!opts_.place_tensors || !p.fused) return f;
+    const size_t first = li - size_t(p.fused_layer), n = p.fused->chain.layers.size();
+    for (size_t j = 0; j < n; ++j)
+      if (layers[first + j].kind == sched::LayerKind::attention) return sched::FusedPlacement{};
+    const auto& at = [&](size_t j) -> const sched::OperandPlacement& {
+      return place.operands[size_t(node_of_layer[first + j])];
+    };
+    f.input = at(0).base[0], f.output = at(n - 1).base[2];
+    for (size_t j = 0; j < n; ++j) f.weights.push_back(at(j).base[1]);
+    return f;
+  };
   const auto addr = [&](TensorId t) {
     return place.tensor_addr.empty() ? uint64_t(0) : uint64_t(std::max<int64_t>(0, place.tensor_addr[size_t(t)]));
   };
@@ -478,7 +505,8 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
     row.strategy = sched::strategy_name(p.strategy);
     row.tile = p.tile;
     row.loop_order = p.loop_order;
-    row.cost = cost_matrix(l, p, opts_.place_tensors ? &place.operands[i] : nullptr);
+    const sched::FusedPlacement fp = fused_place(size_t(layer_of_node[i]), p);
+    row.cost = cost_matrix(l, p, opts_.place_tensors ? &place.operands[i] : nullptr, &fp);
     // The output stage streams each residual in once (its own DRAM region, like a vector op's).
     for (TensorId t : lowered[i].epilogue_reads) {
       const uint64_t b = bytes_at(shape_numel(g.tensor(t).shape), bits.input);

@@ -29,7 +29,7 @@
 // layer's operands packed from address 0; account_graph then re-costs the chosen plan with its
 // tensors where the model's DRAM allocation puts them (runtime/npu_dram_plan.h: a layer reads its
 // input where its producer wrote it; still a fresh DRAM model per layer), unless
-// place_tensors is off. Fused-chain layers keep the fused planner's own regions; vector ops are memoised per distinct work. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
+// place_tensors is off (fused-chain layers too: the chain's input, weights and output there); vector ops are memoised per distinct work. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
 // power policy sees each layer weighted by its repeats. Rows (`layers`) hold per-execution
 // values plus `repeats`; the summary totals are sums of row x repeats.
 #pragma once
@@ -49,6 +49,10 @@
 #include "sim/npu_config.h"
 #include "sim/dram.h"
 #include "sim/power.h"
+
+namespace zoomrt::sched {
+struct FusedPlacement;  // scheduler/fused_plan.h
+}  // namespace zoomrt::sched
 
 namespace zoomrt {
 
@@ -194,7 +198,8 @@ class NpuAccountant {
   };
   std::vector<sim::LayerCost> weighted_costs() const;  // rows x repeats
   sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p,
-                             const sched::OperandPlacement* placement = nullptr);
+                             const sched::OperandPlacement* placement = nullptr,
+                             const sched::FusedPlacement* fused_place = nullptr);
   sim::LayerCost cost_vector(const VectorWork& w, const VectorPlace* place = nullptr);
   sim::LayerCost vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced,
                              const VectorPlace* place = nullptr);

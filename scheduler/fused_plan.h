@@ -40,8 +40,17 @@ struct FusedChainPlan {
   std::vector<PlanCost> costs;  // per layer, in the context it was planned in
 };
 
+// Where a chain's tensors live in DRAM (the NPU accountant's allocation, runtime/npu_dram_plan.h):
+// layer 0's input, each layer's weights, the last layer's output. Without one (the search), the
+// chain's own 1 MiB-aligned regions from address 0.
+struct FusedPlacement {
+  uint64_t input = 0, output = 0;
+  std::vector<uint64_t> weights;  // one per chain layer
+};
+
 // Cost of layer `i` of a fused plan. `dram`: a model to use instead of a fresh one (traces).
-PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram = nullptr);
+PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram = nullptr,
+                          const FusedPlacement* place = nullptr);
 
 // The cheapest fitting tiling of a chain, costed; nullopt when no tiling fits the SRAM budget
 // (not even one row with streamed weights). Cached per chain shape and context.

@@ -4,6 +4,8 @@
 // bytes; a consumer's input operand placed at its producer's output; and the DRAMsim3 trace of
 // two consecutive convolutions showing the second reading every burst the first wrote.
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -12,6 +14,7 @@
 #include "runtime/npu_accounting.h"
 #include "runtime/npu_dram_plan.h"
 #include "runtime/npu_lowering.h"
+#include "scheduler/fused_plan.h"
 #include "scheduler/layer.h"
 #include "sim/npu_config.h"
 
@@ -221,4 +224,46 @@ TEST_CASE("the DRAM trace shows the second of two convolutions reading what the 
   for (line = 0; again >> addr >> op >> cycle && line < n0; ++line)
     if (op == "READ") read_by_one.insert(std::stoull(addr, nullptr, 16));
   for (uint64_t a : written) CHECK(read_by_one.count(a) == 0);
+}
+
+TEST_CASE("a fused chain layer reads its chain's input and writes its output at the placed addresses") {
+  const sim::NpuConfig npu = sim::load_npu("phone-npu");
+  const sched::CostContext ctx = sched::cost_context(npu, sim::MacDtype::int8, sched::Objective::energy, false, 0);
+  sched::ConvShape a, b;
+  a.n = 1, a.c = 8, a.h = 16, a.w = 16, a.k = 16, a.r = 3, a.s = 3, a.pad = 1;
+  b.n = 1, b.c = 16, b.h = 16, b.w = 16, b.k = 8, b.r = 3, b.s = 3, b.pad = 1;
+  sched::FusedChain chain;
+  chain.layers = {sched::make_conv("a", a, {8, 8, 8, 32}), sched::make_conv("b", b, {8, 8, 8, 32})};
+  chain.links = {sched::LinkKind::direct};
+  const std::optional<sched::FusedChainPlan> plan = sched::best_fused(chain, ctx);
+  REQUIRE(plan);
+  sched::FusedPlacement at;
+  at.input = 0x40000, at.output = 0x80000, at.weights = {0x340000, 0x5c0000};  // none where the own regions would be
+  const auto touched = [&](int layer, const sched::FusedPlacement* place) {
+    sim::DramModel dram(npu.dram);
+    std::ostringstream trace;
+    dram.set_trace(&trace, 0, 1.0);
+    sched::cost_fused_layer(*plan, layer, ctx, &dram, place);
+    dram.set_trace(nullptr, 0, 0);
+    std::map<std::string, std::set<uint64_t>> by_op;
+    std::istringstream in(trace.str());
+    std::string addr, op;
+    uint64_t cycle = 0;
+    while (in >> addr >> op >> cycle) by_op[op].insert(std::stoull(addr, nullptr, 16));
+    return by_op;
+  };
+  // Layer a reads the input (8 x 16 x 16 bytes) from at.input and its weights from at.weights[0].
+  auto ra = touched(0, &at);
+  const uint64_t burst = uint64_t(npu.dram.burst_bytes);
+  for (uint64_t x = at.input; x < at.input + 8 * 16 * 16; x += burst) CHECK(ra["READ"].count(x) == 1);
+  for (uint64_t x = at.weights[0]; x < at.weights[0] + 16 * 8 * 9; x += burst) CHECK(ra["READ"].count(x) == 1);
+  CHECK(ra["WRITE"].empty());  // the intermediate stays on chip
+  // Layer b: its weights at at.weights[1], its output (8 x 16 x 16 bytes) written at at.output.
+  auto rb = touched(1, &at);
+  for (uint64_t x = at.weights[1]; x < at.weights[1] + 8 * 16 * 9; x += burst) CHECK(rb["READ"].count(x) == 1);
+  REQUIRE(rb["WRITE"].size() == 8 * 16 * 16 / burst);
+  CHECK(*rb["WRITE"].begin() == at.output);
+  CHECK(*rb["WRITE"].rbegin() == at.output + 8 * 16 * 16 - burst);
+  // Without a placement, the chain's own regions from 0: the input at address 0.
+  CHECK(touched(0, nullptr)["READ"].count(0) == 1);
 }
