@@ -6,7 +6,8 @@
 //            with every row closed: layer 0 its input rows (each step's new rows, channel by
 //            channel in NCHW), every layer its weights (once, or filter by filter per step), the
 //            last layer its output rows; statistics passes first. Row-major tensors, each in its
-//            own 1 MiB-aligned region. max_ranges extrapolation as emit_plan.
+//            own 1 MiB-aligned region (or where a FusedPlacement puts them). max_ranges
+//            extrapolation as emit_plan.
 //   compute  per step, the array's cycles for the rows each layer computes (sim::compute_cycles:
 //            conv m = rows x Q, n = K/g, k = C/g R S per group; GEMM m = rows); recomputed halos
 //            and statistics passes included, and their MACs.
