@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "kernels/thread_pool.h"
+#include "runtime/npu_dram_plan.h"
 #include "runtime/npu_fusion.h"
 #include "runtime/npu_lowering.h"
 #include "scheduler/fused_plan.h"
@@ -250,9 +251,22 @@ void NpuAccountant::start_trace_layer(sim::DramModel& dram, std::ostream& os, co
   dram.set_trace(&os, uint64_t(std::llround(trace_cycle_)), span / bursts);
 }
 
-sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p) {
+sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Plan& p,
+                                          const sched::OperandPlacement* placement,
+                                          const sched::FusedPlacement* fused_place) {
   const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
-  if (!tracing) return p.cost.layer;
+  if (p.fused || (placement && placement->empty())) placement = nullptr;
+  if (!p.fused || (fused_place && fused_place->weights.empty())) fused_place = nullptr;
+  // The chosen plan at the model's addresses (fresh DRAM model; the search's cost is at 0).
+  const auto fused_cost = [&](sim::DramModel* dram) {
+    sched::PlanCost pc = sched::cost_fused_layer(*p.fused, p.fused_layer, ctx_, dram, fused_place);
+    return (p.relayout_read_bytes ? sched::add_relayout(p, pc, ctx_) : pc).layer;
+  };
+  if (!tracing) {
+    if (placement) return sched::cost_plan(l, p, ctx_, nullptr, placement).layer;
+    if (fused_place) return fused_cost(nullptr);
+    return p.cost.layer;
+  }
   // Traced: the plan's transfers replayed once more, into the trace (same counts as the plan's).
   sim::DramModel dram(npu_.dram);
   CappedLines buf(trace_, trace_max_lines_, trace_lines_);
@@ -261,10 +275,9 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
   start_trace_layer(dram, capped, p.cost.layer, span);
   sim::LayerCost c;
   if (p.fused) {
-    sched::PlanCost pc = sched::cost_fused_layer(*p.fused, p.fused_layer, ctx_, &dram);
-    c = (p.relayout_read_bytes ? sched::add_relayout(p, pc, ctx_) : pc).layer;
+    c = fused_cost(&dram);
   } else {
-    c = sched::cost_plan(l, p, ctx_, &dram).layer;
+    c = sched::cost_plan(l, p, ctx_, &dram, placement).layer;
   }
   dram.set_trace(nullptr, 0, 0);
   trace_cycle_ += span;
@@ -272,7 +285,8 @@ sim::LayerCost NpuAccountant::cost_matrix(const sched::Layer& l, const sched::Pl
 }
 
 // One vector op's cost; with `trace`, its bursts also go to the trace (spaced by `untraced`).
-sim::LayerCost NpuAccountant::vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced) {
+sim::LayerCost NpuAccountant::vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced,
+                                          const VectorPlace* place) {
   sim::LayerCost c;
   c.dtype = sim_mac_dtype(opts_.dtype);
   const int64_t lanes = std::max(1, npu_.array.cols);
@@ -284,13 +298,15 @@ sim::LayerCost NpuAccountant::vector_cost(const VectorWork& w, std::ostream* tra
   if (trace) start_trace_layer(dram, *trace, *untraced, span);
   // Each tensor in its own 1 MiB-aligned region, as emit_plan lays out a layer's operands.
   constexpr uint64_t kAlign = uint64_t(1) << 20;
+  // Placed: where the model's DRAM allocation put them.
   uint64_t addr = 0;
   const auto next_region = [&](uint64_t bytes) { addr += (bytes + kAlign - 1) / kAlign * kAlign; };
-  for (uint64_t b : w.input_bytes) {
-    if (b) dram.access(addr, b, false);
+  for (size_t i = 0; i < w.input_bytes.size(); ++i) {
+    const uint64_t b = w.input_bytes[i];
+    if (b) dram.access(place ? place->input_addr[i] : addr, b, false);
     next_region(b);
   }
-  if (w.write_bytes) dram.access(addr, w.write_bytes, true);
+  if (w.write_bytes) dram.access(place ? place->output_addr : addr, w.write_bytes, true);
   c.dram = dram.stats();
   c.dram_ns = c.dram.busy_ns;
   if (trace) {
@@ -300,18 +316,22 @@ sim::LayerCost NpuAccountant::vector_cost(const VectorWork& w, std::ostream* tra
   return c;
 }
 
-sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w) {
+sim::LayerCost NpuAccountant::cost_vector(const VectorWork& w, const VectorPlace* place) {
   const bool tracing = trace_ && trace_lines_ < trace_max_lines_;
   std::string key = fmt::format("vector|{}|{}|{}|{}", w.elements, w.ops_per_element, w.write_bytes, w.input_bytes.size());
   for (uint64_t b : w.input_bytes) key += fmt::format("|{}", b);
+  if (place) {
+    key += fmt::format("@{}", place->output_addr);
+    for (uint64_t a : place->input_addr) key += fmt::format("|{}", a);
+  }
   auto it = memo_.find(key);
-  if (it == memo_.end()) it = memo_.emplace(key, Memo{vector_cost(w, nullptr, nullptr)}).first;
+  if (it == memo_.end()) it = memo_.emplace(key, Memo{vector_cost(w, nullptr, nullptr, place)}).first;
   if (!tracing) return it->second.cost;
   // Traced: replayed once more into the trace, spaced by the untraced cost's latency.
   CappedLines buf(trace_, trace_max_lines_, trace_lines_);
   std::ostream capped(&buf);
   const sim::LayerCost untraced = it->second.cost;
-  return vector_cost(w, &capped, &untraced);
+  return vector_cost(w, &capped, &untraced, place);
 }
 
 void NpuAccountant::add_row(AccountedLayer row) { rows_.push_back(std::move(row)); }
@@ -342,7 +362,8 @@ void NpuAccountant::account_layers(std::vector<sched::Layer> layers, int repeats
   }
 }
 
-void NpuAccountant::account_vector(const VectorWork& w, int repeats, const std::string& phase) {
+void NpuAccountant::account_vector(const VectorWork& w, int repeats, const std::string& phase,
+                                   const VectorPlace* place) {
   AccountedLayer row;
   row.name = w.name;
   row.op = w.op;
@@ -350,7 +371,7 @@ void NpuAccountant::account_vector(const VectorWork& w, int repeats, const std::
   row.repeats = repeats;
   row.strategy = "vector";
   row.tile = row.loop_order = "-";
-  row.cost = cost_vector(w);
+  row.cost = cost_vector(w, place);
   row.cost.name = w.name;
   add_row(std::move(row));
 }
@@ -437,13 +458,40 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
   } else if (!layers.empty()) {
     plans = sched::plan_layers(layers, opts_.strategy, ctx_);
   }
+  // Where the tensors live in DRAM (after the search, which never sees it).
+  NpuDramPlan place;
+  if (opts_.place_tensors)
+    place = plan_npu_dram(g, lowered, layers, layer_of_node, bits.input, dram_row_align(npu_.dram));
+  std::vector<int> node_of_layer;
+  for (size_t i = 0; i < g.nodes().size(); ++i)
+    if (layer_of_node[i] >= 0) node_of_layer.push_back(int(i));
+  // A fused chain's layer: the chain's input, weights and output where the allocation put them.
+  const auto fused_place = [&](size_t li, const sched::Plan& p) {
+    sched::FusedPlacement f;
+    if (!opts_.place_tensors || !p.fused) return f;
+    const size_t first = li - size_t(p.fused_layer), n = p.fused->chain.layers.size();
+    for (size_t j = 0; j < n; ++j)
+      if (layers[first + j].kind == sched::LayerKind::attention) return sched::FusedPlacement{};
+    const auto& at = [&](size_t j) -> const sched::OperandPlacement& {
+      return place.operands[size_t(node_of_layer[first + j])];
+    };
+    f.input = at(0).base[0], f.output = at(n - 1).base[2];
+    for (size_t j = 0; j < n; ++j) f.weights.push_back(at(j).base[1]);
+    return f;
+  };
+  const auto addr = [&](TensorId t) {
+    return place.tensor_addr.empty() ? uint64_t(0) : uint64_t(std::max<int64_t>(0, place.tensor_addr[size_t(t)]));
+  };
   for (size_t i = 0; i < g.nodes().size(); ++i) {
     const Node& n = g.nodes()[i];
     if (lowered[i].role == NpuRole::vector) {
       VectorWork w = vector_work_for_node(g, n, bits.input);
       // Inside a fused chain the op runs on the rows in SRAM: no DRAM traffic of its own.
       if (on_chip[i]) w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
-      account_vector(w, repeats, phase);
+      VectorPlace at;
+      for (TensorId t : n.inputs) at.input_addr.push_back(addr(t));
+      at.output_addr = addr(n.output);
+      account_vector(w, repeats, phase, opts_.place_tensors ? &at : nullptr);
     }
     if (layer_of_node[i] < 0) continue;
     const sched::Layer& l = layers[size_t(layer_of_node[i])];
@@ -457,11 +505,16 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
     row.strategy = sched::strategy_name(p.strategy);
     row.tile = p.tile;
     row.loop_order = p.loop_order;
-    row.cost = cost_matrix(l, p);
+    const sched::FusedPlacement fp = fused_place(size_t(layer_of_node[i]), p);
+    row.cost = cost_matrix(l, p, opts_.place_tensors ? &place.operands[i] : nullptr, &fp);
     // The output stage streams each residual in once (its own DRAM region, like a vector op's).
     for (TensorId t : lowered[i].epilogue_reads) {
       const uint64_t b = bytes_at(shape_numel(g.tensor(t).shape), bits.input);
-      const sim::LayerCost stream = cost_vector({"", "", 0, 0, b, 0, {b}});
+      VectorWork s;
+      s.read_bytes = b, s.input_bytes = {b};
+      VectorPlace at;
+      at.input_addr = {addr(t)};
+      const sim::LayerCost stream = cost_vector(s, opts_.place_tensors ? &at : nullptr);
       row.cost.dram += stream.dram;
       row.cost.dram_ns = row.cost.dram.busy_ns;
       row.cost.sram_write_bytes += double(b);

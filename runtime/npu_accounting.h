@@ -25,8 +25,11 @@
 // energy follow the NPU's per-dtype figures.
 //
 // Costs of one execution of a matrix layer are the plan's own cost (sched::cost_plan, the function
-// the tiling search minimised), on a DRAM model with all rows closed, so identical layers cost
-// the same wherever they appear; vector ops are memoised per distinct work. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
+// the tiling search minimised), on a DRAM model with all rows closed. The search costs each
+// layer's operands packed from address 0; account_graph then re-costs the chosen plan with its
+// tensors where the model's DRAM allocation puts them (runtime/npu_dram_plan.h: a layer reads its
+// input where its producer wrote it; still a fresh DRAM model per layer), unless
+// place_tensors is off (fused-chain layers too: the chain's input, weights and output there); vector ops are memoised per distinct work. Repeats (e.g. 50 UNet steps) multiply a layer's cost; the
 // power policy sees each layer weighted by its repeats. Rows (`layers`) hold per-execution
 // values plus `repeats`; the summary totals are sums of row x repeats.
 #pragma once
@@ -46,6 +49,10 @@
 #include "sim/npu_config.h"
 #include "sim/dram.h"
 #include "sim/power.h"
+
+namespace zoomrt::sched {
+struct FusedPlacement;  // scheduler/fused_plan.h
+}  // namespace zoomrt::sched
 
 namespace zoomrt {
 
@@ -103,6 +110,10 @@ struct AccountingOptions {
   // strategy fused: every chainable pair of layers must fit SRAM as a fused chain, else an
   // InputError naming the chain (sched::plan_layers_fused's `require`)
   bool require_fusion = false;
+  // account_graph: the tensors at the DRAM addresses of the model's allocation
+  // (runtime/npu_dram_plan.h) in the final accounting and the trace; false: every layer's
+  // operands packed from address 0 (the plan search's own layout, always used by the search).
+  bool place_tensors = true;
 };
 
 // A non-MAC op costed on the vector unit: elements produced, work per element, DRAM bytes.
@@ -112,6 +123,14 @@ struct VectorWork {
   double ops_per_element = 1;
   uint64_t read_bytes = 0, write_bytes = 0;
   std::vector<uint64_t> input_bytes;  // one contiguous read per input (sums to read_bytes)
+};
+
+// Where a vector op's tensors live (runtime/npu_dram_plan.h): input i read from input_addr[i],
+// the output written at output_addr. Without one, each tensor gets its own 1 MiB-aligned region
+// from address 0.
+struct VectorPlace {
+  std::vector<uint64_t> input_addr;
+  uint64_t output_addr = 0;
 };
 
 // One accounted layer (a row of the `layers` table). Values are for ONE execution.
@@ -135,7 +154,7 @@ class NpuAccountant {
   // Matrix layers given directly (SCALE-Sim topologies); planned as one sequence.
   // Their weight bits are set from options().dtype (apply_weight_format).
   void account_layers(std::vector<sched::Layer> layers, int repeats, const std::string& phase);
-  void account_vector(const VectorWork& w, int repeats, const std::string& phase);
+  void account_vector(const VectorWork& w, int repeats, const std::string& phase, const VectorPlace* place = nullptr);
 
   // Output frames the accounted work produces (fps = frames / sim_latency_s). Default 1.
   void set_frames(double frames) { frames_ = frames; }
@@ -178,9 +197,12 @@ class NpuAccountant {
     sim::LayerCost cost;
   };
   std::vector<sim::LayerCost> weighted_costs() const;  // rows x repeats
-  sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p);
-  sim::LayerCost cost_vector(const VectorWork& w);
-  sim::LayerCost vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced);
+  sim::LayerCost cost_matrix(const sched::Layer& l, const sched::Plan& p,
+                             const sched::OperandPlacement* placement = nullptr,
+                             const sched::FusedPlacement* fused_place = nullptr);
+  sim::LayerCost cost_vector(const VectorWork& w, const VectorPlace* place = nullptr);
+  sim::LayerCost vector_cost(const VectorWork& w, std::ostream* trace, const sim::LayerCost* untraced,
+                             const VectorPlace* place = nullptr);
   double trace_span_cycles(const sim::LayerCost& c) const;
   void start_trace_layer(sim::DramModel& dram, std::ostream& os, const sim::LayerCost& untraced, double& span) const;
   void add_row(AccountedLayer row);

@@ -29,9 +29,11 @@ class Emitter final : public TileWalkVisitor {
       : n_(n), p_(p), dram_(dram), max_ranges_(o.max_ranges) {
     uint64_t next = o.base_addr;
     int op_index = 0;
+    const bool placed = o.placement.base.size() == n.operands.size() && o.placement.psum.size() == n.operands.size();
+    int pass = 0;  // 0: the tensors, 1: the psum regions
     auto region = [&](const Operand& op, int64_t bits) {
       Region r;
-      r.base = next;
+      r.base = placed ? (pass ? o.placement.psum : o.placement.base)[size_t(op_index)] : next;
       r.bits_milli = bits;
       r.elem_bytes = bits % 8000 == 0 ? bits / 8000 : 0;
       r.axes = int(op.axes.size());
@@ -52,6 +54,7 @@ class Emitter final : public TileWalkVisitor {
       return r;
     };
     for (const Operand& op : n.operands) main_.push_back(region(op, op.role == Role::output ? op.final_bits_milli : op.bits_milli));
+    pass = 1;
     for (const Operand& op : n.operands) psum_.push_back(region(op, op.bits_milli));
   }
 

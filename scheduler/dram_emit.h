@@ -3,7 +3,7 @@
 //
 // Address map of one layer: each operand tensor gets its own region, the output a second region
 // for spilled partial sums (psum bits); regions start at `base_addr` and are aligned to
-// `region_align_bytes`. Within a region the plan's DramLayout decides the element order:
+// `region_align_bytes`, or where EmitOptions::placement puts them (the model's DRAM allocation). Within a region the plan's DramLayout decides the element order:
 //   row-major  the layer's row-major tensor (layer.h); a tile is a set of runs
 //   tiled      (romanet) the tensor cut into blocks of the plan's tile size, each block
 //              contiguous (row-major inside), blocks in row-major order: an aligned tile is one
@@ -13,6 +13,7 @@
 // cumulative rounding, so the emitted bytes equal analytic_traffic() exactly.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "scheduler/layer.h"
 #include "scheduler/strategy.h"
@@ -20,7 +21,16 @@
 
 namespace zoomrt::sched {
 
+// Where each operand's regions start (LoopNest::operands order): base[i] its tensor, psum[i] its
+// spilled partial sums (read only for non-input operands). Empty: packed from base_addr.
+// The NPU accountant fills it from the model's DRAM allocation (runtime/npu_dram_plan.h).
+struct OperandPlacement {
+  std::vector<uint64_t> base, psum;
+  bool empty() const { return base.empty(); }
+};
+
 struct EmitOptions {
+  OperandPlacement placement;  // when set, base_addr and region_align_bytes are unused
   uint64_t base_addr = 0;
   uint64_t region_align_bytes = uint64_t(1) << 20;
   // Speed knob for whole-model simulation: after this many ranges (0 = no limit) the rest of the

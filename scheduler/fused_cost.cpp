@@ -18,7 +18,7 @@ uint64_t align_up(uint64_t v) { return (v + kRegionAlign - 1) / kRegionAlign * k
 // layer's weights, the last output), up to max_ranges ranges.
 class FusedEmitter {
  public:
-  FusedEmitter(const FusedChain& c, int layer, sim::DramModel& dram, uint64_t max_ranges)
+  FusedEmitter(const FusedChain& c, int layer, sim::DramModel& dram, uint64_t max_ranges, const FusedPlacement* place)
       : c_(c), i_(layer), dram_(dram), max_ranges_(max_ranges) {
     const size_t n = c.layers.size();
     for (size_t j = 0; j < n; ++j) g_.push_back(chain_geometry(c, int(j)));
@@ -30,6 +30,8 @@ class FusedEmitter {
       next = align_up(next + uint64_t(bytes_of(g_[j].weight_elems, g_[j].weight_bits)));
     }
     output_base_ = next;
+    if (place && place->weights.size() == n)
+      input_base_ = place->input, weight_base_ = place->weights, output_base_ = place->output;
   }
 
   // One pass (statistics passes: `pass` is the prefix chain, main = false).
@@ -166,7 +168,8 @@ LayerWork layer_work(const FusedChainPlan& p, int i, const CostContext& c) {
 
 }  // namespace
 
-PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram) {
+PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram,
+                          const FusedPlacement* place) {
   const Layer& l = p.chain.layers[size_t(i)];
   const uint64_t read = p.traffic.read_bytes[size_t(i)], written = p.traffic.write_bytes[size_t(i)];
   const LayerWork w = layer_work(p, i, c);
@@ -190,7 +193,7 @@ PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, 
   sim::DramModel fresh(c.npu.dram);
   sim::DramModel& d = dram ? *dram : fresh;
   d.reset_stats();
-  FusedEmitter e(p.chain, i, d, c.max_ranges);
+  FusedEmitter e(p.chain, i, d, c.max_ranges, place);
   for (const FusedChain& s : statistics_passes(p.chain)) e.pass(s, p.tiling, false);
   e.pass(p.chain, p.tiling, true);
   lc.dram = e.finish(read, written);

@@ -6,7 +6,8 @@
 //            with every row closed: layer 0 its input rows (each step's new rows, channel by
 //            channel in NCHW), every layer its weights (once, or filter by filter per step), the
 //            last layer its output rows; statistics passes first. Row-major tensors, each in its
-//            own 1 MiB-aligned region. max_ranges extrapolation as emit_plan.
+//            own 1 MiB-aligned region (or where a FusedPlacement puts them). max_ranges
+//            extrapolation as emit_plan.
 //   compute  per step, the array's cycles for the rows each layer computes (sim::compute_cycles:
 //            conv m = rows x Q, n = K/g, k = C/g R S per group; GEMM m = rows); recomputed halos
 //            and statistics passes included, and their MACs.
@@ -40,8 +41,17 @@ struct FusedChainPlan {
   std::vector<PlanCost> costs;  // per layer, in the context it was planned in
 };
 
+// Where a chain's tensors live in DRAM (the NPU accountant's allocation, runtime/npu_dram_plan.h):
+// layer 0's input, each layer's weights, the last layer's output. Without one (the search), the
+// chain's own 1 MiB-aligned regions from address 0.
+struct FusedPlacement {
+  uint64_t input = 0, output = 0;
+  std::vector<uint64_t> weights;  // one per chain layer
+};
+
 // Cost of layer `i` of a fused plan. `dram`: a model to use instead of a fresh one (traces).
-PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram = nullptr);
+PlanCost cost_fused_layer(const FusedChainPlan& p, int i, const CostContext& c, sim::DramModel* dram = nullptr,
+                          const FusedPlacement* place = nullptr);
 
 // The cheapest fitting tiling of a chain, costed; nullopt when no tiling fits the SRAM budget
 // (not even one row with streamed weights). Cached per chain shape and context.

@@ -110,7 +110,8 @@ int64_t context_cycles(const Layer& l, const LoopNest& n, const Tiling& t, const
   return cycles;
 }
 
-PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram) {
+PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram,
+                   const OperandPlacement* placement) {
   const LoopNest n = make_loop_nest(l);
   PlanCost pc;
   if (!c.has_npu) {
@@ -127,6 +128,7 @@ PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::Dra
   sim::DramModel fresh(c.npu.dram);
   EmitOptions eo;
   eo.max_ranges = c.max_ranges;
+  if (placement) eo.placement = *placement;
   const EmitResult e = emit_plan(l, own, dram ? *dram : fresh, eo);
   pc.layer.dram = e.dram;
   pc.layer.dram_ns = e.dram.busy_ns;

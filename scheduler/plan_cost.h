@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string>
 
+#include "scheduler/dram_emit.h"
 #include "scheduler/objective.h"
 #include "scheduler/strategy.h"
 #include "sim/dram.h"
@@ -49,8 +50,11 @@ CostContext cost_context(const sim::NpuConfig& npu, sim::MacDtype dtype, Objecti
 CostContext bytes_context(const SramBudget& budget);  // no NPU: objective bytes
 
 // The full cost. `dram`: a model to use instead of a fresh one (the accountant's traced model);
-// its counters are reset first.
-PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram = nullptr);
+// its counters are reset first. `placement`: the operands' DRAM addresses (default: each layer's
+// operands packed from address 0, what every search uses so a plan's cost is independent of
+// where the model put its tensors; the accountant re-costs the chosen plan at the real ones).
+PlanCost cost_plan(const Layer& l, const Plan& p, const CostContext& c, sim::DramModel* dram = nullptr,
+                   const OperandPlacement* placement = nullptr);
 
 // `cost` (of p without its re-layout) plus p's re-layout pass.
 PlanCost add_relayout(const Plan& p, PlanCost cost, const CostContext& c);

@@ -35,6 +35,7 @@ struct SimOptions {
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
   bool json = false, no_layers = false, compare_policies = false, require_fusion = false;
+  bool packed_addresses = false;
 };
 
 void validate(const SimOptions& o, bool topology) {
@@ -123,6 +124,7 @@ void run_sim(const SimOptions& o) {
   ao.power_cap_w = o.power_cap_w;
   ao.max_ranges_per_layer = o.max_ranges;
   ao.require_fusion = o.require_fusion;
+  ao.place_tensors = !o.packed_addresses;
   ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
   NpuAccountant acc(sim::load_npu(o.npu), ao);
   int unet_calls = 0;
@@ -194,6 +196,8 @@ void setup_sim(CLI::App& sub) {
                "also run every power policy under --power-cap: FPS gain and energy saving of each vs the others");
   sub.add_flag("--require-fusion", o->require_fusion,
                "with --strategy fused: every chain the model offers must fit SRAM (else exit 2 naming it)");
+  sub.add_flag("--packed-addresses", o->packed_addresses,
+               "every layer's operands from DRAM address 0 (the search's layout), not the model's DRAM allocation");
   sub.add_flag("--json", o->json, "print the JSON summary (with per-layer rows)");
   sub.add_flag("--no-layers", o->no_layers, "with --json: leave out the per-layer rows");
   sub.callback([o] { run_sim(*o); });
