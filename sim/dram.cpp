@@ -166,17 +166,17 @@ void DramModel::advance_to(uint64_t cycle) {
 // n_bursts consecutive bursts to one row of one bank: the first may open the row.
 [[gnu::always_inline]] inline void DramModel::touch_row(uint32_t bank, uint64_t row, uint64_t n_bursts,
                                                        bool is_write) {
+  // Hits and accesses are derived from the burst and activation counts when stats() is read.
   const int64_t r = static_cast<int64_t>(row);
+  const int ch = int(bank >> channel_shift_);
   double cycles = n_bursts * t_burst_cycles_;
-  uint64_t hits = n_bursts;
-  if (open_row_[bank] != r) {
-    --hits;
+  const bool activates = open_row_[bank] != r;
+  if (activates) {
     if (open_row_[bank] < 0) {
       ++stats_.row_misses;
       cycles += cfg_.trcd;
       const uint32_t rank = bank >> rank_shift_;
-      if (rank_open_banks_[rank]++ == 0)
-        rank_closed_cycles_[rank] += channel_clock(int(bank >> channel_shift_)) - rank_closed_since_[rank];
+      if (rank_open_banks_[rank]++ == 0) rank_closed_cycles_[rank] += channel_clock(ch) - rank_closed_since_[rank];
     } else {
       ++stats_.row_conflicts;
       cycles += cfg_.trp + cfg_.trcd;
@@ -186,13 +186,14 @@ void DramModel::advance_to(uint64_t cycle) {
     ++rank_acts_[bank >> rank_shift_];
     open_row_[bank] = r;
   }
-  stats_.row_hits += hits;
-  stats_.accesses += n_bursts;
-  bank_cycles_[bank] += cycles;
-  channel_bursts_[bank >> channel_shift_] += n_bursts;
+  const double bank_cycles = bank_cycles_[bank] += cycles;
+  channel_bursts_[ch] += n_bursts;
   (is_write ? write_bursts_ : read_bursts_) += n_bursts;
-  note_bank(bank);
-  const int ch = int(bank >> channel_shift_);
+  if (activates) {
+    note_bank(bank);
+  } else {  // only the bank's busy cycles grew: its tRC and rank terms are in the maximum already
+    ch_bank_max_[ch] = std::max(ch_bank_max_[ch], bank_cycles);
+  }
   if (channel_clock(ch) >= next_ref_[ch]) refresh_pending_ = cfg_.trefi > 0;
 }
 
@@ -268,6 +269,8 @@ const DramStats& DramModel::stats() const {
 }
 
 void DramModel::update_time_and_energy() const {
+  stats_.accesses = read_bursts_ + write_bursts_;
+  stats_.row_hits = stats_.accesses - stats_.activations;
   double worst_cycles = 0;
   for (int ch = 0; ch < cfg_.channels; ++ch) worst_cycles = std::max(worst_cycles, channel_busy(ch));
   stats_.busy_ns = worst_cycles * cfg_.tck_ns;
