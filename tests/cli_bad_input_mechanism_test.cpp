@@ -219,6 +219,19 @@ TEST_CASE("class 5: non-finite weights and configs that overflow stop the run na
   expect_bad(run_cli(zoom_args(scratch() + "/out_nan") + " --no-video --model " + d), {name, "NaN"});
   expect_bad(run_cli("quantize --model " + d + " --to int8 --out " + scratch() + "/q_nan"), {name});
 
+  // Finite weights whose products overflow: every element of that matrix 3e38 (FLT_MAX 3.4e38).
+  // The weight check passes; the UNet's output check stops the run at its first call.
+  const std::string o = copy_model("overflowing_weight");
+  {
+    std::fstream g(o + "/unet/diffusion_pytorch_model.safetensors", std::ios::in | std::ios::out | std::ios::binary);
+    const auto& offs = h[name]["data_offsets"];
+    const std::vector<float> huge((offs[1].get<uint64_t>() - offs[0].get<uint64_t>()) / 4, 3e38f);
+    g.seekp(std::streamoff(8 + n + offset));
+    g.write(reinterpret_cast<const char*>(huge.data()), std::streamsize(huge.size() * 4));
+  }
+  expect_bad(run_cli(zoom_args(scratch() + "/out_overflow") + " --no-video --model " + o),
+             {"unet: output holds", "at step 1 of"});
+
   const std::string s = copy_model("huge_scaling");
   edit_config(s + "/vae/config.json", [](json& j) { j["scaling_factor"] = 1e300; });
   expect_bad(run_cli(zoom_args(scratch() + "/out_sf") + " --no-video --model " + s), {"vae/config.json", "scaling_factor"});
