@@ -101,6 +101,8 @@ SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), p
 
 SdPipeline::~SdPipeline() = default;
 
+Residency SdPipeline::residency() const { return impl_->residency; }
+
 Executor& SdPipeline::executor(Component c) {
   auto& ex = impl_->executors[c];
   if (!ex) {

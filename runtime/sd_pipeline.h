@@ -13,6 +13,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/inpainter.h"
+#include "runtime/keyframe_memory.h"
 #include "runtime/model.h"
 #include "runtime/precision.h"
 #include "runtime/rng.h"
@@ -38,6 +39,7 @@ class SdPipeline {
   ~SdPipeline();
 
   const ModelConfigs& configs() const { return cfg_; }
+  Residency residency() const;  // how components are held (runtime/keyframe_memory.h)
   int latent_width() const { return opts_.width / cfg_.vae.downscale(); }
   int latent_height() const { return opts_.height / cfg_.vae.downscale(); }
 
