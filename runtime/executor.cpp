@@ -166,9 +166,6 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
         for (const TensorView* t : {sw->data, sw->scales, sw->codebook, sw->positions})
           if (t) release_mapped_pages(t->data, t->nbytes);
     }
-  size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
-  arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
-  if (!arena_) throw std::bad_alloc();
 }
 
 Executor::~Executor() = default;
@@ -178,7 +175,15 @@ void* Executor::tensor_ptr(TensorId t) const {
   return arena_.get() + plan_.offset[size_t(t)];
 }
 
+void Executor::release_arena() { arena_.reset(); }
+
 std::map<std::string, HostTensor> Executor::run(const std::map<std::string, HostTensor>& inputs) {
+  if (!arena_) {  // allocated on first use and after release_arena()
+    size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
+    bytes = (bytes + MemoryPlan::kAlign - 1) / MemoryPlan::kAlign * MemoryPlan::kAlign;
+    arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
+    if (!arena_) throw std::bad_alloc();
+  }
   for (TensorId t : graph_.inputs()) {
     const TensorInfo& info = graph_.tensor(t);
     auto it = inputs.find(info.name);

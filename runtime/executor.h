@@ -69,8 +69,13 @@ class Executor {
   ~Executor();
 
   // Runs the graph. `inputs` must hold every graph input by name with the declared shape
-  // (InputError otherwise); returns the graph outputs by name.
+  // (InputError otherwise); returns the graph outputs by name. The activation arena
+  // (memory_plan().arena_bytes) is allocated by the first run and kept for the next ones.
   std::map<std::string, HostTensor> run(const std::map<std::string, HostTensor>& inputs);
+  // Frees the activation arena until the next run (which allocates it again): a caller that
+  // runs other models between this one's runs holds only the packed weights meanwhile.
+  void release_arena();
+  bool holds_arena() const { return arena_ != nullptr; }
 
   const Graph& graph() const { return graph_; }
   const MemoryPlan& memory_plan() const { return plan_; }

@@ -1,9 +1,12 @@
 #include "runtime/sd_pipeline.h"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 
+#include "runtime/keyframe_memory.h"
 #include "runtime/memory_budget.h"
 #include "runtime/rng.h"
 #include "runtime/schedulers/scheduler.h"
@@ -47,7 +50,30 @@ struct SdPipeline::Impl {
   std::unique_ptr<ClipTokenizer> tokenizer;
   std::unique_ptr<NoiseScheduler> scheduler;
   std::map<std::pair<std::string, std::string>, HostTensor> prompt_cache;
+  Residency residency = Residency::one_at_a_time;
 };
+
+// Gives the memory of freed packed weights and arenas back to the system: glibc keeps freed
+// blocks below its (adaptive) mmap threshold in the heap, where they would still count as
+// resident while the next component packs its weights.
+static void return_freed_memory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
+
+void SdPipeline::release(Component c) {
+  impl_->executors.erase(c);  // before its source: the executor points into the mapping
+  impl_->sources.erase(c);
+  return_freed_memory();
+}
+
+void SdPipeline::done_with(Component c) {
+  if (impl_->residency == Residency::one_at_a_time) return release(c);
+  auto it = impl_->executors.find(c);
+  if (it != impl_->executors.end() && it->second) it->second->release_arena();
+  return_freed_memory();
+}
 
 SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), pool_(pool) {
   cfg_ = load_model_configs(opts.model);
@@ -58,24 +84,24 @@ SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), p
   if (cfg_.unet.in_channels != 9)
     fail_input("{}/unet/config.json: key 'in_channels' is {}, an inpainting UNet has 9", opts.model,
                cfg_.unet.in_channels);
-  impl_ = std::make_unique<Impl>(Impl{DiffusersDir::open(opts.model), {}, {}, nullptr, nullptr, {}});
+  impl_ = std::make_unique<Impl>(Impl{DiffusersDir::open(opts.model), {}, {}, nullptr, nullptr, {}, {}});
   SchedulerConfig sc = SchedulerConfig::from_json(impl_->dir.component_config("scheduler"));
   std::string name = opts.scheduler.empty() ? std::string(scheduler_name_for_class(sc.class_name)) : opts.scheduler;
   if (name.empty())
     fail_input("{}/scheduler/scheduler_config.json: scheduler class '{}' is not supported (use --scheduler: {})",
                opts.model, sc.class_name, scheduler_names());
   impl_->scheduler = make_scheduler(name, sc);
-  // Every component's executor stays alive for the whole run: refuse up front a run whose packed
-  // weights and arenas cannot fit, before the first weight is packed.
-  MemoryNeed need;
-  for (Component c : kAllComponents)
-    need += estimate_memory(build_component_for_image(cfg_, c, opts.height, opts.width), opts.dtype);
-  check_memory_budget(fmt::format("{} at {}x{} with --dtype {}", opts.model, opts.width, opts.height,
-                                  precision_name(opts.dtype)),
-                      need, opts.memory_budget);
+  // One component at a time unless the user's budget lets the UNet and VAE weights stay packed
+  // (runtime/keyframe_memory.h); a run whose peak cannot fit is refused before anything is packed.
+  impl_->residency = choose_residency(fmt::format("{} at {}x{} with --dtype {}", opts.model, opts.width, opts.height,
+                                                  precision_name(opts.dtype)),
+                                      plan_keyframe_memory(cfg_, opts.height, opts.width, opts.dtype),
+                                      opts.memory_budget);
 }
 
 SdPipeline::~SdPipeline() = default;
+
+Residency SdPipeline::residency() const { return impl_->residency; }
 
 Executor& SdPipeline::executor(Component c) {
   auto& ex = impl_->executors[c];
@@ -106,7 +132,11 @@ const HostTensor& SdPipeline::encode_prompts(const std::string& prompt, const st
                  row.size(), cfg_.text.max_position_embeddings);
     ids.i64.insert(ids.i64.end(), row.begin(), row.end());
   }
+  // The text encoder runs alone: whatever else is packed is freed first (and packed again when
+  // next needed), and the encoder itself once the prompts are encoded.
+  for (Component c : {Component::unet, Component::vae_encoder, Component::vae_decoder}) release(c);
   auto out = executor(Component::text_encoder).run({{"input_ids", ids}});
+  release(Component::text_encoder);
   check_finite_output(out.at("last_hidden_state").f32, "text_encoder", "for the prompt");
   if (seconds) *seconds += seconds_since(t0);
   return impl_->prompt_cache[key] = std::move(out.at("last_hidden_state"));
@@ -132,6 +162,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
   // Masked-image latents: latent_dist.sample() = mean + exp(0.5 logvar) * noise, times scaling_factor.
   auto t0 = std::chrono::steady_clock::now();
   auto enc = executor(Component::vae_encoder).run({{"image", masked}});
+  done_with(Component::vae_encoder);
   tm.vae_encoder_s += seconds_since(t0);
   const auto& mean = enc.at("mean").f32;
   const auto& logvar = enc.at("logvar").f32;
@@ -186,10 +217,12 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
     check_finite_output(latents, fmt::format("scheduler {}", sched.name()), fmt::format("at step {} of {}", step + 1, ts.size()));
   }
 
+  done_with(Component::unet);
   HostTensor z = make_f32({1, lc, h, w});
   for (size_t i = 0; i < latents.size(); ++i) z.f32[i] = latents[i] / sf;
   t0 = std::chrono::steady_clock::now();
   auto dec = executor(Component::vae_decoder).run({{"latents", z}});
+  done_with(Component::vae_decoder);
   tm.vae_decoder_s += seconds_since(t0);
   HostTensor img = std::move(dec.at("image"));
   check_finite_output(img.f32, "vae_decoder", "decoding the final latents");

@@ -2,8 +2,10 @@
 // StableDiffusionInpaintPipeline with a 9-channel UNet: prompt and negative prompt encoded
 // together (batch 2, negative first), masked image encoded by the VAE and sampled from its
 // latent distribution, mask resized to latent size by nearest neighbour, classifier-free
-// guidance, the noise scheduler's steps, VAE decode. Components run on the CPU executor;
-// executors are built once per image size and reused.
+// guidance, the noise scheduler's steps, VAE decode. Components run on the CPU executor, held
+// as runtime/keyframe_memory.h plans: the text encoder only while it encodes, the others one at
+// a time, or (when --memory-budget lets them) packed across keyframes with their arenas freed
+// between runs.
 #pragma once
 #include <map>
 #include <memory>
@@ -11,6 +13,7 @@
 
 #include "runtime/executor.h"
 #include "runtime/inpainter.h"
+#include "runtime/keyframe_memory.h"
 #include "runtime/model.h"
 #include "runtime/precision.h"
 #include "runtime/rng.h"
@@ -26,7 +29,8 @@ struct SdOptions {
   std::string scheduler;      // "" = the model's scheduler_config.json
   int threads = 0;
   Precision dtype;            // weight format of linear/conv layers (runtime/precision.h)
-  size_t memory_budget = 0;   // bytes the run may hold (runtime/memory_budget.h); 0 = physical memory
+  size_t memory_budget = 0;   // bytes the run may hold (runtime/keyframe_memory.h); 0 = physical memory,
+                              // and components packed one at a time
 };
 
 class SdPipeline {
@@ -35,6 +39,7 @@ class SdPipeline {
   ~SdPipeline();
 
   const ModelConfigs& configs() const { return cfg_; }
+  Residency residency() const;  // how components are held (runtime/keyframe_memory.h)
   int latent_width() const { return opts_.width / cfg_.vae.downscale(); }
   int latent_height() const { return opts_.height / cfg_.vae.downscale(); }
 
@@ -57,6 +62,8 @@ class SdPipeline {
 
  private:
   Executor& executor(Component c);
+  void release(Component c);    // frees its executor (packed weights, arena) and weight mapping
+  void done_with(Component c);  // after its phase: release, or only free its arena when held
 
   SdOptions opts_;
   ThreadPool& pool_;

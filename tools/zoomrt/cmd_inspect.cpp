@@ -2,7 +2,9 @@
 // activation arena the fast-path executor plans at the pipeline's shapes for one image size
 // (plan_execution: the rewritten graph, feed-forward chains in row chunks, in-place ops); the
 // model's weight bytes per stored format (a directory: read from its safetensors headers) and the
-// bytes each `zoomrt quantize` format would take (linear/conv weights converted, the rest f32).
+// bytes each `zoomrt quantize` format would take (linear/conv weights converted, the rest f32);
+// and, per --dtype, a whole keyframe's planned peak (runtime/keyframe_memory.h): the figure
+// `zoomrt zoom --memory-budget` checks.
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -14,6 +16,7 @@
 
 #include "graph/models.h"
 #include "runtime/executor.h"
+#include "runtime/keyframe_memory.h"
 #include "runtime/memory_plan.h"
 #include "runtime/model.h"
 #include "runtime/weight_names.h"
@@ -144,6 +147,20 @@ std::vector<std::string> missing_weights(const std::string& model, const ModelCo
   return missing;
 }
 
+struct KeyframeReport {
+  std::string dtype;
+  MemoryNeed one_at_a_time, held;
+};
+
+KeyframeReport keyframe_report(const ModelConfigs& m, int size, const Precision& p) {
+  const KeyframeMemory km = plan_keyframe_memory(m, size, size, p);
+  return {precision_name(p), km.peak(Residency::one_at_a_time), km.peak(Residency::held)};
+}
+
+nlohmann::json need_json(const MemoryNeed& n) {
+  return {{"bytes", n.total()}, {"weight_bytes", n.weight_bytes}, {"activation_bytes", n.activation_bytes}};
+}
+
 }  // namespace
 
 void setup_inspect(CLI::App& sub) {
@@ -151,11 +168,15 @@ void setup_inspect(CLI::App& sub) {
     std::string model = "tiny";
     int size = 512;
     bool json = false;
+    std::vector<std::string> dtypes{"f32", "f16", "int8-mix", "int4a8-mix"};
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "diffusers directory or built-in name (sd2-inpainting, sd15-inpainting, tiny)");
   sub.add_option("--size", o->size, "image height and width in pixels (default 512)");
   sub.add_flag("--json", o->json, "print one JSON object");
+  sub.add_option("--dtype", o->dtypes,
+                 "keyframe peak planned for this --dtype of zoomrt zoom (repeatable; default f32, f16, int8-mix, "
+                 "int4a8-mix): " + precision_names());
   sub.callback([o] {
     ModelConfigs m = load_model_configs(o->model);
     const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
@@ -165,6 +186,8 @@ void setup_inspect(CLI::App& sub) {
     for (Component c : kAllComponents) reports.push_back(inspect_component(m, c, o->size));
     const auto stored = stored_bytes_by_format(o->model);
     const auto would_take = bytes_per_format(m, f);
+    std::vector<KeyframeReport> keyframe;
+    for (const std::string& d : o->dtypes) keyframe.push_back(keyframe_report(m, o->size, precision_from_name(d)));
     if (o->json) {
       nlohmann::json j = {{"model", o->model}, {"size", o->size}, {"components", nlohmann::json::object()}};
       for (const auto& r : reports) {
@@ -178,6 +201,9 @@ void setup_inspect(CLI::App& sub) {
       j["vae_params"] = reports[2].params + reports[3].params;
       j["stored_bytes"] = stored;
       j["bytes_per_format"] = would_take;
+      j["keyframe_peak"] = nlohmann::json::object();
+      for (const KeyframeReport& k : keyframe)
+        j["keyframe_peak"][k.dtype] = {{"one_at_a_time", need_json(k.one_at_a_time)}, {"held", need_json(k.held)}};
       fmt::print("{}\n", j.dump(2));
       report_missing(o->model, m, f);
       return;
@@ -196,6 +222,12 @@ void setup_inspect(CLI::App& sub) {
       for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<12} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
     fmt::print("weights per format (linear/conv converted, the rest f32):\n");
     for (const auto& [name, b] : would_take) fmt::print("  {:<12} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
+    fmt::print("keyframe {}x{}, planned peak (packed weights + arenas; zoom holds components one at a time, or\n"
+               "the UNet and VAE weights held when --memory-budget fits them):\n",
+               o->size, o->size);
+    for (const KeyframeReport& k : keyframe)
+      fmt::print("  {:<12} one at a time {:>10.2f} MiB   held {:>10.2f} MiB\n", k.dtype,
+                 double(k.one_at_a_time.total()) / (1 << 20), double(k.held.total()) / (1 << 20));
     report_missing(o->model, m, f);
   });
 }

@@ -1,0 +1,61 @@
+// `zoomrt inspect` reports a keyframe's planned peak, and `zoomrt zoom --memory-budget` checks that
+// same figure: a budget of exactly the reported peak runs, one byte less is refused (one line,
+// exit 2); a budget that fits the held plan keeps the UNet and VAE packed and the frames are the
+// same bytes. The model is the embedded tiny one (zoom without --model; inspect --model tiny).
+#include <algorithm>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "cli_util.h"
+
+namespace {
+
+std::string scratch_dir() {
+  const std::string d = "/tmp/zoomrt_keyframe_memory_" + std::to_string(::getpid());
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  return d;
+}
+
+std::string zoom(const std::string& out, size_t budget) {
+  return "zoom --prompt 'a lighthouse' --quiet --no-video --no-sim --width 128 --height 128 --keyframes 2 "
+         "--frames-between 0 --steps 2 --dtype int8-mix --memory-budget " +
+         std::to_string(budget) + " --out " + out;
+}
+
+}  // namespace
+
+TEST_CASE("zoom's memory budget checks the keyframe peak that inspect reports") {
+  CliResult r = run_cli("inspect --model tiny --size 128 --json --dtype int8-mix");
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const nlohmann::json peak = nlohmann::json::parse(r.out)["keyframe_peak"]["int8-mix"];
+  const size_t alone = peak["one_at_a_time"]["bytes"].get<size_t>(), held = peak["held"]["bytes"].get<size_t>();
+  CHECK(peak["one_at_a_time"]["weight_bytes"].get<size_t>() + peak["one_at_a_time"]["activation_bytes"].get<size_t>() ==
+        alone);
+  REQUIRE(alone < held);
+  const std::string d = scratch_dir();
+
+  CliResult refused = run_cli(zoom(d + "/refused", alone - 1));
+  CHECK(refused.status == 2);
+  CHECK(refused.err.find("needs about") != std::string::npos);
+  CHECK(refused.err.find("--memory-budget") != std::string::npos);
+  CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+
+  CliResult lean = run_cli(zoom(d + "/lean", alone));
+  INFO(lean.err);
+  REQUIRE(lean.status == 0);
+  CliResult kept = run_cli(zoom(d + "/held", held));
+  INFO(kept.err);
+  REQUIRE(kept.status == 0);
+  for (const char* f : {"keyframes/000000.png", "keyframes/000001.png", "frames/000000.png", "frames/000001.png"}) {
+    INFO(f);
+    const std::string a = read_text(d + "/lean/" + f), b = read_text(d + "/held/" + f);
+    CHECK(!a.empty());
+    CHECK(a == b);
+  }
+  std::filesystem::remove_all(d);
+}
