@@ -89,7 +89,11 @@ static bool is_png(const std::vector<uint8_t>& b) {
 // forged length allocates up to 4 GB for a tiny file (found by the image fuzzer:
 // tests/fuzz/regressions/image/png_idat_length_past_end.png). Every chunk is checked to lie
 // inside the file first; then stb's buffers stay within twice the file size.
-static void check_png_chunks(const std::vector<uint8_t>& b, const std::string& path) {
+// Returns the offsets of empty IDAT chunks: stb copies an empty first IDAT from a null buffer
+// (memcpy(NULL, .., 0), undefined behaviour; found by the image fuzzer:
+// tests/fuzz/regressions/image/png_empty_first_idat.png), and they add nothing to the image data.
+static std::vector<size_t> check_png_chunks(const std::vector<uint8_t>& b, const std::string& path) {
+  std::vector<size_t> empty_idat;
   size_t p = 8;  // after the signature
   while (p < b.size()) {
     if (b.size() - p < 12) fail_input("{}: corrupt PNG (file ends inside a chunk header)", path);
@@ -99,13 +103,30 @@ static void check_png_chunks(const std::vector<uint8_t>& b, const std::string& p
       if (!std::isalpha(static_cast<unsigned char>(ch))) ch = '?';
     if (len > b.size() - p - 12)
       fail_input("{}: corrupt PNG (chunk {} of {} bytes runs past the end of the file)", path, type, len);
+    if (len == 0 && type == "IDAT") empty_idat.push_back(p);
     p += 12 + len;
-    if (type == "IEND") return;
+    if (type == "IEND") break;
   }
+  return empty_idat;
 }
 
-static Image load_png(const std::vector<uint8_t>& bytes, const std::string& path, int64_t max_pixels) {
-  check_png_chunks(bytes, path);
+// `b` without the 12-byte chunks at `offsets` (ascending).
+static std::vector<uint8_t> without_chunks(const std::vector<uint8_t>& b, const std::vector<size_t>& offsets) {
+  std::vector<uint8_t> out;
+  out.reserve(b.size());
+  size_t from = 0;
+  for (size_t at : offsets) {
+    out.insert(out.end(), b.begin() + long(from), b.begin() + long(at));
+    from = at + 12;
+  }
+  out.insert(out.end(), b.begin() + long(from), b.end());
+  return out;
+}
+
+static Image load_png(const std::vector<uint8_t>& file, const std::string& path, int64_t max_pixels) {
+  const std::vector<size_t> empty_idat = check_png_chunks(file, path);
+  const std::vector<uint8_t> cleaned = empty_idat.empty() ? std::vector<uint8_t>{} : without_chunks(file, empty_idat);
+  const std::vector<uint8_t>& bytes = empty_idat.empty() ? file : cleaned;
   int w = 0, h = 0, comp = 0;
   // Header first: the pixel limit is checked before any large allocation.
   if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &comp))
