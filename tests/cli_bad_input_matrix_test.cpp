@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_scratch.h"
 #include "cli_util.h"
 #include "runtime/image_io.h"
 
@@ -24,38 +25,14 @@ using nlohmann::json;
 
 namespace {
 
-const std::string& scratch() {
-  static const std::string d = [] {
-    std::string p = "/tmp/zoomrt_matrix_" + std::to_string(::getpid());
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p;
-  }();
-  return d;
+cli_test::TinyModelScratch& scratch_folder() {
+  static cli_test::TinyModelScratch s("matrix");
+  return s;
 }
-
-const std::string& tiny_model() {
-  static const std::string d = [] {
-    std::string p = scratch() + "/tiny";
-    REQUIRE(run_cli("make-model --config tiny --dtype f32 --out " + p).status == 0);
-    return p;
-  }();
-  return d;
-}
-
-std::string copy_model(const std::string& name) {
-  std::string d = scratch() + "/" + name;
-  fs::remove_all(d);
-  fs::copy(tiny_model(), d, fs::copy_options::recursive);
-  return d;
-}
-
-void expect_bad(const CliResult& r, const std::vector<std::string>& must_mention) {
-  INFO("status " << r.status << ", stderr: " << r.err);
-  CHECK(r.status == 2);
-  CHECK(count_lines(r.err) == 1);
-  for (const auto& m : must_mention) CHECK_THAT(r.err, Catch::Contains(m));
-}
+const std::string& scratch() { return scratch_folder().dir(); }
+const std::string& tiny_model() { return scratch_folder().tiny_model(); }
+std::string copy_model(const std::string& name) { return scratch_folder().copy_model(name); }
+using cli_test::expect_bad;
 
 const std::string kVaeWeights = "/vae/diffusion_pytorch_model.safetensors";
 const std::string kDecoderInputs = std::string(ZOOMRT_FIXTURES_DIR) + "/models/sd2_tiny/io/vae_decoder.safetensors";

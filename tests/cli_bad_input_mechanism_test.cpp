@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_scratch.h"
 #include "cli_util.h"
 
 namespace fs = std::filesystem;
@@ -27,38 +28,13 @@ using nlohmann::json;
 
 namespace {
 
-const std::string& scratch() {
-  static const std::string d = [] {
-    std::string p = "/tmp/zoomrt_mechanism_" + std::to_string(::getpid());
-    fs::remove_all(p);
-    fs::create_directories(p);
-    return p;
-  }();
-  return d;
+cli_test::TinyModelScratch& scratch_folder() {
+  static cli_test::TinyModelScratch s("mechanism");
+  return s;
 }
-
-const std::string& tiny_model() {
-  static const std::string d = [] {
-    std::string p = scratch() + "/tiny";
-    REQUIRE(run_cli("make-model --config tiny --dtype f32 --out " + p).status == 0);
-    return p;
-  }();
-  return d;
-}
-
-std::string copy_model(const std::string& name) {
-  std::string d = scratch() + "/" + name;
-  fs::remove_all(d);
-  fs::copy(tiny_model(), d, fs::copy_options::recursive);
-  return d;
-}
-
-void expect_bad(const CliResult& r, const std::vector<std::string>& must_mention) {
-  INFO("status " << r.status << ", stderr: " << r.err);
-  CHECK(r.status == 2);
-  CHECK(count_lines(r.err) == 1);
-  for (const auto& m : must_mention) CHECK_THAT(r.err, Catch::Contains(m));
-}
+const std::string& scratch() { return scratch_folder().dir(); }
+std::string copy_model(const std::string& name) { return scratch_folder().copy_model(name); }
+using cli_test::expect_bad;
 
 void edit_config(const std::string& path, const std::function<void(json&)>& edit) {
   json j = json::parse(read_text(path));
