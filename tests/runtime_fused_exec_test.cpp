@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "exec_compare.h"
 #include "kernels/ref/ops.h"
 #include "runtime/fused_exec.h"
 
@@ -17,26 +18,8 @@ using namespace zoomrt::sched;
 
 namespace {
 
-constexpr double kRelTol = 1e-5;
-
-std::vector<float> random_vec(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = u(rng);
-  return v;
-}
-
-void check_close(const std::vector<float>& got, const std::vector<float>& want) {
-  REQUIRE(got.size() == want.size());
-  double max_ref = 0, max_err = 0;
-  for (size_t i = 0; i < got.size(); ++i) {
-    max_ref = std::max(max_ref, std::abs(double(want[i])));
-    max_err = std::max(max_err, std::abs(double(got[i]) - double(want[i])));
-  }
-  INFO("max abs error " << max_err << " max |ref| " << max_ref);
-  CHECK(max_err <= kRelTol * std::max(1.0, max_ref));
-}
+using exec_test::check_close;
+using exec_test::random_vec;
 
 ref::Conv2dShape ref_shape(const ConvShape& s) {
   return {int(s.n), int(s.c), int(s.h), int(s.w), int(s.k), int(s.r), int(s.s), int(s.stride), int(s.pad), int(s.groups)};
