@@ -115,15 +115,6 @@ Plan layer_plan(const std::shared_ptr<const FusedChainPlan>& fp, int i) {
   return p;
 }
 
-double sequence_total(Objective o, const std::vector<Plan>& plans) {
-  double e = 0, t = 0, v = 0;
-  for (const Plan& p : plans) {
-    e += p.cost.energy_j(), t += p.cost.latency_s();
-    v += objective_value(o, p.cost);
-  }
-  return o == Objective::edp ? e * t : v;
-}
-
 }  // namespace
 
 std::optional<FusedChainPlan> best_fused(const FusedChain& chain, const CostContext& c) {
@@ -238,7 +229,7 @@ std::vector<Plan> plan_layers_fused(const std::vector<Layer>& layers, const std:
   double credit = 0;
   for (size_t k = 1; o != Objective::edp && k < n && k < link_credit.size(); ++k)
     if (plans[k].fused && plans[k].fused == plans[k - 1].fused) credit += link_credit[k];
-  if (sequence_total(o, base) < sequence_total(o, plans) - credit) plans = std::move(base);
+  if (sequence_value(o, base) < sequence_value(o, plans) - credit) plans = std::move(base);
   for (Plan& p : plans) p.strategy = Strategy::fused;
   return plans;
 }

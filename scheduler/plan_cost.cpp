@@ -180,6 +180,15 @@ double objective_value(Objective o, const PlanCost& c) {
   return 0;
 }
 
+double sequence_value(Objective o, const std::vector<Plan>& plans) {
+  double e = 0, t = 0, v = 0;
+  for (const Plan& p : plans) {
+    e += p.cost.energy_j(), t += p.cost.latency_s();
+    v += objective_value(o, p.cost);
+  }
+  return o == Objective::edp ? e * t : v;
+}
+
 bool cheaper(Objective o, const PlanCost& a, const PlanCost& b) {
   const double va = objective_value(o, a), vb = objective_value(o, b);
   if (va != vb) return va < vb;

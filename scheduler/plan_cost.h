@@ -22,6 +22,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "scheduler/dram_emit.h"
 #include "scheduler/objective.h"
@@ -63,6 +64,8 @@ PlanCost add_relayout(const Plan& p, PlanCost cost, const CostContext& c);
 // uses: the objective, then energy, latency, bytes, accesses (ties are broken, never left to
 // the visiting order).
 double objective_value(Objective o, const PlanCost& c);
+// A sequence's total in the objective (EDP: total energy x total latency, not a sum of EDPs).
+double sequence_value(Objective o, const std::vector<Plan>& plans);
 bool cheaper(Objective o, const PlanCost& a, const PlanCost& b);
 
 // What a tiling fixes whatever its loop order: compute cycles (sparse halving applied), pipeline

@@ -91,16 +91,6 @@ LayoutSig arriving_layout(const std::vector<Layer>& layers, size_t i, const Plan
   return output_layout(layers[i - 1], *prev);
 }
 
-// Totals of a sequence in the objective (EDP: total energy x total latency).
-double sequence_value(Objective o, const std::vector<Plan>& plans) {
-  double e = 0, t = 0, v = 0;
-  for (const Plan& p : plans) {
-    e += p.cost.energy_j(), t += p.cost.latency_s();
-    v += objective_value(o, p.cost);
-  }
-  return o == Objective::edp ? e * t : v;
-}
-
 // Each layer's own plan, with the re-layouts the rule charges.
 std::vector<Plan> independent(const std::vector<Layer>& layers, Strategy s, const CostContext& c) {
   std::vector<Plan> plans;
