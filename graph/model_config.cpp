@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "weights/json_config.h"
+#include "base/json_config.h"
 
 namespace zoomrt {
 

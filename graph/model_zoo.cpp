@@ -1,6 +1,6 @@
 #include "graph/model_zoo.h"
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt {
 namespace {

@@ -33,7 +33,7 @@ int count_layout_permutes(const Graph& g);
 // -> linear (ff.net.2, -> [M,C]), optionally followed by the residual add that reads its result
 // (ff.residual, same shape, no broadcasting). Every op in it computes output row i from input
 // row i alone, so the fast path runs the chain in row chunks and never holds the [M,2F] and
-// [M,F] intermediates (runtime/ff_chunk.h). Node indices are into g.nodes().
+// [M,F] intermediates (runtime/exec/ff_chunk.h). Node indices are into g.nodes().
 struct FeedForwardChain {
   int proj = -1, geglu = -1, out = -1;
   int residual = -1;  // the add folded into out's epilogue; -1 when out's result is used otherwise

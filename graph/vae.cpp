@@ -20,7 +20,7 @@ TensorId vae_mid_block(GraphBuilder& b, const std::string& p, TensorId x, int gr
   TensorId h = b.group_norm(a + ".group_norm", x, groups, kVaeEps);
   h = b.nchw_to_tokens(a + ".to_tokens", h);
   // Named as in the Hugging Face files (diffusers' old AttentionBlock); files saved by current
-  // diffusers say to_q/to_k/to_v/to_out.0, which loading maps (runtime/weight_names.h).
+  // diffusers say to_q/to_k/to_v/to_out.0, which loading maps (runtime/model/weight_names.h).
   TensorId q = b.linear(a + ".query", h, c);
   TensorId k = b.linear(a + ".key", h, c);
   TensorId v = b.linear(a + ".value", h, c);

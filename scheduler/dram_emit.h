@@ -23,7 +23,7 @@ namespace zoomrt::sched {
 
 // Where each operand's regions start (LoopNest::operands order): base[i] its tensor, psum[i] its
 // spilled partial sums (read only for non-input operands). Empty: packed from base_addr.
-// The NPU accountant fills it from the model's DRAM allocation (runtime/npu_dram_plan.h).
+// The NPU accountant fills it from the model's DRAM allocation (runtime/npu/dram_plan.h).
 struct OperandPlacement {
   std::vector<uint64_t> base, psum;
   bool empty() const { return base.empty(); }

@@ -41,7 +41,7 @@ struct FusedChainPlan {
   std::vector<PlanCost> costs;  // per layer, in the context it was planned in
 };
 
-// Where a chain's tensors live in DRAM (the NPU accountant's allocation, runtime/npu_dram_plan.h):
+// Where a chain's tensors live in DRAM (the NPU accountant's allocation, runtime/npu/dram_plan.h):
 // layer 0's input, each layer's weights, the last layer's output. Without one (the search), the
 // chain's own 1 MiB-aligned regions from address 0.
 struct FusedPlacement {

@@ -11,7 +11,7 @@
 //               statistics pass first: the prefix of the chain up to that producer is computed
 //               once more, row tile by row tile, only to accumulate the sums (its input and, when
 //               streamed, its weights read from DRAM again, all its MACs again; nothing written).
-//               One such pass per group-norm link. Costed, not executed by runtime/fused_exec.
+//               One such pass per group-norm link. Costed, not executed by scheduler/fused_exec.
 //
 // Schedule (FusedTiling): the last layer's output is cut into tiles of `rows` full-width rows
 // (conv: rows of P with every channel and column; GEMM: rows of M). Each step derives, backwards
@@ -114,7 +114,7 @@ struct FusedTraffic {
 };
 FusedTraffic fused_traffic(const FusedChain& c, const FusedTiling& t);
 
-// Peak SRAM bytes per partition over the steps (an upper bound of what runtime/fused_exec holds).
+// Peak SRAM bytes per partition over the steps (an upper bound of what scheduler/fused_exec holds).
 SramUse fused_sram_use(const FusedChain& c, const FusedTiling& t);
 
 // Statistics passes of a chain: for each group-norm link after layer j, the prefix chain 0..j.

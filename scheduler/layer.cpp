@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sched {
 

@@ -2,7 +2,7 @@
 
 #include <iterator>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sched {
 

@@ -9,7 +9,7 @@
 #include "scheduler/plan_cost.h"
 #include "scheduler/search.h"
 #include "scheduler/strategy.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sched {
 

@@ -1,6 +1,6 @@
 // walk_tiles: runs a plan's tiled loop nest step by step and reports every tile movement, so
 // that the same schedule can be replayed into a DRAM model (dram_emit.h) or executed on the CPU
-// through an instrumented SRAM buffer (runtime/tiled_exec.h). It simulates, it does not count
+// through an instrumented SRAM buffer (scheduler/tiled_exec.h). It simulates, it does not count
 // by formula: tests check that what it moves equals analytic_traffic() exactly.
 //
 // Per step (one iteration of every loop), in this order: operands whose tile changes are evicted

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "weights/error.h"
-#include "weights/input_file.h"
+#include "base/error.h"
+#include "base/input_file.h"
 
 namespace zoomrt::sched {
 namespace detail {

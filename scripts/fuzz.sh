@@ -20,7 +20,7 @@ usage() { sed -n '2,5p' "$0" | sed 's/^# //'; exit 2; }
 case "${1:-}" in
   --list) echo "$targets"; exit 0 ;;
   # FUZZ_CI_SKIP="a b" leaves those harnesses out of --ci (none by default: every parser we
-  # fuzz is our own code, JPEG included since runtime/jpeg_decoder.h replaced stb's).
+  # fuzz is our own code, JPEG included since runtime/media/jpeg_decoder.h replaced stb's).
   --ci) run=$(grep -vxF -f <(tr ' ' '\n' <<<"${FUZZ_CI_SKIP-}" | sed '/^$/d') <<<"$targets" || true)
         seconds=${FUZZ_SECONDS:-30} ;;
   ""|-h|--help) usage ;;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

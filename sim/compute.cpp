@@ -9,7 +9,7 @@
 
 #include <cmath>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

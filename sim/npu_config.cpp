@@ -11,8 +11,8 @@
 
 #include "sim/address_mapping.h"
 #include "sim/area.h"
-#include "weights/error.h"
-#include "weights/input_file.h"
+#include "base/error.h"
+#include "base/input_file.h"
 
 namespace zoomrt::sim {
 

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "sim/npu_config.h"
-#include "weights/checked_number.h"
-#include "weights/error.h"
+#include "base/checked_number.h"
+#include "base/error.h"
 
 namespace zoomrt::sim {
 

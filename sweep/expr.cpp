@@ -4,7 +4,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sweep {
 

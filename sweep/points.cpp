@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::sweep {
 

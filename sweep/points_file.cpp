@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "weights/atomic_file.h"
-#include "weights/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace zoomrt::sweep {
 

@@ -18,7 +18,7 @@
 
 #include "cli_scratch.h"
 #include "cli_util.h"
-#include "runtime/image_io.h"
+#include "runtime/media/image_io.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -184,7 +184,7 @@ TEST_CASE("matrix: an image above the pixel limit, and frames above it", "[matri
 }
 
 TEST_CASE("matrix: a run whose weights and activations exceed the memory budget", "[matrix]") {
-  // The tiny model at 64x64 needs ~45 MiB (runtime/memory_budget.h): refused before any weight is packed.
+  // The tiny model at 64x64 needs ~45 MiB (runtime/exec/memory_budget.h): refused before any weight is packed.
   expect_bad(run_cli(zoom_args(scratch() + "/out_budget") + " --memory-budget 1M"),
              {"needs about", "memory budget of 1 MiB", "--memory-budget"});
   expect_bad(run_cli(zoom_args(scratch() + "/out_budget") + " --memory-budget lots"), {"--memory-budget", "'lots'"});

@@ -19,11 +19,11 @@
 #include <catch2/catch.hpp>
 
 #include "cli_util.h"
-#include "runtime/executor.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 using namespace zoomrt;

@@ -1,5 +1,5 @@
 // One workload (issue 11 item 1): `zoomrt zoom` on the embedded tiny model and `zoomrt sim` with
-// the same run options describe the same run (runtime/workload.h), so stats.json's summary.sim
+// the same run options describe the same run (runtime/npu/workload.h), so stats.json's summary.sim
 // and sim's --json summary are EQUAL: latency, energy, DRAM counts, phases and every per-layer
 // row, compared exactly (no tolerance). Only `model` (what sim's --model named) is sim's own.
 #include <unistd.h>

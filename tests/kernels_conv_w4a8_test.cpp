@@ -81,7 +81,7 @@ TEST_CASE("w4a8 conv: exact integer results at the code extremes +-127 x +-7") {
   });
 }
 
-// The runtime's route (runtime/fast_ops.cpp): stored int4 codes in (r, s, c) order, code 0
+// The runtime's route (runtime/exec/fast_ops.cpp): stored int4 codes in (r, s, c) order, code 0
 // (= -8) included, packed with pack_b_w4a8_codes; unit scales and activations +-127 make the
 // outputs exact integers, against ref::conv2d on w = code - 8 in [k, c, r, s].
 TEST_CASE("w4a8 conv: stored codes in (r, s, c) order, -8 included, exact against ref::conv2d") {

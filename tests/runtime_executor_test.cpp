@@ -9,11 +9,11 @@
 
 #include "graph/builder.h"
 #include "graph/passes.h"
-#include "runtime/executor.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 

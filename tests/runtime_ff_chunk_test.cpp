@@ -1,4 +1,4 @@
-// Feed-forward chunking (runtime/ff_chunk.h): the chunked fast path gives the unfused fast
+// Feed-forward chunking (runtime/exec/ff_chunk.h): the chunked fast path gives the unfused fast
 // path's outputs bit for bit (weight policies f32, f16, int8, int4, int4a8, palette4 and
 // sparse24; chunks with a tail) on a hand-built feed-forward block and on the fixture UNet;
 // the arena plan drops the chain's intermediates (arena sizes computed by hand); the memory
@@ -12,10 +12,10 @@
 #include <catch2/catch.hpp>
 
 #include "graph/builder.h"
-#include "runtime/executor.h"
-#include "runtime/memory_budget.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/exec/memory_budget.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
 
 using namespace zoomrt;

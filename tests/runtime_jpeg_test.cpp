@@ -1,4 +1,4 @@
-// Our JPEG decoder (runtime/jpeg_decoder.h) against libjpeg-turbo, through Pillow: fixtures from
+// Our JPEG decoder (runtime/media/jpeg_decoder.h) against libjpeg-turbo, through Pillow: fixtures from
 // tools/reference/make_jpeg_fixtures.py (tests/fixtures/jpeg/, listed in manifest.json), plus
 // corrupt and unsupported files made here by cutting or patching those fixtures, each with the
 // exact one-line message.
@@ -16,9 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/image_io.h"
-#include "runtime/jpeg_decoder.h"
-#include "weights/error.h"
+#include "runtime/media/image_io.h"
+#include "runtime/media/jpeg_decoder.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 

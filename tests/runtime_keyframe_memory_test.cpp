@@ -1,4 +1,4 @@
-// A whole keyframe's memory (runtime/keyframe_memory.h, issue 15): the planned peak of each way
+// A whole keyframe's memory (runtime/diffusion/keyframe_memory.h, issue 15): the planned peak of each way
 // of holding the components against the per-component figures computed here by hand, the
 // issue's targets for the full-size SD2-inpainting model, the residency a budget picks, an
 // executor that frees its arena between runs, and a pipeline that frees its components between
@@ -8,13 +8,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/executor.h"
-#include "runtime/keyframe_memory.h"
-#include "runtime/model.h"
-#include "runtime/sd_pipeline.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/diffusion/keyframe_memory.h"
+#include "runtime/model/model.h"
+#include "runtime/diffusion/sd_pipeline.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 using namespace zoomrt;

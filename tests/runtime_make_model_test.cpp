@@ -7,8 +7,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "runtime/make_model.h"
-#include "runtime/model.h"
+#include "runtime/model/make_model.h"
+#include "runtime/model/model.h"
 
 using namespace zoomrt;
 

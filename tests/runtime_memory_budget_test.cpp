@@ -1,4 +1,4 @@
-// The memory budget (runtime/memory_budget.h): the estimate against independent figures (the
+// The memory budget (runtime/exec/memory_budget.h): the estimate against independent figures (the
 // published parameter counts of SD2-inpainting; what an Executor really packs and plans for the
 // fixture model), size parsing, and the refusal message.
 #include <catch2/catch.hpp>
@@ -7,12 +7,12 @@
 
 #include "kernels/gemm/config.h"
 #include "kernels/gemm/gemm.h"
-#include "runtime/executor.h"
-#include "runtime/memory_budget.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/exec/memory_budget.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 
@@ -36,7 +36,7 @@ TEST_CASE("f32 estimate of the full-size SD2-inpainting UNet is its parameter co
   CHECK(ratio(WeightFormat::palette) == Approx(0.5).epsilon(0.01));  // palette4: the codebooks are 64 B per layer
   CHECK(ratio(WeightFormat::sparse24) == Approx(1.125).epsilon(0.01));  // conv_in (K = 81) stays f32: 0.003 %
   // A mixed policy prices each class in its own format: int8-mix keeps conv_in/conv_out, the 1x1
-  // shortcuts and proj_in/proj_out in f16 (runtime/precision.h), i.e. each of those weights costs
+  // shortcuts and proj_in/proj_out in f16 (runtime/exec/precision.h), i.e. each of those weights costs
   // 2 bytes instead of 1 byte plus 8 per output channel (the header's int8 price). Their sizes,
   // counted on diffusers' UNet2DConditionModel built from this config (meta device), not from
   // our graph: conv_in, conv_out, 14 conv_shortcut and 32 proj_in/proj_out weights, 48,063,040
@@ -67,7 +67,7 @@ TEST_CASE("the estimate covers what an Executor packs and plans for the fixture 
     // figure leaves out: packed <= estimate, and within a few % of it.
     CHECK(ex.weight_bytes_packed() <= need.weight_bytes);
     CHECK(double(ex.weight_bytes_packed()) >= 0.85 * double(need.weight_bytes));
-    // Both plan through plan_execution (runtime/executor.h): the same arena to the byte.
+    // Both plan through plan_execution (runtime/exec/executor.h): the same arena to the byte.
     CHECK(ex.memory_plan().arena_bytes == need.activation_bytes);
   }
 }

@@ -9,13 +9,13 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/npu_dram_plan.h"
-#include "runtime/npu_lowering.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/npu/dram_plan.h"
+#include "runtime/npu/lowering.h"
 #include "scheduler/dram_emit.h"
 #include "sim/area.h"
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 

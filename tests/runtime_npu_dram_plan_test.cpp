@@ -1,4 +1,4 @@
-// The NPU DRAM allocation (runtime/npu_dram_plan.h) on small hand graphs, checked independently:
+// The NPU DRAM allocation (runtime/npu/dram_plan.h) on small hand graphs, checked independently:
 // lifetimes recomputed here by brute force from the graph (first write .. last read, graph
 // outputs to the end) and every pair of tensors live at the same step checked for disjoint
 // bytes; a consumer's input operand placed at its producer's output; and the DRAMsim3 trace of
@@ -11,9 +11,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/npu_dram_plan.h"
-#include "runtime/npu_lowering.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/npu/dram_plan.h"
+#include "runtime/npu/lowering.h"
 #include "scheduler/fused_plan.h"
 #include "scheduler/layer.h"
 #include "sim/npu_config.h"

@@ -1,4 +1,4 @@
-// The NPU lowering (runtime/npu_lowering.h): the graph the executor runs, less its CPU-only
+// The NPU lowering (runtime/npu/lowering.h): the graph the executor runs, less its CPU-only
 // layout rewrites; activations and residual adds fused into the producing matrix op's output
 // stage only when nothing else reads the intermediate; and the accountant costing exactly that
 // (one row per matrix op with its epilogue, the residual streamed in once).
@@ -7,10 +7,10 @@
 #include <map>
 
 #include "graph/passes.h"
-#include "runtime/executor.h"
-#include "runtime/model.h"
-#include "runtime/npu_accounting.h"
-#include "runtime/npu_lowering.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/model.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/npu/lowering.h"
 #include "sim/npu_config.h"
 
 using namespace zoomrt;

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "kernels/thread_pool.h"
-#include "runtime/model.h"
-#include "runtime/npu_accounting.h"
+#include "runtime/model/model.h"
+#include "runtime/npu/accounting.h"
 #include "scheduler/plan_cost.h"
 
 using namespace zoomrt;

@@ -7,9 +7,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/executor.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
 
 using namespace zoomrt;

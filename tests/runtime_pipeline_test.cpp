@@ -5,7 +5,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/sd_pipeline.h"
+#include "runtime/diffusion/sd_pipeline.h"
 #include "weights/safetensors.h"
 
 using namespace zoomrt;

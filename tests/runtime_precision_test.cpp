@@ -8,12 +8,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/executor.h"
-#include "runtime/model.h"
-#include "runtime/precision.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/model.h"
+#include "runtime/exec/precision.h"
+#include "runtime/model/weight_names.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 

@@ -8,9 +8,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "runtime/tokenizer.h"
-#include "runtime/tokenizer_unicode.h"
-#include "weights/error.h"
+#include "runtime/tokenizer/tokenizer.h"
+#include "runtime/tokenizer/tokenizer_unicode.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 using namespace zoomrt;

@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "runtime/image_io.h"
-#include "runtime/zoom.h"
-#include "weights/error.h"
+#include "runtime/media/image_io.h"
+#include "runtime/zoom/zoom.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 using namespace zoomrt;

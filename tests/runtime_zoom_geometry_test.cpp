@@ -5,8 +5,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "runtime/zoom_geometry.h"
-#include "weights/error.h"
+#include "runtime/zoom/zoom_geometry.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 

@@ -11,8 +11,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "runtime/image_io.h"
-#include "weights/error.h"
+#include "runtime/media/image_io.h"
+#include "base/error.h"
 
 namespace fs = std::filesystem;
 using namespace zoomrt;

@@ -9,9 +9,9 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "runtime/image_io.h"
-#include "runtime/progress.h"
-#include "runtime/video.h"
+#include "runtime/media/image_io.h"
+#include "runtime/zoom/progress.h"
+#include "runtime/media/video.h"
 
 namespace fs = std::filesystem;
 using namespace zoomrt;

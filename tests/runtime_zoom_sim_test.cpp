@@ -1,13 +1,13 @@
-// The zoom's NPU accounting (runtime/zoom_sim.h) without running any kernel: which work each
+// The zoom's NPU accounting (runtime/npu/zoom_sim.h) without running any kernel: which work each
 // frame is charged, the interpolation's byte counts against a hand calculation, and per-frame
 // figures that add up to the run's totals. Uses the sd2_tiny fixture model's configs.
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/zoom.h"
-#include "runtime/zoom_sim.h"
-#include "weights/error.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/zoom/zoom.h"
+#include "runtime/npu/zoom_sim.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 using Kind = FrameWork::Kind;

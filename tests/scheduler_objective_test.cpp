@@ -14,7 +14,7 @@
 #include "scheduler/strategy.h"
 #include "scheduler/topology.h"
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 using namespace zoomrt::sched;

@@ -5,7 +5,7 @@
 
 #include "scheduler/strategy.h"
 #include "scheduler/topology.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 using namespace zoomrt::sched;

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "scheduler/topology.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 using namespace zoomrt::sched;

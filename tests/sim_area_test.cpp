@@ -7,7 +7,7 @@
 
 #include "sim/area.h"
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sim;
 using nlohmann::json;

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "sim/compute.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sim;
 

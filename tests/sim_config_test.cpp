@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/npu_config.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sim;
 using nlohmann::json;

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "sim/dram.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sim;
 

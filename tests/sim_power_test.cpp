@@ -4,7 +4,7 @@
 
 #include "sim/power.h"
 #include "sim/report.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sim;
 

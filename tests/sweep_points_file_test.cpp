@@ -8,7 +8,7 @@
 #include <string>
 
 #include "sweep/points_file.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sweep;
 

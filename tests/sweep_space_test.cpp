@@ -9,7 +9,7 @@
 #include "sim/npu_config.h"
 #include "sweep/points.h"
 #include "sweep/space.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt::sweep;
 using nlohmann::json;

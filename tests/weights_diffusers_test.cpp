@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 using namespace zoomrt;
 namespace fs = std::filesystem;

@@ -8,7 +8,7 @@
 #include <map>
 #include <random>
 
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/quantized.h"
 
 using namespace zoomrt;

@@ -9,7 +9,7 @@
 #include <initializer_list>
 #include <optional>
 
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 using namespace zoomrt;

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 using namespace zoomrt;

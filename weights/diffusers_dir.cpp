@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <utility>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt {
 namespace fs = std::filesystem;

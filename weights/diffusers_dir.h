@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "weights/json_config.h"
+#include "base/json_config.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "weights/error.h"
-#include "weights/input_file.h"
+#include "base/error.h"
+#include "base/input_file.h"
 
 namespace zoomrt {
 namespace {

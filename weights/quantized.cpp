@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {

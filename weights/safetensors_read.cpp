@@ -14,8 +14,8 @@
 #include <set>
 #include <utility>
 
-#include "weights/error.h"
-#include "weights/input_file.h"
+#include "base/error.h"
+#include "base/input_file.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "weights/atomic_file.h"
-#include "weights/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "weights/safetensors.h"
 
 namespace zoomrt {

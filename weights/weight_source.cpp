@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt {
 namespace fs = std::filesystem;

@@ -26,17 +26,17 @@
 #include <vector>
 
 #include "graph/model_config.h"
-#include "runtime/image_io.h"
-#include "runtime/prompt_schedule.h"
-#include "runtime/rng.h"
-#include "runtime/schedulers/scheduler.h"
-#include "runtime/tokenizer.h"
-#include "runtime/zoom.h"
+#include "runtime/media/image_io.h"
+#include "runtime/zoom/prompt_schedule.h"
+#include "runtime/diffusion/rng.h"
+#include "runtime/diffusion/noise_schedulers/noise_scheduler.h"
+#include "runtime/tokenizer/tokenizer.h"
+#include "runtime/zoom/zoom.h"
 #include "scheduler/topology.h"
 #include "sim/npu_config.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
-#include "weights/json_config.h"
+#include "base/error.h"
+#include "base/json_config.h"
 #include "weights/safetensors.h"
 
 #define ZOOMRT_FUZZ_TARGETS(X) \
@@ -220,7 +220,7 @@ inline int fuzz_topology_csv(const uint8_t* data, size_t size) {
   return expect_input_error_only([&] { (void)sched::parse_topology_csv(as_string(data, size), "fuzz.csv"); });
 }
 
-// PNG (stb_image) or JPEG (our decoder, runtime/jpeg_decoder.h), chosen by signature, capped at
+// PNG (stb_image) or JPEG (our decoder, runtime/media/jpeg_decoder.h), chosen by signature, capped at
 // kFuzzMaxImagePixels. The seeds (tests/fuzz/corpus/image/jpeg_*) are the decoder's test
 // fixtures: baseline, progressive, restarts, every sampling, grey, RGB, CMYK.
 inline int fuzz_image(const uint8_t* data, size_t size) {

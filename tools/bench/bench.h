@@ -54,7 +54,7 @@ PackedGemmB random_expanded_b(const std::string& dtype, int n, int k);
 double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
 
 // The --unet-step formats (--dtype names): the plain formats, W4A8, and the mixed presets that
-// meet the accuracy targets (runtime/precision.h).
+// meet the accuracy targets (runtime/exec/precision.h).
 inline constexpr const char* kUnetStepDtypes[] = {"f32",      "f16",      "int8",       "int4",        "int4a8",
                                                   "int8-mix", "int4-mix", "int4a8-mix", "palette4-mix"};
 

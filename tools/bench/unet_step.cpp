@@ -20,10 +20,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "runtime/executor.h"
-#include "runtime/make_model.h"
-#include "runtime/model.h"
-#include "runtime/process_stats.h"
+#include "runtime/exec/executor.h"
+#include "runtime/model/make_model.h"
+#include "runtime/model/model.h"
+#include "runtime/exec/process_stats.h"
 #include "tools/bench/bench.h"
 #include "weights/safetensors.h"
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden denoising trajectories from diffusers' schedulers, for tests/runtime_schedulers_test.cpp.
+"""Golden denoising trajectories from diffusers' schedulers, for tests/runtime_noise_schedulers_test.cpp.
 
 Run: /work/refenv/bin/python tools/reference/make_scheduler_fixtures.py   (from the repo root)
 

@@ -7,15 +7,15 @@
 
 #include <fmt/format.h>
 
-#include "runtime/executor.h"
-#include "runtime/memory_budget.h"
-#include "runtime/model.h"
-#include "runtime/precision.h"
-#include "runtime/process_stats.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/exec/memory_budget.h"
+#include "runtime/model/model.h"
+#include "runtime/exec/precision.h"
+#include "runtime/exec/process_stats.h"
+#include "runtime/model/weight_names.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 

@@ -3,7 +3,7 @@
 // (plan_execution: the rewritten graph, feed-forward chains in row chunks, in-place ops); the
 // model's weight bytes per stored format (a directory: read from its safetensors headers) and the
 // bytes each `zoomrt quantize` format would take (linear/conv weights converted, the rest f32);
-// and, per --dtype, a whole keyframe's planned peak (runtime/keyframe_memory.h): the figure
+// and, per --dtype, a whole keyframe's planned peak (runtime/diffusion/keyframe_memory.h): the figure
 // `zoomrt zoom --memory-budget` checks.
 #include <cstring>
 #include <filesystem>
@@ -15,14 +15,14 @@
 #include <nlohmann/json.hpp>
 
 #include "graph/models.h"
-#include "runtime/executor.h"
-#include "runtime/keyframe_memory.h"
-#include "runtime/memory_plan.h"
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/exec/executor.h"
+#include "runtime/diffusion/keyframe_memory.h"
+#include "runtime/exec/memory_plan.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
+#include "base/error.h"
 #include "weights/quantized.h"
 
 namespace zoomrt::cli {

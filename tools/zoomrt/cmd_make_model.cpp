@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "graph/model_zoo.h"
-#include "runtime/make_model.h"
+#include "runtime/model/make_model.h"
 #include "tools/zoomrt/commands.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 

@@ -14,13 +14,13 @@
 
 #include <fmt/format.h>
 
-#include "runtime/model.h"
-#include "runtime/weight_names.h"
+#include "runtime/model/model.h"
+#include "runtime/model/weight_names.h"
 #include "tools/zoomrt/commands.h"
-#include "weights/atomic_file.h"
+#include "base/atomic_file.h"
 #include "weights/diffusers_dir.h"
-#include "weights/error.h"
-#include "weights/input_file.h"
+#include "base/error.h"
+#include "base/input_file.h"
 #include "weights/quantized.h"
 
 namespace zoomrt::cli {

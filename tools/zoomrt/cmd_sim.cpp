@@ -1,9 +1,9 @@
 // zoomrt sim: the zoom pipeline (or a SCALE-Sim topology) on a simulated NPU, without running any
 // kernel. A model run is the run `zoomrt zoom` would make with the same options, accounted from
-// the same description (runtime/workload.h: text encoder per prompt, VAE encoder, the noise
+// the same description (runtime/npu/workload.h: text encoder per prompt, VAE encoder, the noise
 // scheduler's UNet calls with guidance and scheduler step, VAE decoder per inpainted keyframe,
 // the interpolated frames' resample + paste), so the figures are the zoom's stats.json summary.
-// Prints a terminal summary or the JSON summary of runtime/npu_accounting.h. docs/sim_cli.md.
+// Prints a terminal summary or the JSON summary of runtime/npu/accounting.h. docs/sim_cli.md.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -13,14 +13,14 @@
 
 #include <fmt/format.h>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/workload.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/npu/workload.h"
 #include "scheduler/topology.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/run_options.h"
-#include "weights/atomic_file.h"
-#include "weights/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 namespace {

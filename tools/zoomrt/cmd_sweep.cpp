@@ -32,7 +32,7 @@
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/sweep_point.h"
 #include "tools/zoomrt/sweep_report.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 namespace {

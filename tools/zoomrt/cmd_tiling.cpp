@@ -1,7 +1,7 @@
 // zoomrt tiling compare: the same work under several tiling strategies on one NPU, side by side.
 // A SCALE-Sim topology (scheduler/compare.h): per-layer and total DRAM bytes, accesses, row-hit
 // rate, energy, latency. A model (anything `zoomrt sim --model` takes that is not a topology): the
-// zoom run `zoomrt sim` accounts for the same options, once per strategy (runtime/workload_compare.h):
+// zoom run `zoomrt sim` accounts for the same options, once per strategy (runtime/npu/workload_compare.h):
 // per-layer rows, per-phase and run totals. Output: a table (default) or JSON (--json) on stdout;
 // --csv and --plot (topologies only) write files atomically. docs/tiling.md.
 #include <cstdio>
@@ -9,17 +9,17 @@
 
 #include <fmt/format.h>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/progress.h"
-#include "runtime/workload_compare.h"
-#include "runtime/workload_compare_report.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/zoom/progress.h"
+#include "runtime/npu/workload_compare.h"
+#include "runtime/npu/workload_compare_report.h"
 #include "scheduler/compare_report.h"
 #include "scheduler/objective.h"
 #include "scheduler/topology.h"
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/run_options.h"
-#include "weights/atomic_file.h"
-#include "weights/error.h"
+#include "base/atomic_file.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 namespace {
@@ -43,7 +43,7 @@ void write_file(const std::string& path, const void* data, size_t bytes) {
   f.commit();
 }
 
-// --dtype: the names of the simulated formats (runtime/npu_accounting.h SimDtype) with plain
+// --dtype: the names of the simulated formats (runtime/npu/accounting.h SimDtype) with plain
 // weights: f16, int8, int4 (W4A8, 4.5 bits per weight with its scales).
 sim::MacDtype compare_dtype(const std::string& name) {
   if (name == "fp16") fail_input("--dtype: 'fp16' is spelled f16 in zoomrt (valid: f16 | int8 | int4)");

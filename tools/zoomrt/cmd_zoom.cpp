@@ -1,7 +1,7 @@
 // zoomrt zoom: an infinite zoom video from a prompt (and optionally a start image).
 // Every option is checked before any work (InputError -> exit 2); every frame is also
-// accounted on a simulated NPU (--npu ..., --no-sim; runtime/zoom_sim.h). The driver is
-// runtime/zoom.h, the geometry runtime/zoom_geometry.h, the outputs are listed in docs/zoom.md.
+// accounted on a simulated NPU (--npu ..., --no-sim; runtime/npu/zoom_sim.h). The driver is
+// runtime/zoom/zoom.h, the geometry runtime/zoom/zoom_geometry.h, the outputs are listed in docs/zoom.md.
 #include <fmt/format.h>
 
 #include <cstdint>
@@ -9,19 +9,19 @@
 #include <memory>
 
 #include "kernels/thread_pool.h"
-#include "runtime/precision.h"
-#include "runtime/embedded_model.h"
-#include "runtime/memory_budget.h"
-#include "runtime/npu_accounting.h"
-#include "runtime/out_dir_lock.h"
-#include "runtime/sd_pipeline.h"
-#include "runtime/tokenizer_unicode.h"
-#include "runtime/zoom.h"
+#include "runtime/exec/precision.h"
+#include "runtime/model/embedded_model.h"
+#include "runtime/exec/memory_budget.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/zoom/out_dir_lock.h"
+#include "runtime/diffusion/sd_pipeline.h"
+#include "runtime/tokenizer/tokenizer_unicode.h"
+#include "runtime/zoom/zoom.h"
 #include "scheduler/objective.h"
 #include "scheduler/strategy.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 
@@ -64,7 +64,7 @@ std::string join_names(const List& list, Name name) {
   return out;
 }
 
-// The NPU that every frame is also accounted on (runtime/zoom_sim.h); the names come from the
+// The NPU that every frame is also accounted on (runtime/npu/zoom_sim.h); the names come from the
 // same lists as `zoomrt sim`'s.
 void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
   ZoomSimOptions& s = c.zoom.sim;

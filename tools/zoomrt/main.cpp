@@ -6,7 +6,7 @@
 #include <new>
 
 #include "tools/zoomrt/commands.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"zoomrt: Stable Diffusion inpainting zoom on the CPU, with an NPU simulator"};

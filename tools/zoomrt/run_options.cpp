@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <vector>
 
-#include "runtime/model.h"
-#include "runtime/zoom_geometry.h"
+#include "runtime/model/model.h"
+#include "runtime/zoom/zoom_geometry.h"
 #include "scheduler/topology.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 

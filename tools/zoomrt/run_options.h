@@ -2,13 +2,13 @@
 // the names, defaults and bounds of `zoomrt zoom` (--size/--width/--height, --steps, --scheduler,
 // --keyframes, --frames-between/--keyframe-every, --zoom/--border, --prompts, --start-image),
 // parsed and checked here once, and turned into the shared description of the run's work
-// (runtime/workload.h). Bad values: InputError naming the option (exit 2 in the CLI).
+// (runtime/npu/workload.h). Bad values: InputError naming the option (exit 2 in the CLI).
 #pragma once
 #include <CLI/CLI.hpp>
 #include <string>
 
-#include "runtime/workload.h"
-#include "weights/error.h"
+#include "runtime/npu/workload.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 
@@ -39,7 +39,7 @@ bool is_topology(const std::string& model);
 // Registers every option of RunOptions but --model on `app` (each command words --model itself).
 void add_run_options(CLI::App& app, RunOptions& o);
 
-// The bounds of `zoomrt zoom` (runtime/zoom.cpp validate_zoom_options) on the run options.
+// The bounds of `zoomrt zoom` (runtime/zoom/zoom.cpp validate_zoom_options) on the run options.
 void validate_run_options(const RunOptions& o);
 
 // The run's work for `o.model` (validated first): frame size against the model's latent

@@ -6,7 +6,7 @@
 #include "scheduler/topology.h"
 #include "sim/npu_config.h"
 #include "sim/power.h"
-#include "weights/error.h"
+#include "base/error.h"
 
 namespace zoomrt::cli {
 

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "runtime/npu_accounting.h"
-#include "runtime/workload.h"
+#include "runtime/npu/accounting.h"
+#include "runtime/npu/workload.h"
 #include "tools/zoomrt/run_options.h"
 
 namespace zoomrt::cli {

@@ -13,7 +13,7 @@
 
 #include "sweep/pareto.h"
 #include "sweep/points_file.h"
-#include "weights/atomic_file.h"
+#include "base/atomic_file.h"
 
 namespace zoomrt::cli {
 

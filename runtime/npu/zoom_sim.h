@@ -1,0 +1,59 @@
+// NPU figures for a zoom run: what every frame `zoomrt zoom` writes would cost on a simulated
+// NPU (runtime/npu/accounting.h), as the per-frame "sim" objects and the summary "sim" object
+// of stats.json (runtime/zoom/stats_json.h). Needs the model's configs only, never its weights, so
+// a resumed run recomputes the figures of every frame, resumed ones included.
+//
+// What each frame executes is the shared workload of runtime/npu/workload.h (zoom_workload), the same
+// description `zoomrt sim` accounts.
+// Each component graph is accounted once for the whole run (repeats = how often the run
+// executes it), so the power policy sees the run's real mix, and a frame's figures are its
+// share: latency and energy of a row divided by the row's units (e.g. inpainted keyframes).
+// Sums over frames equal the summary's totals (DRAM counts exactly, times and energies to
+// rounding). Units: seconds, joules, watts, bytes; DRAM accesses are bursts.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/npu/workload.h"
+#include "runtime/zoom/zoom_geometry.h"
+
+namespace zoomrt {
+
+// `zoomrt zoom --npu/--sim-dtype/--strategy/--power-policy/--power-cap/--battery-mwh/--no-sim`.
+struct ZoomSimOptions {
+  bool enabled = false;           // the CLI turns it on unless --no-sim
+  std::string npu = "phone-npu";  // preset name, JSON file or SCALE-Sim .cfg
+  std::string dtype;              // a SimDtype name; "" = sim_dtype_for_cpu_dtype(zoom --dtype)
+  std::string strategy = "adaptive";
+  std::string objective = "energy";  // sched::Objective name: what the tiling search minimises
+  std::string power_policy = "fixed";
+  double power_cap_w = 0;  // required (> 0) by dvfs and dfs-layer
+  double battery_mwh = 0;  // > 0: summary gains battery_hours
+};
+
+// The simulated format (SimDtype name) that runs what the CPU weight format `cpu_dtype` (a
+// runtime/exec/precision.h name, `zoomrt zoom --dtype`) runs. A mixed policy maps by its `resnet`
+// class, the resnet 3x3 convs that run most of the UNet's MACs (docs/zoom.md). Per format:
+// f32 -> f16 (the NPU has no f32 MACs: its widest format), f16 -> f16, int8 / int8w -> int8,
+// int4-gK and int4a8-gK -> int4 (K = 32), int4-g64, int4-g128 (W4A8), paletteB[-ch] -> paletteB
+// for B = 4, 6 (one codebook per layer), sparse24 -> sparse24-f16. InputError naming
+// --sim-dtype for a format with no simulated counterpart (palette2, 3, 5, 7, 8).
+std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype);
+
+// Checks names, ranges and the NPU description (loads it). InputError naming the option.
+void validate_zoom_sim_options(const ZoomSimOptions& o);
+
+struct ZoomSimReport {
+  std::vector<nlohmann::json> frames;  // per FrameWork, the stats.json per-frame "sim" object
+  nlohmann::json summary;              // NpuAccountant::summary + "layers" (+ battery_hours)
+  int unet_calls_per_keyframe = 0;
+};
+
+// Accounts the run described by `frames` (zoom-out order) on the NPU of `o`. InputError on a
+// bad option, NPU description or model config, or a layer no tiling fits.
+ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model,
+                            const ZoomGeometry& g, const std::vector<FrameWork>& frames);
+
+}  // namespace zoomrt

@@ -1,0 +1,238 @@
+#include "scheduler/fused_exec.h"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "scheduler/sram_buffer.h"
+
+namespace zoomrt {
+
+using namespace sched;
+
+namespace {
+
+float gelu_erf(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+
+// Rows of one layer's input held in SRAM (row -> its elements: conv [C][W], GEMM [K]).
+struct Window {
+  std::map<int64_t, std::vector<float>> rows;
+  int64_t row_bytes = 0;
+};
+
+class FusedRunner {
+ public:
+  FusedRunner(const FusedChain& c, const FusedTiling& t, const SramBudget& b, const float* in,
+              std::span<const float* const> w, float* out)
+      : c_(c), t_(t), sram_(b), in_(in), w_(w), out_(out), n_(c.layers.size()), win_(n_) {
+    for (size_t i = 0; i < n_; ++i) {
+      g_.push_back(chain_geometry(c, int(i)));
+      win_[i].row_bytes = bytes_of(g_[i].in_row_elems, g_[i].in_bits);
+    }
+  }
+
+  TiledExecStats run() {
+    if (t_.weights_resident)
+      for (size_t i = 0; i < n_; ++i) {
+        const int64_t b = bytes_of(g_[i].weight_elems, g_[i].weight_bits);
+        sram_.take(Partition::filter, b);
+        resident_.emplace_back(w_[i], w_[i] + g_[i].weight_elems);
+        read(b);
+      }
+    for (const FusedStep& st : fused_schedule(c_, t_)) step(st);
+    for (size_t i = 0; i < n_; ++i) trim(i, Range{0, 0}, true);
+    if (t_.weights_resident)
+      for (size_t i = 0; i < n_; ++i) sram_.give(Partition::filter, bytes_of(g_[i].weight_elems, g_[i].weight_bits));
+    stats_.peak_sram_bytes = sram_.peak();
+    return stats_;
+  }
+
+ private:
+  void read(int64_t bytes) { stats_.read_bytes += uint64_t(bytes), ++stats_.transfers; }
+  void write(int64_t bytes) { stats_.write_bytes += uint64_t(bytes), ++stats_.transfers; }
+
+  // Drops rows outside [keep.lo, ...) (all of them when `all`).
+  void trim(size_t i, Range keep, bool all) {
+    auto& rows = win_[i].rows;
+    for (auto it = rows.begin(); it != rows.end();) {
+      if (all || it->first < keep.lo) {
+        sram_.give(Partition::ifmap, win_[i].row_bytes);
+        it = rows.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  std::vector<float>& new_row(size_t i, int64_t r) {
+    sram_.take(Partition::ifmap, win_[i].row_bytes);
+    auto [it, inserted] = win_[i].rows.emplace(r, std::vector<float>(size_t(g_[i].in_row_elems), 0.0f));
+    if (!inserted) throw std::logic_error("fused schedule computes a row twice");
+    return it->second;
+  }
+
+  const std::vector<float>& row(size_t i, int64_t r) const {
+    auto it = win_[i].rows.find(r);
+    if (it == win_[i].rows.end()) throw std::logic_error(fmt::format("layer {} input row {} is not in SRAM", i, r));
+    return it->second;
+  }
+
+  void step(const FusedStep& st) {
+    const bool recompute = t_.halo == HaloMode::recompute;
+    for (size_t i = 0; i < n_; ++i) trim(i, i == 0 ? st.in_window : st.need[i - 1], recompute);
+    if (st.fetch.hi > st.fetch.lo) {  // the first layer's new input rows, all channels
+      const Layer& l = c_.layers[0];
+      for (int64_t r = st.fetch.lo; r < st.fetch.hi; ++r) {
+        std::vector<float>& v = new_row(0, r);
+        if (l.kind == LayerKind::conv) {
+          for (int64_t ch = 0; ch < l.conv.c; ++ch)
+            for (int64_t x = 0; x < l.conv.w; ++x) v[size_t(ch * l.conv.w + x)] = in_[(ch * l.conv.h + r) * l.conv.w + x];
+        } else {
+          for (int64_t k = 0; k < l.gemm.k; ++k) v[size_t(k)] = in_[r * l.gemm.k + k];
+        }
+      }
+      read(bytes_of((st.fetch.hi - st.fetch.lo) * g_[0].in_row_elems, g_[0].in_bits));
+    }
+    for (size_t i = 0; i < n_; ++i)
+      if (st.compute[i].hi > st.compute[i].lo) layer(i, st.compute[i]);
+  }
+
+  // The filter of channel ch in SRAM (streamed: read now; the caller gives it back).
+  std::vector<float> filter(size_t i, int64_t ch) {
+    const ChainLayerGeometry& g = g_[i];
+    const Layer& l = c_.layers[i];
+    const float* src = t_.weights_resident ? resident_[i].data() : w_[i];
+    std::vector<float> f(size_t(g.filter_elems));
+    if (l.kind == LayerKind::gemm && g.channel_row_elems == 2) {  // GEGLU: value row ch, gate row F + ch
+      for (int64_t k = 0; k < l.gemm.k; ++k) {
+        f[size_t(k)] = src[ch * l.gemm.k + k];
+        f[size_t(l.gemm.k + k)] = src[(g.channels + ch) * l.gemm.k + k];
+      }
+    } else {
+      for (int64_t e = 0; e < g.filter_elems; ++e) f[size_t(e)] = src[ch * g.filter_elems + e];
+    }
+    if (!t_.weights_resident) {
+      const int64_t b = bytes_of(g.filter_elems, g.weight_bits);
+      sram_.take(Partition::filter, b);
+      read(b);
+    }
+    return f;
+  }
+  void drop_filter(size_t i) {
+    if (!t_.weights_resident) sram_.give(Partition::filter, bytes_of(g_[i].filter_elems, g_[i].weight_bits));
+  }
+
+  void layer(size_t i, Range rows) {
+    const Layer& l = c_.layers[i];
+    const ChainLayerGeometry& g = g_[i];
+    const bool last = i + 1 == n_;
+    const int64_t nrows = rows.hi - rows.lo;
+    std::vector<std::vector<float>*> dst;  // consumer rows (not last)
+    if (!last)
+      for (int64_t r = rows.lo; r < rows.hi; ++r) dst.push_back(&new_row(i + 1, r));
+    if (l.kind == LayerKind::conv) {
+      conv(i, rows, dst);
+      return;
+    }
+    // GEMM: the last layer keeps a rows x N output tile; others one column (pair) at a time.
+    std::vector<float> out_tile;
+    if (last) {
+      sram_.take(Partition::ofmap, nrows * bytes_of(l.gemm.n, g.psum_bits));
+      out_tile.assign(size_t(nrows * l.gemm.n), 0.0f);
+    }
+    for (int64_t ch = 0; ch < g.channels; ++ch) {
+      const std::vector<float> f = filter(i, ch);
+      const int64_t tile_bytes = nrows * bytes_of(g.channel_row_elems, g.psum_bits);
+      if (!last) sram_.take(Partition::ofmap, tile_bytes);
+      for (int64_t r = rows.lo; r < rows.hi; ++r) {
+        const std::vector<float>& x = row(i, r);
+        float a = 0, b = 0;
+        for (int64_t k = 0; k < l.gemm.k; ++k) a += x[size_t(k)] * f[size_t(k)];
+        if (g.channel_row_elems == 2)
+          for (int64_t k = 0; k < l.gemm.k; ++k) b += x[size_t(k)] * f[size_t(l.gemm.k + k)];
+        if (last) out_tile[size_t((r - rows.lo) * l.gemm.n + ch)] = a;
+        else (*dst[size_t(r - rows.lo)])[size_t(ch)] = g.channel_row_elems == 2 ? a * gelu_erf(b) : a;
+      }
+      if (!last) sram_.give(Partition::ofmap, tile_bytes);
+      drop_filter(i);
+    }
+    if (last) {
+      for (int64_t r = rows.lo; r < rows.hi; ++r)
+        for (int64_t j = 0; j < l.gemm.n; ++j) out_[r * l.gemm.n + j] = out_tile[size_t((r - rows.lo) * l.gemm.n + j)];
+      write(bytes_of(nrows * l.gemm.n, g.out_bits));
+      sram_.give(Partition::ofmap, nrows * bytes_of(l.gemm.n, g.psum_bits));
+    }
+  }
+
+  void conv(size_t i, Range rows, const std::vector<std::vector<float>*>& dst) {
+    const ConvShape& s = c_.layers[i].conv;
+    const ChainLayerGeometry& g = g_[i];
+    const bool last = i + 1 == n_;
+    const int64_t nrows = rows.hi - rows.lo, q = s.q(), cg = s.c / s.groups, kg = s.k / s.groups;
+    std::vector<float> tile(size_t(nrows * q));
+    for (int64_t k = 0; k < s.k; ++k) {
+      const std::vector<float> f = filter(i, k);
+      const int64_t tile_bytes = nrows * bytes_of(q, g.psum_bits);
+      sram_.take(Partition::ofmap, tile_bytes);
+      const int64_t c0 = k / kg * cg;
+      for (int64_t p = rows.lo; p < rows.hi; ++p)
+        for (int64_t x = 0; x < q; ++x) {
+          float acc = 0;
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t r = 0; r < s.r; ++r) {
+              const int64_t h = p * s.stride - s.pad + r;
+              if (h < 0 || h >= s.h) continue;
+              const std::vector<float>& in = row(i, h);
+              for (int64_t t = 0; t < s.s; ++t) {
+                const int64_t w = x * s.stride - s.pad + t;
+                if (w < 0 || w >= s.w) continue;
+                acc += in[size_t((c0 + c) * s.w + w)] * f[size_t((c * s.r + r) * s.s + t)];
+              }
+            }
+          tile[size_t((p - rows.lo) * q + x)] = acc;
+        }
+      if (last) {
+        for (int64_t p = rows.lo; p < rows.hi; ++p)
+          for (int64_t x = 0; x < q; ++x) out_[(k * s.p() + p) * q + x] = tile[size_t((p - rows.lo) * q + x)];
+        write(bytes_of(nrows * q, g.out_bits));
+      } else {
+        for (int64_t p = rows.lo; p < rows.hi; ++p)
+          for (int64_t x = 0; x < q; ++x) (*dst[size_t(p - rows.lo)])[size_t(k * q + x)] = tile[size_t((p - rows.lo) * q + x)];
+      }
+      sram_.give(Partition::ofmap, tile_bytes);
+      drop_filter(i);
+    }
+  }
+
+  const FusedChain& c_;
+  FusedTiling t_;
+  SramBuffer sram_;
+  const float* in_;
+  std::span<const float* const> w_;
+  float* out_;
+  size_t n_;
+  std::vector<ChainLayerGeometry> g_;
+  std::vector<Window> win_;
+  std::vector<std::vector<float>> resident_;
+  TiledExecStats stats_;
+};
+
+}  // namespace
+
+TiledExecStats run_fused(const FusedChain& chain, const FusedTiling& tiling, const SramBudget& budget,
+                         const float* input, std::span<const float* const> weights, float* output) {
+  if (const std::string why = chain_problem(chain); !why.empty()) throw std::logic_error("run_fused: " + why);
+  for (LinkKind k : chain.links)
+    if (k == LinkKind::group_norm) throw std::logic_error("run_fused: group_norm links are costed, not executed");
+  if (weights.size() != chain.layers.size())
+    throw std::logic_error(fmt::format("run_fused: {} layers need {} weight tensors, got {}", chain.layers.size(),
+                                       chain.layers.size(), weights.size()));
+  if (tiling.rows < 1) throw std::logic_error("run_fused: rows must be >= 1");
+  FusedRunner r(chain, tiling, budget, input, weights, output);
+  return r.run();
+}
+
+}  // namespace zoomrt
