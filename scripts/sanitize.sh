@@ -14,11 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
 jobs=$(nproc)
-TSAN_TESTS=${TSAN_TESTS:-'^(kernels_|runtime_executor_|runtime_tiled_exec_)'}
+TSAN_TESTS=${TSAN_TESTS:-'^(kernels_|runtime_executor_|scheduler_tiled_exec_)'}
 # Build exactly the test executables a regex selects (a new matching test file joins in).
 tests_matching() { ls tests/*_test.cpp | xargs -n1 basename | sed 's/\.cpp$//' | grep -E "$1"; }
 mapfile -t tsan_targets < <(tests_matching "$TSAN_TESTS")
-ASAN_TESTS=${ASAN_TESTS:-'^(cli_|fuzz_|weights_|runtime_tokenizer_|runtime_schedulers_|runtime_scheduler_bounds_|runtime_zoom_image_|runtime_jpeg_|runtime_executor_|sim_config_|scheduler_topology_)'}
+ASAN_TESTS=${ASAN_TESTS:-'^(cli_|fuzz_|base_|weights_|runtime_tokenizer_|runtime_noise_schedulers_|runtime_noise_scheduler_bounds_|runtime_zoom_image_|runtime_jpeg_|runtime_executor_|sim_config_|scheduler_topology_)'}
 mapfile -t asan_targets < <(tests_matching "$ASAN_TESTS")
 asan_targets+=(zoomrt)
 if [ "${ASAN_ALL:-0}" = 1 ]; then asan_targets=(all); ASAN_TESTS=.; fi
