@@ -35,6 +35,11 @@ cmake --build build-fuzz -j"$(nproc)" --target $(printf 'zoomrt-fuzz-%s ' $run)
 
 export ASAN_OPTIONS=halt_on_error=1:abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# The harnesses' scratch files go to a private TMPDIR, emptied before and after: a fuzzer that
+# ends by timeout or crash skips its own cleanup, and /tmp must not collect its files.
+export TMPDIR="$PWD/build-fuzz/tmp"
+rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
+trap 'rm -rf "$TMPDIR"' EXIT
 summary=()
 failed=0
 for t in $run; do

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli_util.h"
@@ -20,6 +21,14 @@ class TinyModelScratch {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
   }
+  // Removed with the test process (each test case runs in its own process under ctest): a
+  // scratch folder holds model copies of a few hundred MB, which /tmp must not collect.
+  ~TinyModelScratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  TinyModelScratch(const TinyModelScratch&) = delete;
+  TinyModelScratch& operator=(const TinyModelScratch&) = delete;
   const std::string& dir() const { return dir_; }
   // The tiny model (f32), made on first use.
   const std::string& tiny_model() {
