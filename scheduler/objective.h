@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_table.h"
+
 namespace zoomrt::sched {
 
 // X(enumerator, name, help)
@@ -22,9 +24,16 @@ enum class Objective {
   ZOOMRT_OBJECTIVES(X)
 #undef X
 };
+// Names, help texts and parsing of the objectives (base/enum_table.h).
+inline constexpr auto kObjectives = make_enum_table<Objective>({
+#define X(e, name, help) {Objective::e, name, help},
+    ZOOMRT_OBJECTIVES(X)
+#undef X
+});
 const char* objective_name(Objective o);
 const char* objective_help(Objective o);
-Objective objective_from_name(const std::string& name);  // InputError listing the valid names
+// InputError "--objective: 'x' is not one of energy | ..." for an unknown name.
+Objective objective_from_name(const std::string& name);
 std::vector<Objective> all_objectives();
 std::string objective_names(const char* separator = " | ");
 

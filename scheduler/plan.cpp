@@ -13,42 +13,10 @@
 
 namespace zoomrt::sched {
 
-const char* strategy_name(Strategy s) {
-  switch (s) {
-#define X(e, name, help) \
-  case Strategy::e: return name;
-    ZOOMRT_TILING_STRATEGIES(X)
-#undef X
-  }
-  return "?";
-}
-
-const char* strategy_help(Strategy s) {
-  switch (s) {
-#define X(e, name, help) \
-  case Strategy::e: return help;
-    ZOOMRT_TILING_STRATEGIES(X)
-#undef X
-  }
-  return "?";
-}
-
-std::vector<Strategy> all_strategies() {
-  return {
-#define X(e, name, help) Strategy::e,
-      ZOOMRT_TILING_STRATEGIES(X)
-#undef X
-  };
-}
-
-Strategy strategy_from_name(const std::string& name) {
-  std::string valid;
-  for (Strategy s : all_strategies()) {
-    if (name == strategy_name(s)) return s;
-    valid += (valid.empty() ? "" : ", ") + std::string(strategy_name(s));
-  }
-  fail_input("strategy '{}': unknown (valid: {})", name, valid);
-}
+const char* strategy_name(Strategy s) { return kStrategies.name(s).data(); }
+const char* strategy_help(Strategy s) { return kStrategies.help(s).data(); }
+std::vector<Strategy> all_strategies() { return kStrategies.values(); }
+Strategy strategy_from_name(const std::string& name, std::string_view what) { return kStrategies.parse(name, what); }
 
 std::vector<Strategy> parse_strategy_list(const std::string& list) {
   std::vector<Strategy> out;
@@ -58,7 +26,7 @@ std::vector<Strategy> parse_strategy_list(const std::string& list) {
     if (comma == std::string::npos) comma = list.size();
     const std::string item = list.substr(start, comma - start);
     if (item.empty()) fail_input("--strategies '{}': empty strategy name", list);
-    out.push_back(strategy_from_name(item));
+    out.push_back(kStrategies.parse(item, "--strategies"));
     start = comma + 1;
   }
   return out;

@@ -39,6 +39,7 @@
 #include "scheduler/loop_nest.h"
 #include "scheduler/sram_budget.h"
 #include "sim/power.h"
+#include "base/enum_table.h"
 
 namespace zoomrt::sched {
 
@@ -63,9 +64,16 @@ inline constexpr int kStrategyCount = 0
     ZOOMRT_TILING_STRATEGIES(X)
 #undef X
     ;
+// Names, help texts and parsing of the strategies (base/enum_table.h).
+inline constexpr auto kStrategies = make_enum_table<Strategy>({
+#define X(e, name, help) {Strategy::e, name, help},
+    ZOOMRT_TILING_STRATEGIES(X)
+#undef X
+});
 const char* strategy_name(Strategy s);
 const char* strategy_help(Strategy s);
-Strategy strategy_from_name(const std::string& name);  // InputError listing the valid names
+// InputError "<what>: 'x' is not one of naive | ..." for an unknown name.
+Strategy strategy_from_name(const std::string& name, std::string_view what = "--strategy");
 std::vector<Strategy> all_strategies();
 std::vector<Strategy> parse_strategy_list(const std::string& comma_separated);
 

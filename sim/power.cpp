@@ -8,34 +8,9 @@
 
 namespace zoomrt::sim {
 
-namespace {
-struct PolicyInfo {
-  const char* name;
-  const char* help;
-};
-constexpr PolicyInfo kPolicies[] = {
-#define X(e, name, help) {name, help},
-    ZOOMRT_POWER_POLICIES(X)
-#undef X
-};
-}  // namespace
-
-const char* power_policy_name(PowerPolicy p) { return kPolicies[static_cast<int>(p)].name; }
-
-PowerPolicy power_policy_from_name(const std::string& name) {
-  std::string all;
-  for (size_t i = 0; i < std::size(kPolicies); ++i) {
-    if (name == kPolicies[i].name) return static_cast<PowerPolicy>(i);
-    all += (all.empty() ? "" : ", ") + std::string(kPolicies[i].name);
-  }
-  fail_input("--power-policy: unknown policy '{}' (expected one of {})", name, all);
-}
-
-std::vector<PowerPolicy> all_power_policies() {
-  std::vector<PowerPolicy> v;
-  for (size_t i = 0; i < std::size(kPolicies); ++i) v.push_back(static_cast<PowerPolicy>(i));
-  return v;
-}
+const char* power_policy_name(PowerPolicy p) { return kPowerPolicies.name(p).data(); }
+PowerPolicy power_policy_from_name(const std::string& name) { return kPowerPolicies.parse(name, "--power-policy"); }
+std::vector<PowerPolicy> all_power_policies() { return kPowerPolicies.values(); }
 
 EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
   mac_j += o.mac_j;

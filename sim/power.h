@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "base/enum_table.h"
 #include "sim/dram.h"
 #include "sim/npu_config.h"
 
@@ -40,8 +41,15 @@ enum class PowerPolicy {
   ZOOMRT_POWER_POLICIES(X)
 #undef X
 };
+// Names, help texts and parsing of the power policies (base/enum_table.h).
+inline constexpr auto kPowerPolicies = make_enum_table<PowerPolicy>({
+#define X(e, name, help) {PowerPolicy::e, name, help},
+    ZOOMRT_POWER_POLICIES(X)
+#undef X
+});
 const char* power_policy_name(PowerPolicy p);
-PowerPolicy power_policy_from_name(const std::string& name);  // InputError if unknown
+// InputError "--power-policy: 'x' is not one of fixed | ..." for an unknown name.
+PowerPolicy power_policy_from_name(const std::string& name);
 std::vector<PowerPolicy> all_power_policies();
 
 // What the scheduler measured for one layer (frequency independent).

@@ -30,13 +30,13 @@ namespace zoomrt {
 
 // X(enumerator, name, help): the weight formats of the policy.
 #define ZOOMRT_WEIGHT_FORMATS(X)                                             \
-  X(f32, "f32", "FP32 weights")                                             \
-  X(f16, "f16", "FP16 weights, FP32 arithmetic")                            \
-  X(int8, "int8", "INT8 weights per output channel, INT8 activations per row") \
-  X(int4, "int4", "INT4 weights, one scale per group of k (int4-g32|g64|g128)") \
-  X(int4a8, "int4a8", "INT4 weights, INT8 activations in linear layers (int4a8-g32|g64|g128)") \
+  X(f32, "f32", "f32 weights")                                             \
+  X(f16, "f16", "f16 weights, f32 arithmetic")                            \
+  X(int8, "int8", "int8 weights per output channel, int8 activations per row") \
+  X(int4, "int4", "int4 weights, one scale per group of k (int4-g32|g64|g128)") \
+  X(int4a8, "int4a8", "int4 weights, int8 activations in linear layers (int4a8-g32|g64|g128)") \
   X(palette, "palette4", "k-means codebook of 2^B weights per layer or per channel (palette2..8[-ch])") \
-  X(sparse24, "sparse24", "2:4 structured sparse weights, FP16 values")
+  X(sparse24, "sparse24", "2:4 structured sparse weights, f16 values")
 
 enum class WeightFormat {
 #define X(e, name, help) e,

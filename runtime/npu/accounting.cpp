@@ -37,36 +37,21 @@ struct SimDtypeInfo {
   bool sparse24;
   const char* help;
 };
-constexpr SimDtypeInfo kSimDtypes[] = {
+constexpr SimDtypeInfo kSimDtypeInfo[] = {
 #define X(e, name, mac, vbits, ibits, group, sparse, help) {name, sim::MacDtype::mac, vbits, ibits, group, sparse, help},
     ZOOMRT_SIM_DTYPES(X)
 #undef X
 };
-const SimDtypeInfo& info(SimDtype d) { return kSimDtypes[size_t(d)]; }
+const SimDtypeInfo& info(SimDtype d) { return kSimDtypeInfo[size_t(d)]; }
 
 }  // namespace
 
-const char* sim_dtype_name(SimDtype d) { return info(d).name; }
-const char* sim_dtype_help(SimDtype d) { return info(d).help; }
+const char* sim_dtype_name(SimDtype d) { return kSimDtypes.name(d).data(); }
+const char* sim_dtype_help(SimDtype d) { return kSimDtypes.help(d).data(); }
 sim::MacDtype sim_mac_dtype(SimDtype d) { return info(d).mac; }
 bool sim_dtype_sparse24(SimDtype d) { return info(d).sparse24; }
-
-std::vector<SimDtype> all_sim_dtypes() {
-  return {
-#define X(e, name, mac, vbits, ibits, group, sparse, help) SimDtype::e,
-      ZOOMRT_SIM_DTYPES(X)
-#undef X
-  };
-}
-
-SimDtype sim_dtype_from_name(const std::string& name) {
-  std::string valid;
-  for (SimDtype d : all_sim_dtypes()) {
-    if (name == sim_dtype_name(d)) return d;
-    valid += (valid.empty() ? "" : ", ") + std::string(sim_dtype_name(d));
-  }
-  fail_input("--dtype '{}': unknown (valid: {})", name, valid);
-}
+std::vector<SimDtype> all_sim_dtypes() { return kSimDtypes.values(); }
+SimDtype sim_dtype_from_name(const std::string& name, std::string_view what) { return kSimDtypes.parse(name, what); }
 
 sched::OperandBits sim_operand_bits(SimDtype d) {
   sched::OperandBits b = sched::operand_bits_for(sim_mac_dtype(d));  // activation widths

@@ -41,6 +41,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/enum_table.h"
 #include "graph/graph.h"
 #include "scheduler/layer.h"
 #include "scheduler/objective.h"
@@ -82,9 +83,16 @@ enum class SimDtype {
   ZOOMRT_SIM_DTYPES(X)
 #undef X
 };
+// Names, help texts and parsing of the simulated formats (base/enum_table.h).
+inline constexpr auto kSimDtypes = make_enum_table<SimDtype>({
+#define X(e, name, mac, vbits, ibits, group, sparse, help) {SimDtype::e, name, help},
+    ZOOMRT_SIM_DTYPES(X)
+#undef X
+});
 const char* sim_dtype_name(SimDtype d);
 const char* sim_dtype_help(SimDtype d);
-SimDtype sim_dtype_from_name(const std::string& name);  // InputError "--dtype: ..." listing names
+// InputError "<what>: 'x' is not one of f16 | int8 | ..." for an unknown name.
+SimDtype sim_dtype_from_name(const std::string& name, std::string_view what = "--dtype");
 std::vector<SimDtype> all_sim_dtypes();
 sim::MacDtype sim_mac_dtype(SimDtype d);
 bool sim_dtype_sparse24(SimDtype d);

@@ -16,24 +16,6 @@ namespace zoomrt {
 
 namespace {
 
-// The library's message, prefixed with the zoom's option name unless it names it already
-// (sim_dtype_from_name says "--dtype", which in `zoomrt zoom` is the CPU dtype).
-template <class F>
-auto named_option(const char* option, F parse) {
-  try {
-    return parse();
-  } catch (const InputError& e) {
-    std::string msg = e.what();
-    if (msg.rfind("--dtype ", 0) == 0) msg = msg.substr(8);
-    if (msg.find(option) != std::string::npos) throw;
-    fail_input("{}: {}", option, msg);
-  }
-}
-
-// "" = the counterpart of ZoomModelOptions' default CPU dtype (f32 -> f16); `zoomrt zoom` fills
-// it from --dtype (sim_options_of in runtime/zoom/zoom.h).
-std::string sim_dtype_of(const ZoomSimOptions& o) { return o.dtype.empty() ? "f16" : o.dtype; }
-
 void add_scaled(sim::DramStats& sum, const sim::DramStats& d, uint64_t m) {
   sum.bytes_read += d.bytes_read * m, sum.bytes_written += d.bytes_written * m,
       sum.accesses += d.accesses * m;
@@ -84,46 +66,51 @@ nlohmann::json frame_json(const NpuAccountant& acc, const sim::RunResult& run, c
 
 }  // namespace
 
-std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype) {
-  const LayerPrecision p = precision_from_name(cpu_dtype).for_class(OpClass::resnet);
+SimDtype sim_dtype_for_precision(const Precision& cpu, const std::string& cpu_dtype) {
+  const LayerPrecision p = cpu.for_class(OpClass::resnet);
   switch (p.weights) {
     case WeightFormat::f32:
-    case WeightFormat::f16: return "f16";
-    case WeightFormat::int8: return "int8";
+    case WeightFormat::f16: return SimDtype::f16;
+    case WeightFormat::int8: return SimDtype::int8;
     case WeightFormat::int4:
-    case WeightFormat::int4a8: return p.group == 32 ? "int4" : fmt::format("int4-g{}", p.group);
+    case WeightFormat::int4a8:
+      if (p.group == 32) return SimDtype::int4;
+      if (p.group == 64) return SimDtype::int4_g64;
+      if (p.group == 128) return SimDtype::int4_g128;
+      break;
     case WeightFormat::palette:
-      if (p.bits == 4 || p.bits == 6) return fmt::format("palette{}", p.bits);
+      if (p.bits == 4) return SimDtype::palette4;
+      if (p.bits == 6) return SimDtype::palette6;
       fail_input("--sim-dtype: --dtype {} has no simulated counterpart (palette4 and palette6 only); name one", cpu_dtype);
-    case WeightFormat::sparse24: return "sparse24-f16";
+    case WeightFormat::sparse24: return SimDtype::sparse24_f16;
   }
   fail_input("--sim-dtype: --dtype {} has no simulated counterpart; name one", cpu_dtype);
 }
 
+std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype) {
+  return sim_dtype_name(sim_dtype_for_precision(precision_from_name(cpu_dtype), cpu_dtype));
+}
+
 void validate_zoom_sim_options(const ZoomSimOptions& o) {
   if (!o.enabled) return;
-  named_option("--sim-dtype", [&] { return sim_dtype_from_name(sim_dtype_of(o)); });
-  named_option("--strategy", [&] { return sched::strategy_from_name(o.strategy); });
-  named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
-  const sim::PowerPolicy p =
-      named_option("--power-policy", [&] { return sim::power_policy_from_name(o.power_policy); });
   if (o.power_cap_w < 0) fail_input("--power-cap: {} W must not be negative", o.power_cap_w);
-  if (p != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
-    fail_input("--power-cap: required (> 0 W) by --power-policy {}", o.power_policy);
+  if (o.power_policy != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
+    fail_input("--power-cap: required (> 0 W) by --power-policy {}", sim::power_policy_name(o.power_policy));
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
-  named_option("--npu", [&] { return sim::load_npu(o.npu); });
 }
 
 ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, const ZoomGeometry& g,
                             const std::vector<FrameWork>& frames) {
   validate_zoom_sim_options(o);
   AccountingOptions ao;
-  ao.dtype = sim_dtype_from_name(sim_dtype_of(o));
-  ao.strategy = sched::strategy_from_name(o.strategy);
-  ao.objective = sched::objective_from_name(o.objective);
-  ao.policy = sim::power_policy_from_name(o.power_policy);
+  // No dtype: the counterpart of ZoomModelOptions' default CPU dtype (f32 -> f16); `zoomrt zoom`
+  // fills it from --dtype (sim_options_of in runtime/zoom/zoom.h).
+  ao.dtype = o.dtype.value_or(SimDtype::f16);
+  ao.strategy = o.strategy;
+  ao.objective = o.objective;
+  ao.policy = o.power_policy;
   ao.power_cap_w = o.power_cap_w;
-  NpuAccountant acc(sim::load_npu(o.npu), ao);
+  NpuAccountant acc(o.npu ? *o.npu : sim::load_npu("phone-npu"), ao);
   const ZoomWorkload w = zoom_workload(model, g, frames, sim_operand_bits(ao.dtype).input);
   const std::vector<RowRange> rows = account_workload(acc, w);
   const sim::RunResult run = acc.run();

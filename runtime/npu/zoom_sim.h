@@ -16,19 +16,28 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "runtime/exec/precision.h"
+#include "runtime/npu/accounting.h"
 #include "runtime/npu/workload.h"
+#include "scheduler/objective.h"
+#include "scheduler/strategy.h"
+#include "sim/npu_config.h"
+#include "sim/power.h"
 #include "runtime/zoom/zoom_geometry.h"
 
 namespace zoomrt {
 
-// `zoomrt zoom --npu/--sim-dtype/--strategy/--power-policy/--power-cap/--battery-mwh/--no-sim`.
+// `zoomrt zoom --npu/--sim-dtype/--strategy/--power-policy/--power-cap/--battery-mwh/--no-sim`,
+// parsed once by the CLI (names through their tables, the NPU description loaded).
 struct ZoomSimOptions {
-  bool enabled = false;           // the CLI turns it on unless --no-sim
-  std::string npu = "phone-npu";  // preset name, JSON file or SCALE-Sim .cfg
-  std::string dtype;              // a SimDtype name; "" = sim_dtype_for_cpu_dtype(zoom --dtype)
-  std::string strategy = "adaptive";
-  std::string objective = "energy";  // sched::Objective name: what the tiling search minimises
-  std::string power_policy = "fixed";
+  bool enabled = false;                // the CLI turns it on unless --no-sim
+  std::optional<sim::NpuConfig> npu;   // loaded --npu; none = the phone-npu preset
+  std::optional<SimDtype> dtype;       // none = the counterpart of zoom --dtype (sim_options_of)
+  sched::Strategy strategy = sched::Strategy::adaptive;
+  sched::Objective objective = sched::Objective::energy;  // what the tiling search minimises
+  sim::PowerPolicy power_policy = sim::PowerPolicy::fixed;
   double power_cap_w = 0;  // required (> 0) by dvfs and dfs-layer
   double battery_mwh = 0;  // > 0: summary gains battery_hours
 };
@@ -40,9 +49,12 @@ struct ZoomSimOptions {
 // int4-gK and int4a8-gK -> int4 (K = 32), int4-g64, int4-g128 (W4A8), paletteB[-ch] -> paletteB
 // for B = 4, 6 (one codebook per layer), sparse24 -> sparse24-f16. InputError naming
 // --sim-dtype for a format with no simulated counterpart (palette2, 3, 5, 7, 8).
+// `cpu_dtype` names `cpu` in the error.
+SimDtype sim_dtype_for_precision(const Precision& cpu, const std::string& cpu_dtype);
+// The same from the name (parses it): for tests and tools holding only the name.
 std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype);
 
-// Checks names, ranges and the NPU description (loads it). InputError naming the option.
+// Checks the ranges (power cap, battery). InputError naming the option.
 void validate_zoom_sim_options(const ZoomSimOptions& o);
 
 struct ZoomSimReport {

@@ -31,14 +31,7 @@ struct OutPaths {
   std::string keyframe(int k) const { return fmt::format("{}/{:06}.png", keyframes, k); }
 };
 
-// What state.json holds: enough to check a resume uses the same settings and to restart
-// after the last finished keyframe. records are in zoom-out order (sequence positions).
-struct RunState {
-  json fingerprint;
-  int keyframes_done = 0;
-  std::vector<std::string> prompts;  // prompt used by each finished keyframe
-  std::vector<FrameRecord> records;
-};
+using RunState = ZoomRunState;
 
 // The options that change pixels; a resume must match them all (keyframes, fps, zoom-in,
 // threads and output flags may change).
@@ -175,10 +168,11 @@ std::string frame_file_name(int pos, int total, bool zoom_in) {
   return fmt::format("{:06}.png", zoom_in ? total - 1 - pos : pos);
 }
 
-json zoom_options_json(const ZoomOptions& o, const ZoomGeometry& g) {
+json zoom_options_json(const ZoomOptions& o, const ZoomPlan& plan) {
+  const ZoomGeometry& g = plan.geometry;
   json prompts = json::array();
   for (const auto& e : o.prompts.entries) prompts.push_back({{"keyframe", e.first_keyframe}, {"prompt", e.prompt}});
-  json j = fingerprint_of(o, g);
+  json j = plan.fingerprint;
   j.update({{"keyframes", o.keyframes},
             {"zoom_factor_x", double(g.width) / g.inner_width},
             {"zoom_factor_y", double(g.height) / g.inner_height},
@@ -193,12 +187,13 @@ json zoom_options_json(const ZoomOptions& o, const ZoomGeometry& g) {
 
 ZoomSimOptions sim_options_of(const ZoomOptions& o) {
   ZoomSimOptions s = o.sim;
-  if (s.enabled && s.dtype.empty()) s.dtype = sim_dtype_for_cpu_dtype(o.model.dtype);
+  if (s.enabled && !s.dtype) s.dtype = sim_dtype_for_precision(o.model.precision, o.model.dtype);
   return s;
 }
 
-ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
-  const ZoomGeometry g = make_zoom_geometry(o.width, o.height, o.zoom_factor, o.border_px, o.frames_between, o.feather_px);
+ZoomPlan validate_zoom_options(const ZoomOptions& o) {
+  ZoomPlan plan;
+  const ZoomGeometry g = plan.geometry = make_zoom_geometry(o.width, o.height, o.zoom_factor, o.border_px, o.frames_between, o.feather_px);
   // Fixed bounds, each with its reason: frames are numbered with six digits (%06d, also what
   // ffmpeg reads), and the schedulers know 1000 training timesteps.
   if (o.keyframes < 1 || o.keyframes > 100000)
@@ -216,12 +211,16 @@ ZoomGeometry validate_zoom_options(const ZoomOptions& o) {
   if (o.model.steps < 1 || o.model.steps > 1000)
     fail_input("--steps: {} must be in 1..1000 (the schedulers have 1000 training timesteps)", o.model.steps);
   if (!(o.model.guidance >= 0) || o.model.guidance > 100) fail_input("--guidance: {} must be in 0..100", o.model.guidance);
-  if (!o.input_image.empty()) load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
+  if (!o.input_image.empty()) plan.start = load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
   validate_zoom_sim_options(sim_options_of(o));
   check_out_dir(o);
   const OutPaths p(o.out_dir);
-  if (o.resume && fs::exists(p.state)) check_resume(load_state(p), fingerprint_of(o, g), o, p.state);
-  return g;
+  plan.fingerprint = fingerprint_of(o, g);
+  if (o.resume && fs::exists(p.state)) {
+    plan.resumed = load_state(p);
+    check_resume(*plan.resumed, plan.fingerprint, o, p.state);
+  }
+  return plan;
 }
 
 std::vector<FrameWork> zoom_frame_work(const ZoomOptions& o, const ZoomGeometry& g) {
@@ -232,15 +231,15 @@ std::vector<FrameWork> zoom_frame_work(const ZoomOptions& o, const ZoomGeometry&
 ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) {
   // Held until the run returns or throws: no second run writes into this directory meanwhile.
   const std::shared_ptr<OutDirLock> lock = o.out_dir.empty() ? nullptr : lock_out_dir(o.out_dir);
-  const ZoomGeometry g = validate_zoom_options(o);
+  return run_zoom(o, validate_zoom_options(o), inpainter, log);
+}
+
+ZoomResult run_zoom(const ZoomOptions& o, ZoomPlan plan, Inpainter& inpainter, std::FILE* log) {
+  const ZoomGeometry g = plan.geometry;
   const OutPaths p(o.out_dir);
-  const json fingerprint = fingerprint_of(o, g);
   RunState st;
-  st.fingerprint = fingerprint;
-  if (o.resume && fs::exists(p.state)) {
-    st = load_state(p);
-    check_resume(st, fingerprint, o, p.state);
-  }
+  st.fingerprint = plan.fingerprint;
+  if (plan.resumed) st = std::move(*plan.resumed);
   std::error_code ec;
   fs::create_directories(p.frames, ec);
   fs::create_directories(p.keyframes, ec);
@@ -254,8 +253,7 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   if (o.sim.enabled)
     npu_report =
         simulate_zoom(sim_options_of(o), {o.model.model_dir, o.model.scheduler, o.model.steps}, g, zoom_frame_work(o, g));
-  Image start;
-  if (!o.input_image.empty() && resumed == 0) start = load_image(o.input_image, o.max_image_pixels);
+  const Image start = std::move(plan.start);
   std::vector<FrameRecord> records(static_cast<size_t>(total));
   auto record_at = [&](int pos) -> FrameRecord* {  // reuse a finished frame's timing
     return size_t(pos) < st.records.size() ? &st.records[size_t(pos)] : nullptr;
@@ -311,7 +309,7 @@ ZoomResult run_zoom(const ZoomOptions& o, Inpainter& inpainter, std::FILE* log) 
   progress.finish();
   remove_stale_frames(p.frames, total);
   if (o.sim.enabled) result.sim_summary = npu_report.summary;
-  write_json_file(make_stats_json(records, zoom_options_json(o, g), result.sim_summary), p.stats);
+  write_json_file(make_stats_json(records, zoom_options_json(o, plan), result.sim_summary), p.stats);
   save_state(p, st, true);
   result.frames = total;
   if (o.video) {

@@ -12,6 +12,7 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "runtime/media/image_io.h"
 #include "runtime/diffusion/inpainter.h"
 #include "runtime/zoom/prompt_schedule.h"
+#include "runtime/zoom/stats_json.h"
 #include "runtime/zoom/zoom_geometry.h"
 #include "runtime/npu/zoom_sim.h"
 
@@ -31,7 +33,8 @@ struct ZoomModelOptions {
   int steps = 25;
   double guidance = 7.5;
   std::string scheduler;   // "" = the model's scheduler_config.json
-  std::string dtype = "f32";
+  std::string dtype = "f32";  // --dtype as given: echoed in state.json and stats.json
+  Precision precision;        // --dtype parsed once (precision_from_name(dtype), by the CLI)
   int threads = 0;         // 0 = all cores; never changes the frames
   std::string memory_budget;  // "" = physical memory (runtime/exec/memory_budget.h)
 };
@@ -66,12 +69,31 @@ struct ZoomResult {
   nlohmann::json sim_summary;  // stats.json summary.sim; null when opts.sim is off
 };
 
+// What state.json holds: enough to check a resume uses the same settings and to restart
+// after the last finished keyframe. records are in zoom-out order (sequence positions).
+struct ZoomRunState {
+  nlohmann::json fingerprint;
+  int keyframes_done = 0;
+  std::vector<std::string> prompts;  // prompt used by each finished keyframe
+  std::vector<FrameRecord> records;
+};
+
+// What the checks found, each read or computed once and used by run_zoom: the geometry, the
+// fingerprint of the pixel settings (hashes of the start image and model), the decoded start
+// image, and on --resume the run state read from state.json.
+struct ZoomPlan {
+  ZoomGeometry geometry;
+  nlohmann::json fingerprint;
+  Image start;                           // empty when there is no --image
+  std::optional<ZoomRunState> resumed;   // state.json of the run --resume continues
+};
+
 // Checks everything that can be checked before any work: sizes, counts, ranges, the prompt
 // schedule, the start image, and that out_dir can be created and written (a probe file is
 // written and removed). Also refuses an out_dir holding a previous run unless resume is set,
 // and a resume whose state.json is unreadable or was made with other pixel settings.
-// InputError with one line naming the option or file. Returns the geometry.
-ZoomGeometry validate_zoom_options(const ZoomOptions& opts);
+// InputError with one line naming the option or file.
+ZoomPlan validate_zoom_options(const ZoomOptions& opts);
 
 // opts.sim with its dtype resolved: "" follows the CPU --dtype (sim_dtype_for_cpu_dtype).
 ZoomSimOptions sim_options_of(const ZoomOptions& opts);
@@ -82,13 +104,16 @@ ZoomSimOptions sim_options_of(const ZoomOptions& opts);
 // so a resumed run accounts exactly what an uninterrupted run does.
 std::vector<FrameWork> zoom_frame_work(const ZoomOptions& opts, const ZoomGeometry& g);
 
-// Runs (or resumes) a zoom. `log` receives progress and messages (nullptr = stderr).
-// Exceptions from the Inpainter propagate; everything finished before stays on disk and
-// --resume continues from the last finished keyframe.
+// Runs (or resumes) a zoom checked by validate_zoom_options (`plan`); the caller holds the
+// lock on out_dir (lock_out_dir) from before the checks. `log` receives progress and messages
+// (nullptr = stderr). Exceptions from the Inpainter propagate; everything finished before
+// stays on disk and --resume continues from the last finished keyframe.
+ZoomResult run_zoom(const ZoomOptions& opts, ZoomPlan plan, Inpainter& inpainter, std::FILE* log = nullptr);
+// The same, locking out_dir and running the checks first.
 ZoomResult run_zoom(const ZoomOptions& opts, Inpainter& inpainter, std::FILE* log = nullptr);
 
-// The options as JSON (for stats.json and state.json).
-nlohmann::json zoom_options_json(const ZoomOptions& opts, const ZoomGeometry& g);
+// The options as JSON (for stats.json): the plan's fingerprint and the settings that may change.
+nlohmann::json zoom_options_json(const ZoomOptions& opts, const ZoomPlan& plan);
 
 // Output frame file name for sequence position `pos` of `total` ("000012.png").
 std::string frame_file_name(int pos, int total, bool zoom_in);

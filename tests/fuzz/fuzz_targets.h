@@ -289,7 +289,7 @@ inline int fuzz_zoom_options(const uint8_t* data, size_t size) {
   o.video = false;
   return expect_input_error_only([&] {
     o.prompts = make_prompt_schedule("a base prompt", {parts[1]});
-    const ZoomGeometry g = validate_zoom_options(o);
+    const ZoomGeometry g = validate_zoom_options(o).geometry;
     if (int64_t(o.keyframes) * (g.frames_between + 1) <= 100000) (void)zoom_frame_work(o, g);
   });
 }

@@ -18,6 +18,7 @@
 #include "scheduler/topology.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
+#include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -29,8 +30,11 @@ namespace {
 // with the same options describe the same run.
 struct SimOptions {
   RunOptions run;  // the model and the zoom run (run_options.h, shared with tiling compare)
-  std::string npu = "phone-npu", dtype = "int8", strategy = "adaptive";
-  std::string objective = "energy", policy = "fixed", dram_trace;
+  std::string npu = "phone-npu", dram_trace;
+  SimDtype dtype = SimDtype::int8;  // the names parsed when read (base/enum_table.h tables)
+  sched::Strategy strategy = sched::Strategy::adaptive;
+  sched::Objective objective = sched::Objective::energy;
+  sim::PowerPolicy policy = sim::PowerPolicy::fixed;
   double power_cap_w = 0, battery_mwh = 0;
   uint64_t trace_max_lines = 1u << 20;
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
@@ -40,15 +44,14 @@ struct SimOptions {
 
 void validate(const SimOptions& o, bool topology) {
   if (o.power_cap_w < 0) fail_input("--power-cap: {} W must be positive", o.power_cap_w);
-  const sim::PowerPolicy p = named_option("--power-policy", [&] { return sim::power_policy_from_name(o.policy); });
-  if (p != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
-    fail_input("--power-cap: required (> 0 W) by --power-policy {}", o.policy);
-  if (o.require_fusion && o.strategy != "fused")
-    fail_input("--require-fusion: needs --strategy fused, not {}", o.strategy);
+  if (o.policy != sim::PowerPolicy::fixed && !(o.power_cap_w > 0))
+    fail_input("--power-cap: required (> 0 W) by --power-policy {}", sim::power_policy_name(o.policy));
+  if (o.require_fusion && o.strategy != sched::Strategy::fused)
+    fail_input("--require-fusion: needs --strategy fused, not {}", sched::strategy_name(o.strategy));
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
   if (o.compare_policies && !(o.power_cap_w > 0))
     fail_input("--compare-policies: needs --power-cap (> 0 W); without a cap every policy is fixed");
-  if (!topology) validate_run_options(o.run);
+  if (!topology) validate_run_options(o.run);  // once: run_workload takes the run as checked here
 }
 
 void print_terminal(const nlohmann::json& s, const SimOptions& o) {
@@ -57,8 +60,8 @@ void print_terminal(const nlohmann::json& s, const SimOptions& o) {
   const double total = e["total"].get<double>();
   const auto pct = [&](const char* k) { return total > 0 ? 100.0 * e[k].get<double>() / total : 0.0; };
   std::printf("zoomrt sim: model %s, npu %s, dtype %s, strategy %s, objective %s, power %s%s\n", o.run.model.c_str(),
-              s["npu"].get<std::string>().c_str(), o.dtype.c_str(), o.strategy.c_str(),
-              s["objective"].get<std::string>().c_str(), o.policy.c_str(),
+              s["npu"].get<std::string>().c_str(), sim_dtype_name(o.dtype), sched::strategy_name(o.strategy),
+              s["objective"].get<std::string>().c_str(), sim::power_policy_name(o.policy),
               o.power_cap_w > 0 ? fmt::format(" (cap {} W)", o.power_cap_w).c_str() : "");
   if (s.contains("unet_calls_per_keyframe"))
     std::printf("  run          %g frame(s), %d UNet calls per inpainted keyframe\n", s["frames"].get<double>(),
@@ -118,14 +121,14 @@ void run_sim(const SimOptions& o) {
   const bool topology = is_topology(o.run.model);
   validate(o, topology);
   AccountingOptions ao;
-  ao.dtype = named_option("--dtype", [&] { return sim_dtype_from_name(o.dtype); });
-  ao.strategy = named_option("--strategy", [&] { return sched::strategy_from_name(o.strategy); });
-  ao.policy = named_option("--power-policy", [&] { return sim::power_policy_from_name(o.policy); });
+  ao.dtype = o.dtype;
+  ao.strategy = o.strategy;
+  ao.policy = o.policy;
   ao.power_cap_w = o.power_cap_w;
   ao.max_ranges_per_layer = o.max_ranges;
   ao.require_fusion = o.require_fusion;
   ao.place_tensors = !o.packed_addresses;
-  ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
+  ao.objective = o.objective;
   NpuAccountant acc(sim::load_npu(o.npu), ao);
   int unet_calls = 0;
   // The trace is built in memory (capped) and written atomically at the end.
@@ -139,7 +142,7 @@ void run_sim(const SimOptions& o) {
   if (topology) {
     acc.account_layers(sched::load_topology(o.run.model, sim_operand_bits(ao.dtype)), 1, "topology");
   } else {
-    const ZoomWorkload w = run_workload(o.run, sim_operand_bits(ao.dtype).input);
+    const ZoomWorkload w = run_workload(o.run, sim_operand_bits(o.dtype).input);
     // The trace records the UNet's layers once (one call) and its glue, up to the line cap.
     account_workload(acc, w, trace.get(), o.trace_max_lines);
     unet_calls = w.unet_calls_per_keyframe;
@@ -172,18 +175,13 @@ void setup_sim(CLI::App& sub) {
   auto o = std::make_shared<SimOptions>();
   std::string model_help = "sd2-inpainting | sd15-inpainting | tiny | diffusers DIR | topology CSV | shipped topology:";
   for (const auto& n : sched::builtin_topology_names()) model_help += " " + n;
-  std::string strategies, dtypes, policies;
-  for (auto s : sched::all_strategies()) strategies += std::string(strategies.empty() ? "" : " | ") + sched::strategy_name(s);
-  for (auto d : all_sim_dtypes()) dtypes += std::string(dtypes.empty() ? "" : " | ") + sim_dtype_name(d);
-  for (auto p : sim::all_power_policies()) policies += std::string(policies.empty() ? "" : " | ") + sim::power_policy_name(p);
   sub.add_option("--model", o->run.model, model_help)->capture_default_str();
   sub.add_option("--npu", o->npu, "NPU preset name, JSON description or SCALE-Sim .cfg")->capture_default_str();
-  sub.add_option("--dtype", o->dtype, dtypes)->capture_default_str();
-  sub.add_option("--strategy", o->strategy, strategies)->capture_default_str();
-  sub.add_option("--power-policy", o->policy, policies)->capture_default_str();
+  add_enum_option(sub, "--dtype", o->dtype, kSimDtypes, "");
+  add_enum_option(sub, "--strategy", o->strategy, sched::kStrategies, "");
+  add_enum_option(sub, "--power-policy", o->policy, sim::kPowerPolicies, "");
   sub.add_option("--power-cap", o->power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
-  sub.add_option("--objective", o->objective, "what the tiling search minimises: " + sched::objective_names())
-      ->capture_default_str();
+  add_enum_option(sub, "--objective", o->objective, sched::kObjectives, "what the tiling search minimises");
   // The run, as `zoomrt zoom` takes it (same names, same defaults).
   add_run_options(sub, o->run);
   sub.add_option("--battery-mwh", o->battery_mwh, "battery capacity: report hours of continuous zoom");

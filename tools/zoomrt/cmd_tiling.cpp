@@ -17,6 +17,7 @@
 #include "scheduler/objective.h"
 #include "scheduler/topology.h"
 #include "tools/zoomrt/commands.h"
+#include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -26,7 +27,8 @@ namespace {
 
 struct TilingCompareOptions {
   RunOptions run;  // the model and, for a model, the zoom run (run_options.h, as `zoomrt sim`)
-  std::string npu = "phone-npu", strategies, dtype = "int8", objective = "energy", csv, plot, layers = "10";
+  std::string npu = "phone-npu", strategies, dtype = "int8", csv, plot, layers = "10";
+  sched::Objective objective = sched::Objective::energy;  // parsed when read (sched::kObjectives)
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
   bool json = false, quiet = false;
 };
@@ -66,12 +68,12 @@ void write_text(const std::string& path, const std::string& text) { write_file(p
 void run_model_compare(const TilingCompareOptions& o) {
   AccountingOptions ao;
   if (o.dtype == "fp16") fail_input("--dtype: 'fp16' is spelled f16 in zoomrt");  // one spelling everywhere
-  ao.dtype = named_option("--dtype", [&] { return sim_dtype_from_name(o.dtype); });
-  ao.objective = named_option("--objective", [&] { return sched::objective_from_name(o.objective); });
+  ao.dtype = kSimDtypes.parse(o.dtype, "--dtype");
+  ao.objective = o.objective;
   ao.max_ranges_per_layer = o.max_ranges;
   const std::string names = o.strategies.empty() ? all_strategy_names() : o.strategies;
   const auto strategies = named_option("--strategies", [&] { return sched::parse_strategy_list(names); });
-  validate_run_options(o.run);
+  validate_run_options(o.run);  // once: run_workload takes the run as checked here
   const int top_layers = table_layers(o.layers);
   if (!o.plot.empty())
     fail_input("--plot: the chart is drawn for topologies only; for a model, --csv has the per-phase rows");
@@ -101,7 +103,7 @@ void run_model_compare(const TilingCompareOptions& o) {
 void run_compare(const TilingCompareOptions& o) {
   if (!is_topology(o.run.model)) return run_model_compare(o);
   const sim::MacDtype dtype = compare_dtype(o.dtype);
-  const sched::Objective objective = sched::objective_from_name(o.objective);
+  const sched::Objective objective = o.objective;
   const sim::NpuConfig npu = sim::load_npu(o.npu);
   const auto layers = sched::load_topology(o.run.model, sched::operand_bits_for(dtype));
   const auto strategies = sched::parse_strategy_list(o.strategies.empty() ? all_strategy_names() : o.strategies);
@@ -154,8 +156,7 @@ void setup_tiling(CLI::App& sub) {
   cmp->add_option("--dtype", opts->dtype,
                   "topology: f16 | int8 | int4 (W4A8, weights 4.5 bits with scales); model: any of `zoomrt sim`'s")
       ->capture_default_str();
-  cmp->add_option("--objective", opts->objective, "what the tiling search minimises: " + sched::objective_names())
-      ->capture_default_str();
+  add_enum_option(*cmp, "--objective", opts->objective, sched::kObjectives, "what the tiling search minimises");
   // A model's run, as `zoomrt sim` and `zoomrt zoom` take it (ignored for a topology).
   add_run_options(*cmp, opts->run);
   cmp->add_option("--dram-ranges", opts->max_ranges,

@@ -14,6 +14,7 @@
 #include "runtime/exec/memory_budget.h"
 #include "runtime/npu/accounting.h"
 #include "runtime/zoom/out_dir_lock.h"
+#include "runtime/diffusion/noise_schedulers/noise_scheduler.h"
 #include "runtime/diffusion/sd_pipeline.h"
 #include "runtime/tokenizer/tokenizer_unicode.h"
 #include "runtime/zoom/zoom.h"
@@ -21,6 +22,8 @@
 #include "scheduler/strategy.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
+#include "tools/zoomrt/enum_option.h"
+#include "tools/zoomrt/run_options.h"
 #include "base/error.h"
 
 namespace zoomrt::cli {
@@ -34,6 +37,8 @@ struct ZoomCliOptions {
   bool no_video = false, no_sim = false;
   bool border_given = false;
   int64_t seed = 0;  // parsed signed so that -1 is refused, not wrapped
+  std::string npu;   // --npu as given; loaded once into zoom.sim.npu unless --no-sim
+  uint64_t memory_budget = 0;  // --memory-budget parsed (0: physical memory)
 };
 
 // Largest --threads: far above any CPU we run on; the pool starts as many as the machine allows.
@@ -41,7 +46,7 @@ constexpr int kMaxThreads = 1024;
 
 // The Stable Diffusion inpainter for the zoom's model options (the embedded tiny model when no
 // --model is given).
-std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
+std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z, uint64_t memory_budget) {
   const ZoomModelOptions& m = z.model;
   SdOptions sd;
   sd.model = m.model_dir.empty() ? embedded_model_dir() : m.model_dir;
@@ -51,34 +56,22 @@ std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   sd.guidance = float(m.guidance);
   sd.scheduler = m.scheduler;
   sd.threads = m.threads;
-  sd.dtype = precision_from_name(m.dtype);
-  sd.memory_budget = m.memory_budget.empty() ? 0 : parse_bytes(m.memory_budget);
+  sd.dtype = m.precision;
+  sd.memory_budget = memory_budget;
   return make_sd_inpainter(sd);
 }
 
-// "a | b | c" from one of the simulator's name lists.
-template <class List, class Name>
-std::string join_names(const List& list, Name name) {
-  std::string out;
-  for (const auto& x : list) out += (out.empty() ? "" : " | ") + std::string(name(x));
-  return out;
-}
-
 // The NPU that every frame is also accounted on (runtime/npu/zoom_sim.h); the names come from the
-// same lists as `zoomrt sim`'s.
+// same tables as `zoomrt sim`'s.
 void add_sim_options(CLI::App& sub, ZoomCliOptions& c) {
   ZoomSimOptions& s = c.zoom.sim;
-  const std::string strategies = join_names(sched::all_strategies(), sched::strategy_name);
-  const std::string dtypes = join_names(all_sim_dtypes(), sim_dtype_name);
-  const std::string policies = join_names(sim::all_power_policies(), sim::power_policy_name);
-  sub.add_option("--npu", s.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")
-      ->capture_default_str();
-  sub.add_option("--sim-dtype", s.dtype,
-                 "simulated weights/activations: " + dtypes + " (default: the format --dtype runs, docs/zoom.md)");
-  sub.add_option("--strategy", s.strategy, "NPU tiling strategy: " + strategies)->capture_default_str();
-  sub.add_option("--objective", s.objective, "what the NPU tiling search minimises: " + sched::objective_names())
-      ->capture_default_str();
-  sub.add_option("--power-policy", s.power_policy, "NPU power policy: " + policies)->capture_default_str();
+  sub.add_option("--npu", c.npu, "simulated NPU: preset name, JSON description or SCALE-Sim .cfg")
+      ->default_str("phone-npu");
+  add_enum_option(sub, "--sim-dtype", s.dtype, kSimDtypes,
+                  "simulated weights/activations (default: the format --dtype runs, docs/zoom.md)");
+  add_enum_option(sub, "--strategy", s.strategy, sched::kStrategies, "NPU tiling strategy");
+  add_enum_option(sub, "--objective", s.objective, sched::kObjectives, "what the NPU tiling search minimises");
+  add_enum_option(sub, "--power-policy", s.power_policy, sim::kPowerPolicies, "NPU power policy");
   sub.add_option("--power-cap", s.power_cap_w, "NPU power cap in W (required by dvfs and dfs-layer)");
   sub.add_option("--battery-mwh", s.battery_mwh, "battery capacity: stats.json gains hours of continuous zoom");
   sub.add_flag("--no-sim", c.no_sim, "no NPU accounting (stats.json \"sim\": null)");
@@ -132,7 +125,8 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--model", m.model_dir, "diffusers model directory (default: the embedded tiny model)");
   sub.add_option("--steps", m.steps, "denoising steps (default 25)");
   sub.add_option("--guidance", m.guidance, "classifier-free guidance scale (default 7.5)");
-  sub.add_option("--scheduler", m.scheduler, "noise scheduler (default: the model's scheduler config)");
+  add_enum_name_option(sub, "--scheduler", m.scheduler, kNoiseSchedulers,
+                       "noise scheduler (default: the model's scheduler config)");
   sub.add_option("--dtype", m.dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
   sub.add_option("--threads", m.threads, "CPU threads, 0 = all, at most 1024 (frames do not depend on it)");
   sub.add_option("--memory-budget", m.memory_budget,
@@ -153,8 +147,10 @@ void run(ZoomCliOptions& c) {
   if (c.border_given && z.border_px <= 0) fail_input("--border: {} px must be positive", z.border_px);
   if (c.seed < 0) fail_input("--seed: {} must be in 0..{}", c.seed, INT64_MAX);
   z.seed = uint64_t(c.seed);
-  precision_from_name(z.model.dtype);  // InputError before anything runs
-  if (!z.model.memory_budget.empty()) parse_bytes(z.model.memory_budget);
+  z.model.precision = precision_from_name(z.model.dtype);  // once, before anything runs
+  if (!z.model.memory_budget.empty()) c.memory_budget = parse_bytes(z.model.memory_budget);
+  if (z.sim.enabled && !c.npu.empty())  // loaded once: every frame is accounted on this description
+    z.sim.npu = named_option("--npu", [&] { return sim::load_npu(c.npu); });
   if (z.max_image_pixels < 1) fail_input("--max-image-pixels: {} must be positive", z.max_image_pixels);
   // Frames are held as float planes several times over (latents, masks, blends): an absurd
   // --width/--height must be refused before anything is allocated, under the same limit.
@@ -163,12 +159,12 @@ void run(ZoomCliOptions& c) {
                z.width, z.height, int64_t(z.width) * z.height, z.max_image_pixels);
   // Locked before the checks and held through run_zoom: a second run into --out stops here.
   const std::shared_ptr<OutDirLock> lock = z.out_dir.empty() ? nullptr : lock_out_dir(z.out_dir);
-  validate_zoom_options(z);  // before loading a model: bad input costs nothing
+  ZoomPlan plan = validate_zoom_options(z);  // before loading a model: bad input costs nothing
   if (z.model.threads > 0) set_default_threads(z.model.threads);
-  std::unique_ptr<Inpainter> inpainter = make_inpainter(z);
+  std::unique_ptr<Inpainter> inpainter = make_inpainter(z, c.memory_budget);
   ZoomResult r;
   try {
-    r = run_zoom(z, *inpainter);
+    r = run_zoom(z, std::move(plan), *inpainter);
   } catch (const InputError& e) {
     // A failure part-way (disk full, unwritable file) keeps every finished frame; say how to go on.
     if (std::string(e.what()).find("--resume") == std::string::npos &&

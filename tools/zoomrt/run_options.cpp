@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/diffusion/noise_schedulers/noise_scheduler.h"
 #include "runtime/model/model.h"
+#include "tools/zoomrt/enum_option.h"
 #include "runtime/zoom/zoom_geometry.h"
 #include "scheduler/topology.h"
 #include "base/error.h"
@@ -39,7 +41,8 @@ void add_run_options(CLI::App& app, RunOptions& o) {
   app.add_option("--height", o.height, "frame height (default --size)");
   app.add_option("--steps", o.steps, "denoising steps per keyframe (UNet calls: the scheduler's, PNDM steps + 1)")
       ->capture_default_str();
-  app.add_option("--scheduler", o.scheduler, "noise scheduler (default: the model's scheduler config)");
+  add_enum_name_option(app, "--scheduler", o.scheduler, kNoiseSchedulers,
+                       "noise scheduler (default: the model's scheduler config)");
   app.add_option("--keyframes", o.keyframes, "keyframes including the first frame")->capture_default_str();
   auto* between = app.add_option("--frames-between", o.frames_between, "interpolated frames between keyframes")
                       ->capture_default_str();
@@ -71,7 +74,6 @@ void validate_run_options(const RunOptions& o) {
 }
 
 ZoomWorkload run_workload(const RunOptions& o, int activation_bits) {
-  validate_run_options(o);
   const ModelConfigs m = load_model_configs(o.model);
   const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
   const int width = o.width > 0 ? o.width : o.size, height = o.height > 0 ? o.height : o.size;

@@ -42,7 +42,8 @@ void add_run_options(CLI::App& app, RunOptions& o);
 // The bounds of `zoomrt zoom` (runtime/zoom/zoom.cpp validate_zoom_options) on the run options.
 void validate_run_options(const RunOptions& o);
 
-// The run's work for `o.model` (validated first): frame size against the model's latent
+// The run's work for `o.model`, whose options validate_run_options has checked (each command
+// checks them once, before anything is loaded): frame size against the model's latent
 // downscale, zoom geometry, frames and prompts. `activation_bits` sizes the vector-unit glue
 // (sim_operand_bits(dtype).input).
 ZoomWorkload run_workload(const RunOptions& o, int activation_bits);

@@ -65,17 +65,10 @@ PointRun point_run(const json& j, const std::string& origin) {
     o.prompts = j.at("prompts").get<int>();
     o.start_image = j.at("start_image").get<bool>();
     AccountingOptions& a = r.accounting;
-    a.dtype = named_option("run.dtype",
-                           [&] { return sim_dtype_from_name(j.at("dtype").get<std::string>()); });
-    a.strategy = named_option("run.strategy", [&] {
-      return sched::strategy_from_name(j.at("strategy").get<std::string>());
-    });
-    a.objective = named_option("run.objective", [&] {
-      return sched::objective_from_name(j.at("objective").get<std::string>());
-    });
-    a.policy = named_option("run.power_policy", [&] {
-      return sim::power_policy_from_name(j.at("power_policy").get<std::string>());
-    });
+    a.dtype = kSimDtypes.parse(j.at("dtype").get<std::string>(), "run.dtype");
+    a.strategy = sched::kStrategies.parse(j.at("strategy").get<std::string>(), "run.strategy");
+    a.objective = sched::kObjectives.parse(j.at("objective").get<std::string>(), "run.objective");
+    a.policy = sim::kPowerPolicies.parse(j.at("power_policy").get<std::string>(), "run.power_policy");
     a.power_cap_w = j.at("power_cap").get<double>();
     a.max_ranges_per_layer = j.at("dram_ranges").get<uint64_t>();
     if (a.power_cap_w < 0) fail_input("run.power_cap: {} W must be positive", a.power_cap_w);

@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/enum_table.h"
 #include "runtime/diffusion/rng.h"
 
 namespace zoomrt {
@@ -50,6 +51,12 @@ struct SchedulerInfo {
   std::string_view diffusers_class;  // "EulerAncestralDiscreteScheduler"
 };
 std::span<const SchedulerInfo> scheduler_list();
+// The `--scheduler` names (base/enum_table.h); each help is the diffusers class it implements.
+inline constexpr auto kNoiseSchedulers = make_enum_table<SchedulerKind>({
+#define ZOOMRT_X(id, name, cls) {SchedulerKind::id, name, cls},
+    ZOOMRT_SCHEDULERS(ZOOMRT_X)
+#undef ZOOMRT_X
+});
 // The name for a diffusers class name; "" when it is none of ours.
 std::string_view scheduler_name_for_class(std::string_view class_name);
 // "ddim, pndm, ..." for help text and error messages.

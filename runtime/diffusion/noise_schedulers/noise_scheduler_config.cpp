@@ -55,9 +55,7 @@ std::string_view scheduler_name_for_class(std::string_view class_name) {
 }
 
 std::string scheduler_names() {
-  std::string out;
-  for (const SchedulerInfo& s : kSchedulers) out += (out.empty() ? "" : ", ") + std::string(s.name);
-  return out;
+  return kNoiseSchedulers.names(", ");
 }
 
 SchedulerConfig SchedulerConfig::from_json(const JsonConfig& cfg) {
@@ -110,7 +108,8 @@ std::unique_ptr<NoiseScheduler> make_scheduler(std::string_view name, const Sche
   if (name == str) return schedulers::make_##id(cfg);
   ZOOMRT_SCHEDULERS(ZOOMRT_X)
 #undef ZOOMRT_X
-  fail_input("--scheduler: unknown scheduler '{}' (known: {})", name, scheduler_names());
+  kNoiseSchedulers.parse(name, "--scheduler");  // InputError listing the names
+  fail_input("--scheduler: unknown scheduler '{}'", name);  // a table entry without a maker: unreachable
 }
 
 void NoiseScheduler::scale_model_input(std::span<float>, int) const {}
