@@ -50,7 +50,7 @@ class FusedEmitter {
       if (i_ == 0 && st.fetch.hi > st.fetch.lo) input_rows_read(st.fetch);
       const Range r = st.compute[size_t(i_)];
       if (r.hi <= r.lo) continue;
-      if (!resident) weights_streamed(r);
+      if (!resident) weights_streamed(r, t);
       if (last) output_rows_written(r);
     }
   }
@@ -95,20 +95,24 @@ class FusedEmitter {
     }
   }
   // Attention: for each batch the rows touch, each head's K then V ([B, Lk, H*D]: Lk runs of D).
-  void kv_streamed(Range rows) {
-    const AttentionShape& a = c_.layers[size_t(i_)].attn;
-    const int64_t bits = g_[size_t(i_)].weight_bits, hd = a.heads * a.d;
+  // Block by block (kv_block keys): K's rows, then V's.
+  void kv_streamed(Range rows, const FusedTiling& t) {
+    const Layer& l = c_.layers[size_t(i_)];
+    const AttentionShape& a = l.attn;
+    const int64_t bits = g_[size_t(i_)].weight_bits, hd = a.heads * a.d, blk = kv_block(l, t);
     for (int64_t b = rows.lo / a.lq; b <= (rows.hi - 1) / a.lq; ++b)
       for (int64_t h = 0; h < a.heads; ++h)
-        for (uint64_t base : {weight_base_[size_t(i_)], value_base_[size_t(i_)]}) {
-          int64_t done = 0;
-          for (int64_t j = 0; j < a.lk; ++j) run(base, (b * a.lk + j) * hd + h * a.d, a.d, bits, done, false);
-        }
+        for (int64_t j0 = 0; j0 < a.lk; j0 += blk)
+          for (uint64_t base : {weight_base_[size_t(i_)], value_base_[size_t(i_)]}) {
+            int64_t done = 0;
+            for (int64_t j = j0; j < std::min(a.lk, j0 + blk); ++j)
+              run(base, (b * a.lk + j) * hd + h * a.d, a.d, bits, done, false);
+          }
   }
-  void weights_streamed(Range rows) {
+  void weights_streamed(Range rows, const FusedTiling& t) {
     const ChainLayerGeometry& g = g_[size_t(i_)];
     const Layer& l = c_.layers[size_t(i_)];
-    if (l.kind == LayerKind::attention) return kv_streamed(rows);
+    if (l.kind == LayerKind::attention) return kv_streamed(rows, t);
     for (int64_t ch = 0; ch < g.channels; ++ch) {
       int64_t done = 0;
       if (g.channel_row_elems == 2 && l.kind == LayerKind::gemm) {  // GEGLU: value and gate rows

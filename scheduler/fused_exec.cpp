@@ -175,14 +175,17 @@ class FusedRunner {
     }
   }
 
-  // One head at a time: for each batch the rows touch, that batch's K and V of the head (streamed:
-  // read now, a transfer each), softmax(q K^T / sqrt(D)) V per query row into the head's rows x D
-  // tile, then into the consumer's window (or the last layer's rows x H*D output tile).
+  // One head at a time: for each batch the rows touch, that batch's K and V of the head block by
+  // block (kv_block keys; streamed: each block's K and V read now, a transfer each), with the
+  // online softmax of flash attention: per query row a running max and sum (the statistics) and the
+  // rescaled rows x D accumulator (the head's tile). Then the head's columns go to the consumer's
+  // window (or the last layer's rows x H*D output tile).
   void attention(size_t i, Range rows, const std::vector<std::vector<float>*>& dst) {
-    const AttentionShape& a = c_.layers[i].attn;
+    const Layer& l = c_.layers[i];
+    const AttentionShape& a = l.attn;
     const ChainLayerGeometry& g = g_[i];
     const bool last = i + 1 == n_;
-    const int64_t nrows = rows.hi - rows.lo, hd = a.heads * a.d;
+    const int64_t nrows = rows.hi - rows.lo, hd = a.heads * a.d, blk = kv_block(l, t_);
     const float* kv = resident(i) ? resident_[i].data() : w_[i];
     const float scale = 1.0f / std::sqrt(float(a.d));
     std::vector<float> out_tile;
@@ -190,39 +193,55 @@ class FusedRunner {
       sram_.take(Partition::ofmap, nrows * bytes_of(hd, g.psum_bits));
       out_tile.assign(size_t(nrows * hd), 0.0f);
     }
-    const int64_t head_bytes = (last ? 0 : nrows * bytes_of(a.d, g.psum_bits)) + attention_head_scratch(c_.layers[i], nrows);
-    const int64_t kv_bytes = bytes_of(a.lk * a.d, g.weight_bits);
-    std::vector<float> k(size_t(a.lk * a.d)), v(size_t(a.lk * a.d)), p(size_t(a.lk)), o(size_t(a.d));
+    const int64_t head_bytes = (last ? 0 : nrows * bytes_of(a.d, g.psum_bits)) + attention_head_scratch(l, t_, nrows);
+    const size_t kv_elems = size_t(blk * a.d), tile_elems = size_t(nrows * a.d), n = size_t(nrows);
+    std::vector<float> k(kv_elems), v(kv_elems), s(static_cast<size_t>(blk)), acc(tile_elems), mx(n), sum(n);
     for (int64_t h = 0; h < a.heads; ++h) {
       sram_.take(Partition::ofmap, head_bytes);
-      for (int64_t b = rows.lo / a.lq; b <= (rows.hi - 1) / a.lq; ++b) {
-        if (!resident(i)) {
-          sram_.take(Partition::filter, 2 * kv_bytes);
-          read(kv_bytes), read(kv_bytes);
-        }
-        for (int64_t j = 0; j < a.lk; ++j)
-          for (int64_t e = 0; e < a.d; ++e) {
-            const int64_t at = (b * a.lk + j) * hd + h * a.d + e;
-            k[size_t(j * a.d + e)] = kv[at];
-            v[size_t(j * a.d + e)] = kv[a.b * a.lk * hd + at];
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      std::fill(mx.begin(), mx.end(), -INFINITY);
+      std::fill(sum.begin(), sum.end(), 0.0f);
+      for (int64_t b = rows.lo / a.lq; b <= (rows.hi - 1) / a.lq; ++b)
+        for (int64_t j0 = 0; j0 < a.lk; j0 += blk) {
+          const int64_t nk = std::min(blk, a.lk - j0);
+          const int64_t kv_bytes = bytes_of(nk * a.d, g.weight_bits);
+          if (!resident(i)) {
+            sram_.take(Partition::filter, 2 * kv_bytes);
+            read(kv_bytes), read(kv_bytes);
           }
-        for (int64_t r = std::max(rows.lo, b * a.lq); r < std::min(rows.hi, (b + 1) * a.lq); ++r) {
-          const std::vector<float>& q = row(i, r);
-          float mx = -INFINITY, sum = 0;
-          for (int64_t j = 0; j < a.lk; ++j) {
-            float s = 0;
-            for (int64_t e = 0; e < a.d; ++e) s += q[size_t(h * a.d + e)] * k[size_t(j * a.d + e)];
-            p[size_t(j)] = s * scale;
-            mx = std::max(mx, p[size_t(j)]);
+          for (int64_t j = 0; j < nk; ++j)
+            for (int64_t e = 0; e < a.d; ++e) {
+              const int64_t at = (b * a.lk + j0 + j) * hd + h * a.d + e;
+              k[size_t(j * a.d + e)] = kv[at];
+              v[size_t(j * a.d + e)] = kv[a.b * a.lk * hd + at];
+            }
+          for (int64_t r = std::max(rows.lo, b * a.lq); r < std::min(rows.hi, (b + 1) * a.lq); ++r) {
+            const std::vector<float>& q = row(i, r);
+            const size_t ri = size_t(r - rows.lo);
+            float m = mx[ri];
+            for (int64_t j = 0; j < nk; ++j) {
+              float x = 0;
+              for (int64_t e = 0; e < a.d; ++e) x += q[size_t(h * a.d + e)] * k[size_t(j * a.d + e)];
+              s[size_t(j)] = x * scale;
+              m = std::max(m, s[size_t(j)]);
+            }
+            const float rescale = std::exp(mx[ri] - m);  // exp(-inf) = 0 on the first block
+            float* o = &acc[ri * size_t(a.d)];
+            for (int64_t e = 0; e < a.d; ++e) o[e] *= rescale;
+            sum[ri] *= rescale;
+            for (int64_t j = 0; j < nk; ++j) {
+              const float p = std::exp(s[size_t(j)] - m);
+              sum[ri] += p;
+              for (int64_t e = 0; e < a.d; ++e) o[e] += p * v[size_t(j * a.d + e)];
+            }
+            mx[ri] = m;
           }
-          for (float& x : p) sum += (x = std::exp(x - mx));
-          std::fill(o.begin(), o.end(), 0.0f);
-          for (int64_t j = 0; j < a.lk; ++j)
-            for (int64_t e = 0; e < a.d; ++e) o[size_t(e)] += p[size_t(j)] / sum * v[size_t(j * a.d + e)];
-          float* to = last ? &out_tile[size_t((r - rows.lo) * hd)] : dst[size_t(r - rows.lo)]->data();
-          for (int64_t e = 0; e < a.d; ++e) to[h * a.d + e] = o[size_t(e)];
+          if (!resident(i)) sram_.give(Partition::filter, 2 * kv_bytes);
         }
-        if (!resident(i)) sram_.give(Partition::filter, 2 * kv_bytes);
+      for (int64_t r = rows.lo; r < rows.hi; ++r) {
+        const size_t ri = size_t(r - rows.lo);
+        float* to = last ? &out_tile[ri * size_t(hd)] : dst[ri]->data();
+        for (int64_t e = 0; e < a.d; ++e) to[h * a.d + e] = acc[ri * size_t(a.d) + size_t(e)] / sum[ri];
       }
       sram_.give(Partition::ofmap, head_bytes);
     }

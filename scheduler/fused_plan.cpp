@@ -23,6 +23,9 @@ std::string chain_key(const FusedChain& ch, const CostContext& c) {
   return k + c.key;
 }
 
+// Keys per block of an attention layer (0: all of Lk at once).
+constexpr int64_t kKvRowCandidates[] = {0, 256, 64};
+
 std::vector<int64_t> row_candidates(int64_t rows) {
   std::vector<int64_t> v;
   for (int64_t r = 1; r < rows; r *= 2) v.push_back(r);
@@ -55,6 +58,9 @@ std::map<std::string, std::optional<FusedChainPlan>>& cache() {
 std::optional<FusedChainPlan> search(const FusedChain& chain, const CostContext& c) {
   if (!chain_problem(chain).empty()) return std::nullopt;
   const bool attention = chain_has_attention(chain);
+  int64_t max_lk = 0;
+  for (const Layer& l : chain.layers)
+    if (l.kind == LayerKind::attention) max_lk = std::max(max_lk, l.attn.lk);
   bool windows = false;  // a halo exists only where a conv's window is taller than its stride
   for (const Layer& l : chain.layers) windows = windows || (l.kind == LayerKind::conv && l.conv.r > l.conv.stride);
   struct Cand {
@@ -65,18 +71,20 @@ std::optional<FusedChainPlan> search(const FusedChain& chain, const CostContext&
   for (int64_t rows : row_candidates(output_rows(chain.layers.back())))
     for (HaloMode h : {HaloMode::line_buffer, HaloMode::recompute})
       for (bool resident : {true, false})
-        for (KvMode kv : {KvMode::resident, KvMode::streamed}) {
-          if (h == HaloMode::recompute && !windows) continue;
-          if (!attention && kv == KvMode::streamed) continue;
-          FusedTiling t{rows, h, resident, attention ? kv : KvMode::none};
-          if (!fits(fused_sram_use(chain, t), c.budget)) continue;
-          Cand cand;
-          cand.plan.chain = chain;
-          cand.plan.tiling = t;
-          cand.plan.traffic = fused_traffic(chain, t);
-          cand.bound = lower_bound(cand.plan, c);
-          cands.push_back(std::move(cand));
-        }
+        for (KvMode kv : {KvMode::resident, KvMode::streamed})
+          for (int64_t kv_rows : kKvRowCandidates) {
+            if (h == HaloMode::recompute && !windows) continue;
+            if (!attention && (kv == KvMode::streamed || kv_rows)) continue;
+            if (attention && kv_rows >= max_lk) continue;
+            FusedTiling t{rows, h, resident, attention ? kv : KvMode::none, kv_rows};
+            if (!fits(fused_sram_use(chain, t), c.budget)) continue;
+            Cand cand;
+            cand.plan.chain = chain;
+            cand.plan.tiling = t;
+            cand.plan.traffic = fused_traffic(chain, t);
+            cand.bound = lower_bound(cand.plan, c);
+            cands.push_back(std::move(cand));
+          }
   std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) { return a.bound < b.bound; });
   std::optional<FusedChainPlan> best;
   double best_value = std::numeric_limits<double>::infinity();

@@ -24,6 +24,7 @@ std::string FusedTiling::describe() const {
   std::string s =
       fmt::format("rows {} {} weights {}", rows, halo_mode_name(halo), weights_resident ? "resident" : "streamed");
   if (kv != KvMode::none) s += kv == KvMode::resident ? " kv resident" : " kv streamed";
+  if (kv != KvMode::none && kv_rows > 0) s += fmt::format(" by {}", kv_rows);
   return s;
 }
 
@@ -176,8 +177,19 @@ ChainLayerGeometry chain_geometry(const FusedChain& c, int i) {
   return g;
 }
 
-int64_t attention_head_scratch(const Layer& l, int64_t rows) {
-  return rows * (bytes_of(2, int64_t(l.bits.psum) * 1000) + bytes_of(l.attn.lk, 32000));
+int64_t kv_block(const Layer& l, const FusedTiling& t) {
+  return t.kv_rows > 0 ? std::min(t.kv_rows, l.attn.lk) : l.attn.lk;
+}
+
+uint64_t kv_head_bytes(const Layer& l, const FusedTiling& t, uint64_t& transfers) {
+  const int64_t blk = kv_block(l, t), full = l.attn.lk / blk, rest = l.attn.lk % blk;
+  const int64_t bits = int64_t(l.bits.input) * 1000;
+  transfers = uint64_t(2 * (full + (rest > 0)));
+  return uint64_t(2 * (full * bytes_of(blk * l.attn.d, bits) + bytes_of(rest * l.attn.d, bits)));
+}
+
+int64_t attention_head_scratch(const Layer& l, const FusedTiling& t, int64_t rows) {
+  return rows * (bytes_of(2, int64_t(l.bits.psum) * 1000) + bytes_of(kv_block(l, t), 32000));
 }
 
 uint64_t FusedTraffic::total_read() const {
@@ -234,7 +246,14 @@ void add_pass(const FusedChain& c, const FusedTiling& tiling, bool main_pass, Fu
       const int64_t rows = st.compute[i].hi - st.compute[i].lo;
       if (rows <= 0) continue;
       t.macs[i] += double(rows) * g[i].macs_per_row;
-      if (!layer_weights_resident(c, tiling, int(i))) {
+      if (!layer_weights_resident(c, tiling, int(i)) && c.layers[i].kind == LayerKind::attention) {
+        uint64_t tr = 0;
+        const uint64_t b = kv_head_bytes(c.layers[i], tiling, tr);
+        const uint64_t visits = uint64_t(batches_touched(c.layers[i], st.compute[i]) * g[i].channels);
+        t.read_bytes[i] += visits * b;
+        t.weight_read_bytes[i] += visits * b;
+        t.transfers[i] += visits * tr;
+      } else if (!layer_weights_resident(c, tiling, int(i))) {
         const int64_t parts = batches_touched(c.layers[i], st.compute[i]) * g[i].channels * g[i].weight_parts;
         const uint64_t b = uint64_t(parts * bytes_of(g[i].filter_elems / g[i].weight_parts, g[i].weight_bits));
         t.read_bytes[i] += b;
@@ -291,6 +310,8 @@ SramUse fused_sram_use(const FusedChain& c, const FusedTiling& tiling) {
     const int64_t parts = g[i].weight_parts;
     if (layer_weights_resident(c, tiling, int(i)))
       filter += parts * bytes_of(g[i].weight_elems / parts, g[i].weight_bits);
+    else if (c.layers[i].kind == LayerKind::attention)  // one block of one head's K and V
+      streamed = std::max(streamed, 2 * bytes_of(kv_block(c.layers[i], tiling) * c.layers[i].attn.d, g[i].weight_bits));
     else
       streamed = std::max(streamed, parts * bytes_of(g[i].filter_elems / parts, g[i].weight_bits));
   }
@@ -306,7 +327,7 @@ SramUse fused_sram_use(const FusedChain& c, const FusedTiling& tiling) {
       const bool whole_rows = gemm_last && i + 1 == n;  // the last GEMM/attention keeps rows x N
       const int64_t elems = whole_rows ? g[i].out_row_elems : g[i].channel_row_elems;
       int64_t bytes = rows * bytes_of(elems, g[i].psum_bits);
-      if (c.layers[i].kind == LayerKind::attention) bytes += attention_head_scratch(c.layers[i], rows);
+      if (c.layers[i].kind == LayerKind::attention) bytes += attention_head_scratch(c.layers[i], tiling, rows);
       ofmap = std::max(ofmap, bytes);
     }
   }

@@ -24,6 +24,9 @@
 //               "weights": resident (all of K and V read once before the first step and held) or
 //               streamed (per step, for each batch its rows touch, each head's K and V read, one
 //               head at a time — the per-layer attention plan's traffic for one query tile).
+//               Keys are taken kv_rows at a time (flash attention: online softmax, the running
+//               max and sum per row kept on chip), so only one block of K and V and a rows x
+//               kv_rows score tile need SRAM; streamed K and V are read block by block.
 //
 // Schedule (FusedTiling): the last layer's output is cut into tiles of `rows` full-width rows
 // (conv: rows of P with every channel and column; GEMM: rows of M). Each step derives, backwards
@@ -82,7 +85,8 @@ struct FusedTiling {
   HaloMode halo = HaloMode::line_buffer;
   bool weights_resident = true;  // conv and GEMM weights
   KvMode kv = KvMode::none;      // attention K and V (none counts as resident)
-  std::string describe() const;  // "rows 8 line-buffer weights resident" (+ " kv streamed")
+  int64_t kv_rows = 0;           // attention: keys per block (flash style); 0: all Lk at once
+  std::string describe() const;  // "rows 8 line-buffer weights resident" (+ " kv streamed by 64")
 };
 
 bool chain_has_attention(const FusedChain& c);
@@ -90,6 +94,10 @@ bool chain_has_attention(const FusedChain& c);
 bool layer_weights_resident(const FusedChain& c, const FusedTiling& t, int i);
 // Batches a range of attention rows (of B*Lq) touches: each needs its own K and V. 1 otherwise.
 int64_t batches_touched(const Layer& l, Range rows);
+// Keys per block of an attention layer under t (min(kv_rows, Lk), all Lk when kv_rows is 0).
+int64_t kv_block(const Layer& l, const FusedTiling& t);
+// Streamed K and V of one head of one batch: bytes and transfers (K and V of each block).
+uint64_t kv_head_bytes(const Layer& l, const FusedTiling& t, uint64_t& transfers);
 
 // Can `a` feed `b` through link `k` (shapes agree, batch 1, conv->conv or GEMM->GEMM, or through
 // an attention link GEMM->attention / attention->GEMM)?
@@ -131,9 +139,9 @@ struct ChainLayerGeometry {
 };
 ChainLayerGeometry chain_geometry(const FusedChain& c, int layer);
 // SRAM (ofmap) an attention layer needs beside its rows x D output tile while it computes one head
-// of `rows` query rows: the softmax statistics (rows x 2 at psum bits) and the score tile (rows x Lk
-// at 32 bits).
-int64_t attention_head_scratch(const Layer& l, int64_t rows);
+// of `rows` query rows: the softmax statistics (rows x 2 at psum bits) and the score tile (rows x
+// kv_block at 32 bits).
+int64_t attention_head_scratch(const Layer& l, const FusedTiling& t, int64_t rows);
 
 // Exact DRAM traffic of a fused schedule, per layer (layer 0: its input reads; every layer: its
 // weights, attention its K and V; the last: its output writes), statistics passes included; and the MACs each layer runs

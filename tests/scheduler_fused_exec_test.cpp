@@ -121,8 +121,9 @@ void check_attention_tilings(const ChainCase& c) {
   const int64_t rows = output_rows(c.chain.layers.back());
   for (int64_t r : {int64_t(1), int64_t(2), int64_t(5), rows / 2 + 1, rows})
     for (bool resident : {true, false})
-      for (KvMode kv : {KvMode::resident, KvMode::streamed}) {
-        const FusedTiling t{std::min(r, rows), HaloMode::line_buffer, resident, kv};
+      for (KvMode kv : {KvMode::resident, KvMode::streamed})
+        for (int64_t kv_rows : {int64_t(0), int64_t(7), int64_t(64)}) {  // blocks of 7 keys: a short last one
+        const FusedTiling t{std::min(r, rows), HaloMode::line_buffer, resident, kv, kv_rows};
         INFO(t.describe());
         const FusedTraffic want = fused_traffic(c.chain, t);
         const SramUse use = fused_sram_use(c.chain, t);
@@ -224,6 +225,12 @@ TEST_CASE("fused attention chain q projection -> attention -> output projection:
     const TiledExecStats sm = run(c, {5, HaloMode::line_buffer, true, KvMode::streamed}, unified_budget(1 << 22), out);
     CHECK(sm.read_bytes == uint64_t(io + 16 * 3 * 2 * lk * 8));
     CHECK(sm.transfers == uint64_t(15 + 1 + 16 * 3 * 2 + 1 + 15));
+    check_close(out, c.expected);
+    // Keys 8 at a time: the same bytes in ceil(Lk / 8) blocks of K and of V per head and visit.
+    const FusedTiling by8{5, HaloMode::line_buffer, true, KvMode::streamed, 8};
+    const TiledExecStats b8 = run(c, by8, unified_budget(fused_sram_use(c.chain, by8).total()), out);
+    CHECK(b8.read_bytes == sm.read_bytes);
+    CHECK(b8.transfers == uint64_t(15 + 1 + 16 * 3 * 2 * ((lk + 7) / 8) + 1 + 15));
     check_close(out, c.expected);
   }
 }

@@ -141,6 +141,15 @@ TEST_CASE("attention chain traffic and SRAM, by hand", "[fusion]") {
   CHECK(u.bytes[int(Partition::filter)] == 42 + 42 + 2 * 8);
   CHECK(u.bytes[int(Partition::ifmap)] == 4 * (7 + 6 + 6));
   CHECK(u.bytes[int(Partition::ofmap)] == 4 * (8 + 8 + 16));
+  // Keys 3 at a time (blocks of 3 and 1): the same bytes, 2 blocks of K and of V per head and visit;
+  // one block of K and V (3 x 2 each) and a 4 x 3 score tile in SRAM.
+  const FusedTiling by3{4, HaloMode::line_buffer, true, KvMode::streamed, 3};
+  const FusedTraffic b = fused_traffic(c, by3);
+  CHECK(b.read_bytes[1] == s.read_bytes[1]);
+  CHECK(b.transfers[1] == uint64_t(4 * 3 * 2 * 2));
+  const SramUse ub = fused_sram_use(c, by3);
+  CHECK(ub.bytes[int(Partition::filter)] == 42 + 42 + 2 * 6);
+  CHECK(ub.bytes[int(Partition::ofmap)] == 4 * (8 + 8 + 12));
 }
 
 TEST_CASE("the fused search chains cross attention where it saves DRAM bytes", "[fusion]") {
