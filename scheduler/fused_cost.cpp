@@ -25,26 +25,32 @@ class FusedEmitter {
     uint64_t next = 0;
     input_base_ = next;
     next = align_up(next + uint64_t(bytes_of(input_rows(c.layers[0]) * g_[0].in_row_elems, g_[0].in_bits)));
-    for (size_t j = 0; j < n; ++j) {
+    for (size_t j = 0; j < n; ++j) {  // attention: K, then V in a region of its own
+      const int64_t parts = g_[j].weight_parts;
       weight_base_.push_back(next);
-      next = align_up(next + uint64_t(bytes_of(g_[j].weight_elems, g_[j].weight_bits)));
+      next = align_up(next + uint64_t(bytes_of(g_[j].weight_elems / parts, g_[j].weight_bits)));
+      value_base_.push_back(parts == 2 ? next : 0);
+      if (parts == 2) next = align_up(next + uint64_t(bytes_of(g_[j].weight_elems / parts, g_[j].weight_bits)));
     }
     output_base_ = next;
-    if (place && place->weights.size() == n)
+    if (place && place->weights.size() == n) {
       input_base_ = place->input, weight_base_ = place->weights, output_base_ = place->output;
+      if (place->values.size() == n) value_base_ = place->values;
+    }
   }
 
   // One pass (statistics passes: `pass` is the prefix chain, main = false).
   void pass(const FusedChain& pass, const FusedTiling& t, bool main) {
     const size_t n = pass.layers.size();
     if (size_t(i_) >= n) return;
-    if (main && t.weights_resident) weights_all();
+    const bool resident = layer_weights_resident(c_, t, i_);
+    if (main && resident) weights_all();
     const bool last = main && size_t(i_) + 1 == n;
     for (const FusedStep& st : fused_schedule(pass, t)) {
       if (i_ == 0 && st.fetch.hi > st.fetch.lo) input_rows_read(st.fetch);
       const Range r = st.compute[size_t(i_)];
       if (r.hi <= r.lo) continue;
-      if (!t.weights_resident) weights_streamed();
+      if (!resident) weights_streamed(r, t);
       if (last) output_rows_written(r);
     }
   }
@@ -75,16 +81,38 @@ class FusedEmitter {
       for (int64_t ch = 0; ch < l.conv.c; ++ch)
         run(input_base_, (ch * l.conv.h + r.lo) * l.conv.w, (r.hi - r.lo) * l.conv.w, g_[0].in_bits, done, false);
     } else {
-      run(input_base_, r.lo * l.gemm.k, (r.hi - r.lo) * l.gemm.k, g_[0].in_bits, done, false);
+      const int64_t e = g_[0].in_row_elems;
+      run(input_base_, r.lo * e, (r.hi - r.lo) * e, g_[0].in_bits, done, false);
     }
   }
   void weights_all() {
+    const ChainLayerGeometry& g = g_[size_t(i_)];
     int64_t done = 0;
-    run(weight_base_[size_t(i_)], 0, g_[size_t(i_)].weight_elems, g_[size_t(i_)].weight_bits, done, false);
+    run(weight_base_[size_t(i_)], 0, g.weight_elems / g.weight_parts, g.weight_bits, done, false);
+    if (g.weight_parts == 2) {  // attention: V, a transfer of its own
+      done = 0;
+      run(value_base_[size_t(i_)], 0, g.weight_elems / 2, g.weight_bits, done, false);
+    }
   }
-  void weights_streamed() {
+  // Attention: for each batch the rows touch, each head's K then V ([B, Lk, H*D]: Lk runs of D).
+  // Block by block (kv_block keys): K's rows, then V's.
+  void kv_streamed(Range rows, const FusedTiling& t) {
+    const Layer& l = c_.layers[size_t(i_)];
+    const AttentionShape& a = l.attn;
+    const int64_t bits = g_[size_t(i_)].weight_bits, hd = a.heads * a.d, blk = kv_block(l, t);
+    for (int64_t b = rows.lo / a.lq; b <= (rows.hi - 1) / a.lq; ++b)
+      for (int64_t h = 0; h < a.heads; ++h)
+        for (int64_t j0 = 0; j0 < a.lk; j0 += blk)
+          for (uint64_t base : {weight_base_[size_t(i_)], value_base_[size_t(i_)]}) {
+            int64_t done = 0;
+            for (int64_t j = j0; j < std::min(a.lk, j0 + blk); ++j)
+              run(base, (b * a.lk + j) * hd + h * a.d, a.d, bits, done, false);
+          }
+  }
+  void weights_streamed(Range rows, const FusedTiling& t) {
     const ChainLayerGeometry& g = g_[size_t(i_)];
     const Layer& l = c_.layers[size_t(i_)];
+    if (l.kind == LayerKind::attention) return kv_streamed(rows, t);
     for (int64_t ch = 0; ch < g.channels; ++ch) {
       int64_t done = 0;
       if (g.channel_row_elems == 2 && l.kind == LayerKind::gemm) {  // GEGLU: value and gate rows
@@ -104,8 +132,9 @@ class FusedEmitter {
         run(output_base_, (k * l.conv.p() + r.lo) * l.conv.q(), (r.hi - r.lo) * l.conv.q(), bits, done, true);
       }
     } else {
+      const int64_t e = g_[size_t(i_)].out_row_elems;
       int64_t done = 0;
-      run(output_base_, r.lo * l.gemm.n, (r.hi - r.lo) * l.gemm.n, bits, done, true);
+      run(output_base_, r.lo * e, (r.hi - r.lo) * e, bits, done, true);
     }
   }
 
@@ -115,7 +144,7 @@ class FusedEmitter {
   uint64_t max_ranges_ = 0, ranges_ = 0, emitted_ = 0;
   std::vector<ChainLayerGeometry> g_;
   uint64_t input_base_ = 0, output_base_ = 0;
-  std::vector<uint64_t> weight_base_;
+  std::vector<uint64_t> weight_base_, value_base_;
 };
 
 struct LayerWork {
@@ -136,6 +165,10 @@ LayerWork layer_work(const FusedChainPlan& p, int i, const CostContext& c) {
       const ConvShape& s = l.conv;
       cy = s.groups * sim::compute_cycles(c.npu.array, c.dtype, rows * s.q(), s.k / s.groups,
                                           s.c / s.groups * s.r * s.s);
+    } else if (l.kind == LayerKind::attention) {  // per head: Q K^T, then P V (as compute_cost.cpp)
+      const AttentionShape& s = l.attn;
+      cy = s.heads * (sim::compute_cycles(c.npu.array, c.dtype, rows, s.lk, s.d) +
+                      sim::compute_cycles(c.npu.array, c.dtype, rows, s.d, s.lk));
     } else {
       cy = sim::compute_cycles(c.npu.array, c.dtype, rows, l.gemm.n, l.gemm.k);
     }
@@ -154,10 +187,18 @@ LayerWork layer_work(const FusedChainPlan& p, int i, const CostContext& c) {
       const Range r = st.compute[size_t(i)];
       if (r.hi <= r.lo) continue;
       ++w.steps;
-      w.cycles += cycles(r.hi - r.lo);
+      if (l.kind == LayerKind::attention) {  // each batch's rows against that batch's K and V
+        for (int64_t lo = r.lo; lo < r.hi;) {
+          const int64_t hi = std::min(r.hi, (lo / l.attn.lq + 1) * l.attn.lq);
+          w.cycles += cycles(hi - lo);
+          lo = hi;
+        }
+      } else {
+        w.cycles += cycles(r.hi - r.lo);
+      }
       const Range in = input_window(l, r);
       w.array_reads += double((in.hi - in.lo) * bytes_of(g.in_row_elems, g.in_bits)) +
-                       double(g.channels * bytes_of(g.filter_elems, g.weight_bits));
+                       double(batches_touched(l, r) * g.channels * bytes_of(g.filter_elems, g.weight_bits));
       if (has_consumer && size_t(i) + 1 < chain->layers.size())
         w.intermediate_bytes += double((r.hi - r.lo) * bytes_of(gn.in_row_elems, gn.in_bits));
     }

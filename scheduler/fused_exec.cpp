@@ -1,5 +1,6 @@
 #include "scheduler/fused_exec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
@@ -35,22 +36,25 @@ class FusedRunner {
   }
 
   TiledExecStats run() {
-    if (t_.weights_resident)
-      for (size_t i = 0; i < n_; ++i) {
-        const int64_t b = bytes_of(g_[i].weight_elems, g_[i].weight_bits);
-        sram_.take(Partition::filter, b);
-        resident_.emplace_back(w_[i], w_[i] + g_[i].weight_elems);
-        read(b);
-      }
+    resident_.resize(n_);
+    for (size_t i = 0; i < n_; ++i) {  // attention: K then V, a transfer each
+      if (!resident(i)) continue;
+      const int64_t parts = g_[i].weight_parts, b = bytes_of(g_[i].weight_elems / parts, g_[i].weight_bits);
+      sram_.take(Partition::filter, parts * b);
+      resident_[i].assign(w_[i], w_[i] + g_[i].weight_elems);
+      for (int64_t k = 0; k < parts; ++k) read(b);
+    }
     for (const FusedStep& st : fused_schedule(c_, t_)) step(st);
     for (size_t i = 0; i < n_; ++i) trim(i, Range{0, 0}, true);
-    if (t_.weights_resident)
-      for (size_t i = 0; i < n_; ++i) sram_.give(Partition::filter, bytes_of(g_[i].weight_elems, g_[i].weight_bits));
+    for (size_t i = 0; i < n_; ++i)
+      if (resident(i))
+        sram_.give(Partition::filter, g_[i].weight_parts * bytes_of(g_[i].weight_elems / g_[i].weight_parts, g_[i].weight_bits));
     stats_.peak_sram_bytes = sram_.peak();
     return stats_;
   }
 
  private:
+  bool resident(size_t i) const { return layer_weights_resident(c_, t_, int(i)); }
   void read(int64_t bytes) { stats_.read_bytes += uint64_t(bytes), ++stats_.transfers; }
   void write(int64_t bytes) { stats_.write_bytes += uint64_t(bytes), ++stats_.transfers; }
 
@@ -104,7 +108,7 @@ class FusedRunner {
   std::vector<float> filter(size_t i, int64_t ch) {
     const ChainLayerGeometry& g = g_[i];
     const Layer& l = c_.layers[i];
-    const float* src = t_.weights_resident ? resident_[i].data() : w_[i];
+    const float* src = resident(i) ? resident_[i].data() : w_[i];
     std::vector<float> f(size_t(g.filter_elems));
     if (l.kind == LayerKind::gemm && g.channel_row_elems == 2) {  // GEGLU: value row ch, gate row F + ch
       for (int64_t k = 0; k < l.gemm.k; ++k) {
@@ -114,7 +118,7 @@ class FusedRunner {
     } else {
       for (int64_t e = 0; e < g.filter_elems; ++e) f[size_t(e)] = src[ch * g.filter_elems + e];
     }
-    if (!t_.weights_resident) {
+    if (!resident(i)) {
       const int64_t b = bytes_of(g.filter_elems, g.weight_bits);
       sram_.take(Partition::filter, b);
       read(b);
@@ -122,7 +126,7 @@ class FusedRunner {
     return f;
   }
   void drop_filter(size_t i) {
-    if (!t_.weights_resident) sram_.give(Partition::filter, bytes_of(g_[i].filter_elems, g_[i].weight_bits));
+    if (!resident(i)) sram_.give(Partition::filter, bytes_of(g_[i].filter_elems, g_[i].weight_bits));
   }
 
   void layer(size_t i, Range rows) {
@@ -135,6 +139,10 @@ class FusedRunner {
       for (int64_t r = rows.lo; r < rows.hi; ++r) dst.push_back(&new_row(i + 1, r));
     if (l.kind == LayerKind::conv) {
       conv(i, rows, dst);
+      return;
+    }
+    if (l.kind == LayerKind::attention) {
+      attention(i, rows, dst);
       return;
     }
     // GEMM: the last layer keeps a rows x N output tile; others one column (pair) at a time.
@@ -164,6 +172,84 @@ class FusedRunner {
         for (int64_t j = 0; j < l.gemm.n; ++j) out_[r * l.gemm.n + j] = out_tile[size_t((r - rows.lo) * l.gemm.n + j)];
       write(bytes_of(nrows * l.gemm.n, g.out_bits));
       sram_.give(Partition::ofmap, nrows * bytes_of(l.gemm.n, g.psum_bits));
+    }
+  }
+
+  // One head at a time: for each batch the rows touch, that batch's K and V of the head block by
+  // block (kv_block keys; streamed: each block's K and V read now, a transfer each), with the
+  // online softmax of flash attention: per query row a running max and sum (the statistics) and the
+  // rescaled rows x D accumulator (the head's tile). Then the head's columns go to the consumer's
+  // window (or the last layer's rows x H*D output tile).
+  void attention(size_t i, Range rows, const std::vector<std::vector<float>*>& dst) {
+    const Layer& l = c_.layers[i];
+    const AttentionShape& a = l.attn;
+    const ChainLayerGeometry& g = g_[i];
+    const bool last = i + 1 == n_;
+    const int64_t nrows = rows.hi - rows.lo, hd = a.heads * a.d, blk = kv_block(l, t_);
+    const float* kv = resident(i) ? resident_[i].data() : w_[i];
+    const float scale = 1.0f / std::sqrt(float(a.d));
+    std::vector<float> out_tile;
+    if (last) {
+      sram_.take(Partition::ofmap, nrows * bytes_of(hd, g.psum_bits));
+      out_tile.assign(size_t(nrows * hd), 0.0f);
+    }
+    const int64_t head_bytes = (last ? 0 : nrows * bytes_of(a.d, g.psum_bits)) + attention_head_scratch(l, t_, nrows);
+    const size_t kv_elems = size_t(blk * a.d), tile_elems = size_t(nrows * a.d), n = size_t(nrows);
+    std::vector<float> k(kv_elems), v(kv_elems), s(static_cast<size_t>(blk)), acc(tile_elems), mx(n), sum(n);
+    for (int64_t h = 0; h < a.heads; ++h) {
+      sram_.take(Partition::ofmap, head_bytes);
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      std::fill(mx.begin(), mx.end(), -INFINITY);
+      std::fill(sum.begin(), sum.end(), 0.0f);
+      for (int64_t b = rows.lo / a.lq; b <= (rows.hi - 1) / a.lq; ++b)
+        for (int64_t j0 = 0; j0 < a.lk; j0 += blk) {
+          const int64_t nk = std::min(blk, a.lk - j0);
+          const int64_t kv_bytes = bytes_of(nk * a.d, g.weight_bits);
+          if (!resident(i)) {
+            sram_.take(Partition::filter, 2 * kv_bytes);
+            read(kv_bytes), read(kv_bytes);
+          }
+          for (int64_t j = 0; j < nk; ++j)
+            for (int64_t e = 0; e < a.d; ++e) {
+              const int64_t at = (b * a.lk + j0 + j) * hd + h * a.d + e;
+              k[size_t(j * a.d + e)] = kv[at];
+              v[size_t(j * a.d + e)] = kv[a.b * a.lk * hd + at];
+            }
+          for (int64_t r = std::max(rows.lo, b * a.lq); r < std::min(rows.hi, (b + 1) * a.lq); ++r) {
+            const std::vector<float>& q = row(i, r);
+            const size_t ri = size_t(r - rows.lo);
+            float m = mx[ri];
+            for (int64_t j = 0; j < nk; ++j) {
+              float x = 0;
+              for (int64_t e = 0; e < a.d; ++e) x += q[size_t(h * a.d + e)] * k[size_t(j * a.d + e)];
+              s[size_t(j)] = x * scale;
+              m = std::max(m, s[size_t(j)]);
+            }
+            const float rescale = std::exp(mx[ri] - m);  // exp(-inf) = 0 on the first block
+            float* o = &acc[ri * size_t(a.d)];
+            for (int64_t e = 0; e < a.d; ++e) o[e] *= rescale;
+            sum[ri] *= rescale;
+            for (int64_t j = 0; j < nk; ++j) {
+              const float p = std::exp(s[size_t(j)] - m);
+              sum[ri] += p;
+              for (int64_t e = 0; e < a.d; ++e) o[e] += p * v[size_t(j * a.d + e)];
+            }
+            mx[ri] = m;
+          }
+          if (!resident(i)) sram_.give(Partition::filter, 2 * kv_bytes);
+        }
+      for (int64_t r = rows.lo; r < rows.hi; ++r) {
+        const size_t ri = size_t(r - rows.lo);
+        float* to = last ? &out_tile[ri * size_t(hd)] : dst[ri]->data();
+        for (int64_t e = 0; e < a.d; ++e) to[h * a.d + e] = acc[ri * size_t(a.d) + size_t(e)] / sum[ri];
+      }
+      sram_.give(Partition::ofmap, head_bytes);
+    }
+    if (last) {
+      for (int64_t r = rows.lo; r < rows.hi; ++r)
+        for (int64_t e = 0; e < hd; ++e) out_[r * hd + e] = out_tile[size_t((r - rows.lo) * hd + e)];
+      write(bytes_of(nrows * hd, g.out_bits));
+      sram_.give(Partition::ofmap, nrows * bytes_of(hd, g.psum_bits));
     }
   }
 

@@ -13,8 +13,10 @@
 // Every allocation goes through the buffer, which throws std::logic_error on overflow.
 //
 // Layouts (FP32, batch 1): conv input [C,H,W], weights [K,C/groups,R,S], output [K,P,Q];
-// GEMM input [M,K], weights [N,K], output [M,N]. No biases. Links: direct and geglu; a
-// group_norm link is costed by the scheduler but not executed here (std::logic_error).
+// GEMM input [M,K], weights [N,K], output [M,N]; attention q [B*Lq, H*D], its "weights" K then V
+// in one array ([B,Lk,H*D] each, read per head), output [B*Lq, H*D], softmax scale 1/sqrt(D), no
+// mask. No biases. Links: direct, geglu and attention; a group_norm link is costed by the
+// scheduler but not executed here (std::logic_error).
 #pragma once
 #include <span>
 

@@ -23,6 +23,9 @@ std::string chain_key(const FusedChain& ch, const CostContext& c) {
   return k + c.key;
 }
 
+// Keys per block of an attention layer (0: all of Lk at once).
+constexpr int64_t kKvRowCandidates[] = {0, 256, 64};
+
 std::vector<int64_t> row_candidates(int64_t rows) {
   std::vector<int64_t> v;
   for (int64_t r = 1; r < rows; r *= 2) v.push_back(r);
@@ -54,6 +57,10 @@ std::map<std::string, std::optional<FusedChainPlan>>& cache() {
 
 std::optional<FusedChainPlan> search(const FusedChain& chain, const CostContext& c) {
   if (!chain_problem(chain).empty()) return std::nullopt;
+  const bool attention = chain_has_attention(chain);
+  int64_t max_lk = 0;
+  for (const Layer& l : chain.layers)
+    if (l.kind == LayerKind::attention) max_lk = std::max(max_lk, l.attn.lk);
   bool windows = false;  // a halo exists only where a conv's window is taller than its stride
   for (const Layer& l : chain.layers) windows = windows || (l.kind == LayerKind::conv && l.conv.r > l.conv.stride);
   struct Cand {
@@ -63,17 +70,21 @@ std::optional<FusedChainPlan> search(const FusedChain& chain, const CostContext&
   std::vector<Cand> cands;
   for (int64_t rows : row_candidates(output_rows(chain.layers.back())))
     for (HaloMode h : {HaloMode::line_buffer, HaloMode::recompute})
-      for (bool resident : {true, false}) {
-        if (h == HaloMode::recompute && !windows) continue;
-        FusedTiling t{rows, h, resident};
-        if (!fits(fused_sram_use(chain, t), c.budget)) continue;
-        Cand cand;
-        cand.plan.chain = chain;
-        cand.plan.tiling = t;
-        cand.plan.traffic = fused_traffic(chain, t);
-        cand.bound = lower_bound(cand.plan, c);
-        cands.push_back(std::move(cand));
-      }
+      for (bool resident : {true, false})
+        for (KvMode kv : {KvMode::resident, KvMode::streamed})
+          for (int64_t kv_rows : kKvRowCandidates) {
+            if (h == HaloMode::recompute && !windows) continue;
+            if (!attention && (kv == KvMode::streamed || kv_rows)) continue;
+            if (attention && kv_rows >= max_lk) continue;
+            FusedTiling t{rows, h, resident, attention ? kv : KvMode::none, kv_rows};
+            if (!fits(fused_sram_use(chain, t), c.budget)) continue;
+            Cand cand;
+            cand.plan.chain = chain;
+            cand.plan.tiling = t;
+            cand.plan.traffic = fused_traffic(chain, t);
+            cand.bound = lower_bound(cand.plan, c);
+            cands.push_back(std::move(cand));
+          }
   std::stable_sort(cands.begin(), cands.end(), [](const Cand& a, const Cand& b) { return a.bound < b.bound; });
   std::optional<FusedChainPlan> best;
   double best_value = std::numeric_limits<double>::infinity();
@@ -94,13 +105,23 @@ Plan layer_plan(const std::shared_ptr<const FusedChainPlan>& fp, int i) {
   p.strategy = Strategy::fused;
   p.layout = DramLayout::row_major;
   for (int d = 0; d < n.dims(); ++d) p.tiling.tile[size_t(d)] = n.dim_sizes[size_t(d)];
-  const int row_dim = l.kind == LayerKind::conv ? 4 : 0;  // P (G N K C P Q) or M (M N K)
-  p.tiling.tile[row_dim] = std::min(n.dim_sizes[size_t(row_dim)], fp->tiling.rows);
+  if (l.kind == LayerKind::attention) {  // B H LQ LK: rows of B*Lq
+    const int64_t rows = fp->tiling.rows, lq = l.attn.lq;
+    p.tiling.tile[0] = rows >= lq ? std::min(l.attn.b, (rows + lq - 1) / lq) : 1;
+    p.tiling.tile[2] = std::min(lq, rows);
+  } else {
+    const int row_dim = l.kind == LayerKind::conv ? 4 : 0;  // P (G N K C P Q) or M (M N K)
+    p.tiling.tile[row_dim] = std::min(n.dim_sizes[size_t(row_dim)], fp->tiling.rows);
+  }
   p.tiling.order = all_loop_orders(n).front();
   p.traffic.operands.resize(n.operands.size());
   for (size_t o = 0; o < n.operands.size(); ++o) p.traffic.operands[o].name = n.operands[o].name;
   const uint64_t weights = fp->traffic.weight_read_bytes[size_t(i)];
   p.traffic.operands[size_t(n.weight_operand)].read_bytes = weights;
+  if (l.kind == LayerKind::attention) {  // K and V: equal shares
+    p.traffic.operands[size_t(n.weight_operand)].read_bytes = weights / 2;
+    p.traffic.operands[size_t(n.weight_operand) + 1].read_bytes = weights - weights / 2;
+  }
   p.traffic.operands[size_t(n.input_operand)].read_bytes = fp->traffic.read_bytes[size_t(i)] - weights;
   p.traffic.operands[size_t(n.output_operand)].write_bytes = fp->traffic.write_bytes[size_t(i)];
   p.traffic.read_bytes = fp->traffic.read_bytes[size_t(i)];
@@ -133,7 +154,8 @@ FusedChainPlan require_fused(const FusedChain& chain, const CostContext& c) {
   for (const Layer& l : chain.layers) names += (names.empty() ? "" : " -> ") + l.name;
   if (const std::string why = chain_problem(chain); !why.empty()) fail_input("fused chain {}: {}", names, why);
   if (std::optional<FusedChainPlan> p = best_fused(chain, c)) return *p;
-  const SramUse one = fused_sram_use(chain, FusedTiling{1, HaloMode::line_buffer, false});
+  const KvMode kv = chain_has_attention(chain) ? KvMode::streamed : KvMode::none;
+  const SramUse one = fused_sram_use(chain, FusedTiling{1, HaloMode::line_buffer, false, kv});
   fail_input("fused chain {}: sram.bytes: SRAM too small: one row with streamed weights needs {} bytes, {}", names,
              one.total(), c.budget.describe());
 }

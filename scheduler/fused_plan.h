@@ -16,7 +16,7 @@
 //            window and its filters.
 //   time/energy  sim::evaluate_layer at the top V-F point, steps = the chain's steps.
 // Search (best_fused): rows on a geometric grid (1, 2, 4, ... and all rows), both halo modes, weights
-// resident or streamed; candidates that do not fit the SRAM budget are dropped; the rest are
+// resident or streamed, attention K and V resident or streamed; candidates that do not fit the SRAM budget are dropped; the rest are
 // ranked by a lower bound and fully costed while it can still win.
 // Sequence (plan_layers with Strategy::fused): the per-layer plans of adaptive (the joint DP of
 // sequence.cpp) against every chainable segment of 2..kMaxChainLayers layers, chosen by dynamic
@@ -46,7 +46,8 @@ struct FusedChainPlan {
 // chain's own 1 MiB-aligned regions from address 0.
 struct FusedPlacement {
   uint64_t input = 0, output = 0;
-  std::vector<uint64_t> weights;  // one per chain layer
+  std::vector<uint64_t> weights;  // one per chain layer (attention: its K)
+  std::vector<uint64_t> values;   // attention: its V (0 for other layers); empty: after K
 };
 
 // Cost of layer `i` of a fused plan. `dram`: a model to use instead of a fresh one (traces).

@@ -13,6 +13,7 @@ const char* link_kind_name(LinkKind k) {
     case LinkKind::direct: return "direct";
     case LinkKind::geglu: return "geglu";
     case LinkKind::group_norm: return "group-norm";
+    case LinkKind::attention: return "attention";
   }
   return "?";
 }
@@ -20,10 +21,37 @@ const char* link_kind_name(LinkKind k) {
 const char* halo_mode_name(HaloMode h) { return h == HaloMode::line_buffer ? "line-buffer" : "recompute"; }
 
 std::string FusedTiling::describe() const {
-  return fmt::format("rows {} {} weights {}", rows, halo_mode_name(halo), weights_resident ? "resident" : "streamed");
+  std::string s =
+      fmt::format("rows {} {} weights {}", rows, halo_mode_name(halo), weights_resident ? "resident" : "streamed");
+  if (kv != KvMode::none) s += kv == KvMode::resident ? " kv resident" : " kv streamed";
+  if (kv != KvMode::none && kv_rows > 0) s += fmt::format(" by {}", kv_rows);
+  return s;
+}
+
+bool chain_has_attention(const FusedChain& c) {
+  for (const Layer& l : c.layers)
+    if (l.kind == LayerKind::attention) return true;
+  return false;
+}
+
+bool layer_weights_resident(const FusedChain& c, const FusedTiling& t, int i) {
+  if (c.layers[size_t(i)].kind == LayerKind::attention) return t.kv != KvMode::streamed;
+  return t.weights_resident;
+}
+
+int64_t batches_touched(const Layer& l, Range rows) {
+  if (l.kind != LayerKind::attention || rows.hi <= rows.lo) return 1;
+  return (rows.hi - 1) / l.attn.lq - rows.lo / l.attn.lq + 1;
 }
 
 bool chainable(const Layer& a, const Layer& b, LinkKind k) {
+  if (k == LinkKind::attention) {  // the query rows (GEMM -> attention) or the output rows (-> GEMM)
+    if (a.kind == LayerKind::gemm && b.kind == LayerKind::attention)
+      return a.gemm.m == b.attn.b * b.attn.lq && a.gemm.n == b.attn.heads * b.attn.d;
+    if (a.kind == LayerKind::attention && b.kind == LayerKind::gemm)
+      return b.gemm.m == a.attn.b * a.attn.lq && b.gemm.k == a.attn.heads * a.attn.d;
+    return false;
+  }
   if (k == LinkKind::none || a.kind != b.kind) return false;
   if (a.kind == LayerKind::conv) {
     if (k == LinkKind::geglu) return false;
@@ -35,7 +63,7 @@ bool chainable(const Layer& a, const Layer& b, LinkKind k) {
     const int64_t cols = k == LinkKind::geglu ? 2 * b.gemm.k : b.gemm.k;
     return a.gemm.m == b.gemm.m && a.gemm.n == cols;
   }
-  return false;  // attention: not chained (see docs/tiling.md)
+  return false;  // attention -> attention: never
 }
 
 std::string chain_problem(const FusedChain& c) {
@@ -49,8 +77,14 @@ std::string chain_problem(const FusedChain& c) {
   return "";
 }
 
-int64_t output_rows(const Layer& l) { return l.kind == LayerKind::conv ? l.conv.p() : l.gemm.m; }
-int64_t input_rows(const Layer& l) { return l.kind == LayerKind::conv ? l.conv.h : l.gemm.m; }
+int64_t output_rows(const Layer& l) {
+  if (l.kind == LayerKind::attention) return l.attn.b * l.attn.lq;
+  return l.kind == LayerKind::conv ? l.conv.p() : l.gemm.m;
+}
+int64_t input_rows(const Layer& l) {
+  if (l.kind == LayerKind::attention) return l.attn.b * l.attn.lq;
+  return l.kind == LayerKind::conv ? l.conv.h : l.gemm.m;
+}
 
 Range input_window(const Layer& l, Range r) {
   if (l.kind != LayerKind::conv) return r;
@@ -121,6 +155,15 @@ ChainLayerGeometry chain_geometry(const FusedChain& c, int i) {
     g.filter_elems = s.c / s.groups * s.r * s.s;
     g.weight_elems = s.k * g.filter_elems;
     g.macs_per_row = double(s.k) * double(s.q()) * double(g.filter_elems);
+  } else if (l.kind == LayerKind::attention) {
+    const AttentionShape& s = l.attn;
+    g.in_row_elems = g.out_row_elems = s.heads * s.d;
+    g.channels = s.heads;
+    g.channel_row_elems = s.d;
+    g.filter_elems = 2 * s.lk * s.d;
+    g.weight_elems = 2 * s.b * s.lk * s.heads * s.d;
+    g.weight_parts = 2;
+    g.macs_per_row = 2.0 * double(s.heads) * double(s.lk) * double(s.d);
   } else {
     const GemmShape& s = l.gemm;
     g.in_row_elems = s.k;
@@ -132,6 +175,21 @@ ChainLayerGeometry chain_geometry(const FusedChain& c, int i) {
     g.macs_per_row = double(s.n) * double(s.k);
   }
   return g;
+}
+
+int64_t kv_block(const Layer& l, const FusedTiling& t) {
+  return t.kv_rows > 0 ? std::min(t.kv_rows, l.attn.lk) : l.attn.lk;
+}
+
+uint64_t kv_head_bytes(const Layer& l, const FusedTiling& t, uint64_t& transfers) {
+  const int64_t blk = kv_block(l, t), full = l.attn.lk / blk, rest = l.attn.lk % blk;
+  const int64_t bits = int64_t(l.bits.input) * 1000;
+  transfers = uint64_t(2 * (full + (rest > 0)));
+  return uint64_t(2 * (full * bytes_of(blk * l.attn.d, bits) + bytes_of(rest * l.attn.d, bits)));
+}
+
+int64_t attention_head_scratch(const Layer& l, const FusedTiling& t, int64_t rows) {
+  return rows * (bytes_of(2, int64_t(l.bits.psum) * 1000) + bytes_of(kv_block(l, t), 32000));
 }
 
 uint64_t FusedTraffic::total_read() const {
@@ -170,11 +228,13 @@ void add_pass(const FusedChain& c, const FusedTiling& tiling, bool main_pass, Fu
   const size_t n = c.layers.size();
   std::vector<ChainLayerGeometry> g(n);
   for (size_t i = 0; i < n; ++i) g[i] = chain_geometry(c, int(i));
-  if (main_pass && tiling.weights_resident)
+  if (main_pass)
     for (size_t i = 0; i < n; ++i) {
-      t.read_bytes[i] += uint64_t(bytes_of(g[i].weight_elems, g[i].weight_bits));
-      t.weight_read_bytes[i] += uint64_t(bytes_of(g[i].weight_elems, g[i].weight_bits));
-      ++t.transfers[i];
+      if (!layer_weights_resident(c, tiling, int(i))) continue;
+      const uint64_t b = uint64_t(g[i].weight_parts * bytes_of(g[i].weight_elems / g[i].weight_parts, g[i].weight_bits));
+      t.read_bytes[i] += b;
+      t.weight_read_bytes[i] += b;
+      t.transfers[i] += uint64_t(g[i].weight_parts);
     }
   const Layer& last = c.layers.back();
   for (const FusedStep& st : fused_schedule(c, tiling)) {
@@ -186,10 +246,19 @@ void add_pass(const FusedChain& c, const FusedTiling& tiling, bool main_pass, Fu
       const int64_t rows = st.compute[i].hi - st.compute[i].lo;
       if (rows <= 0) continue;
       t.macs[i] += double(rows) * g[i].macs_per_row;
-      if (!tiling.weights_resident) {
-        t.read_bytes[i] += uint64_t(g[i].channels * bytes_of(g[i].filter_elems, g[i].weight_bits));
-        t.weight_read_bytes[i] += uint64_t(g[i].channels * bytes_of(g[i].filter_elems, g[i].weight_bits));
-        t.transfers[i] += uint64_t(g[i].channels);
+      if (!layer_weights_resident(c, tiling, int(i)) && c.layers[i].kind == LayerKind::attention) {
+        uint64_t tr = 0;
+        const uint64_t b = kv_head_bytes(c.layers[i], tiling, tr);
+        const uint64_t visits = uint64_t(batches_touched(c.layers[i], st.compute[i]) * g[i].channels);
+        t.read_bytes[i] += visits * b;
+        t.weight_read_bytes[i] += visits * b;
+        t.transfers[i] += visits * tr;
+      } else if (!layer_weights_resident(c, tiling, int(i))) {
+        const int64_t parts = batches_touched(c.layers[i], st.compute[i]) * g[i].channels * g[i].weight_parts;
+        const uint64_t b = uint64_t(parts * bytes_of(g[i].filter_elems / g[i].weight_parts, g[i].weight_bits));
+        t.read_bytes[i] += b;
+        t.weight_read_bytes[i] += b;
+        t.transfers[i] += uint64_t(parts);
       }
     }
     if (!main_pass) continue;
@@ -199,7 +268,7 @@ void add_pass(const FusedChain& c, const FusedTiling& tiling, bool main_pass, Fu
       t.write_bytes[n - 1] += uint64_t(last.conv.k * bytes_of(rows * last.conv.q(), g[n - 1].out_bits));
       t.transfers[n - 1] += uint64_t(last.conv.k);
     } else {
-      t.write_bytes[n - 1] += uint64_t(bytes_of(rows * last.gemm.n, g[n - 1].out_bits));
+      t.write_bytes[n - 1] += uint64_t(bytes_of(rows * g[n - 1].out_row_elems, g[n - 1].out_bits));
       ++t.transfers[n - 1];
     }
   }
@@ -235,12 +304,19 @@ SramUse fused_sram_use(const FusedChain& c, const FusedTiling& tiling) {
   int64_t& ifmap = u.bytes[int(Partition::ifmap)];
   int64_t& filter = u.bytes[int(Partition::filter)];
   int64_t& ofmap = u.bytes[int(Partition::ofmap)];
+  // Resident weights are all held at once; streamed filters one layer at a time.
+  int64_t streamed = 0;
   for (size_t i = 0; i < n; ++i) {
-    const int64_t w = tiling.weights_resident ? bytes_of(g[i].weight_elems, g[i].weight_bits)
-                                              : bytes_of(g[i].filter_elems, g[i].weight_bits);
-    filter = tiling.weights_resident ? filter + w : std::max(filter, w);
+    const int64_t parts = g[i].weight_parts;
+    if (layer_weights_resident(c, tiling, int(i)))
+      filter += parts * bytes_of(g[i].weight_elems / parts, g[i].weight_bits);
+    else if (c.layers[i].kind == LayerKind::attention)  // one block of one head's K and V
+      streamed = std::max(streamed, 2 * bytes_of(kv_block(c.layers[i], tiling) * c.layers[i].attn.d, g[i].weight_bits));
+    else
+      streamed = std::max(streamed, parts * bytes_of(g[i].filter_elems / parts, g[i].weight_bits));
   }
-  const bool gemm_last = c.layers.back().kind == LayerKind::gemm;
+  filter += streamed;
+  const bool gemm_last = c.layers.back().kind != LayerKind::conv;
   for (const FusedStep& st : fused_schedule(c, tiling)) {
     int64_t in = (st.in_window.hi - st.in_window.lo) * bytes_of(g[0].in_row_elems, g[0].in_bits);
     for (size_t i = 0; i + 1 < n; ++i)
@@ -248,8 +324,11 @@ SramUse fused_sram_use(const FusedChain& c, const FusedTiling& tiling) {
     ifmap = std::max(ifmap, in);
     for (size_t i = 0; i < n; ++i) {
       const int64_t rows = st.compute[i].hi - st.compute[i].lo;
-      const int64_t elems = gemm_last && i + 1 == n ? g[i].out_row_elems : g[i].channel_row_elems;
-      ofmap = std::max(ofmap, rows * bytes_of(elems, g[i].psum_bits));
+      const bool whole_rows = gemm_last && i + 1 == n;  // the last GEMM/attention keeps rows x N
+      const int64_t elems = whole_rows ? g[i].out_row_elems : g[i].channel_row_elems;
+      int64_t bytes = rows * bytes_of(elems, g[i].psum_bits);
+      if (c.layers[i].kind == LayerKind::attention) bytes += attention_head_scratch(c.layers[i], tiling, rows);
+      ofmap = std::max(ofmap, bytes);
     }
   }
   return u;

@@ -63,6 +63,28 @@ ChainCase feed_forward(int64_t m, int64_t k, int64_t f, int64_t n) {
   return c;
 }
 
+// linear [B*Lq, C] -> q -> attention against K, V [B, Lk, H*D] -> linear [B*Lq, N]: the attention
+// chain (K and V are the attention's "weights": one array, K then V).
+ChainCase attention_chain(int64_t b, int64_t lq, int64_t lk, int64_t heads, int64_t d, int64_t c_in, int64_t n) {
+  ChainCase c;
+  const int64_t m = b * lq, hd = heads * d;
+  AttentionShape s;
+  s.b = b, s.heads = heads, s.lq = lq, s.lk = lk, s.d = d;
+  c.chain.layers = {make_gemm("to_q", m, hd, c_in), make_attention("attn", s), make_gemm("to_out", m, n, hd)};
+  c.chain.links = {LinkKind::attention, LinkKind::attention};
+  c.x = random_vec(size_t(m * c_in), 41);
+  c.w = {random_vec(size_t(hd * c_in), 42), random_vec(size_t(2 * b * lk * hd), 43), random_vec(size_t(n * hd), 44)};
+  std::vector<float> q(size_t(m * hd)), o(size_t(m * hd));
+  const float* k = c.w[1].data();
+  const float* v = k + b * lk * hd;
+  ref::linear(int(m), int(hd), int(c_in), c.x.data(), c.w[0].data(), nullptr, q.data(), default_pool());
+  ref::attention(int(b), int(lq), int(lk), int(heads), int(d), 1.0f / std::sqrt(float(d)), false, q.data(), k, v,
+                 o.data(), default_pool());
+  c.expected.resize(size_t(m * n));
+  ref::linear(int(m), int(n), int(hd), o.data(), c.w[2].data(), nullptr, c.expected.data(), default_pool());
+  return c;
+}
+
 TiledExecStats run(const ChainCase& c, const FusedTiling& t, const SramBudget& b, std::vector<float>& out) {
   std::vector<const float*> w;
   for (const auto& v : c.w) w.push_back(v.data());
@@ -89,6 +111,29 @@ void check_all_tilings(const ChainCase& c) {
         CHECK(st.peak_sram_bytes <= use.total());
         check_close(out, c.expected);
         // The same schedule under per-partition budgets of exactly the bound.
+        run(c, t, partitioned_budget(use.bytes[0], use.bytes[1], use.bytes[2]), out);
+        check_close(out, c.expected);
+      }
+}
+
+// As check_all_tilings, over K/V resident and streamed too (no halos: attention rows are their own).
+void check_attention_tilings(const ChainCase& c) {
+  const int64_t rows = output_rows(c.chain.layers.back());
+  for (int64_t r : {int64_t(1), int64_t(2), int64_t(5), rows / 2 + 1, rows})
+    for (bool resident : {true, false})
+      for (KvMode kv : {KvMode::resident, KvMode::streamed})
+        for (int64_t kv_rows : {int64_t(0), int64_t(7), int64_t(64)}) {  // blocks of 7 keys: a short last one
+        const FusedTiling t{std::min(r, rows), HaloMode::line_buffer, resident, kv, kv_rows};
+        INFO(t.describe());
+        const FusedTraffic want = fused_traffic(c.chain, t);
+        const SramUse use = fused_sram_use(c.chain, t);
+        std::vector<float> out;
+        const TiledExecStats st = run(c, t, unified_budget(use.total()), out);
+        CHECK(st.read_bytes == want.total_read());
+        CHECK(st.write_bytes == want.total_write());
+        CHECK(st.transfers == want.total_transfers());
+        CHECK(st.peak_sram_bytes <= use.total());
+        check_close(out, c.expected);
         run(c, t, partitioned_budget(use.bytes[0], use.bytes[1], use.bytes[2]), out);
         check_close(out, c.expected);
       }
@@ -158,4 +203,34 @@ TEST_CASE("the SRAM buffer refuses a fused schedule larger than the budget", "[f
   const FusedTiling t{37, HaloMode::line_buffer, true};
   std::vector<float> out;
   CHECK_THROWS_AS(run(c, t, unified_budget(fused_sram_use(c.chain, t).total() / 2), out), std::logic_error);
+}
+
+TEST_CASE("fused attention chain q projection -> attention -> output projection: traffic and output",
+          "[fused_exec]") {
+  // Cross attention (Lk 29 keys for 37 queries) and self attention (Lk = Lq), batch 2, 3 heads, D 8.
+  for (int64_t lk : {int64_t(29), int64_t(37)}) {
+    INFO("Lk " << lk);
+    const ChainCase c = attention_chain(2, 37, lk, 3, 8, 11, 13);
+    check_attention_tilings(c);
+    // Independent count, rows 5 (15 steps over M = 74; step 7 holds rows 35..39, both batches):
+    // the input, W_q and W_out once, the output once; Q and the attention output never reach DRAM.
+    const int64_t m = 74, hd = 24, io = m * 11 + hd * 11 + 13 * hd;
+    std::vector<float> out;
+    const FusedTiling res{5, HaloMode::line_buffer, true, KvMode::resident};
+    const TiledExecStats r = run(c, res, unified_budget(1 << 22), out);
+    CHECK(r.read_bytes == uint64_t(io + 2 * 2 * lk * hd));  // K and V once
+    CHECK(r.write_bytes == uint64_t(m * 13));
+    // Streamed: each step reads, for each batch its rows touch, every head's K and V (16 batch
+    // visits over 15 steps), and each step writes its rows.
+    const TiledExecStats sm = run(c, {5, HaloMode::line_buffer, true, KvMode::streamed}, unified_budget(1 << 22), out);
+    CHECK(sm.read_bytes == uint64_t(io + 16 * 3 * 2 * lk * 8));
+    CHECK(sm.transfers == uint64_t(15 + 1 + 16 * 3 * 2 + 1 + 15));
+    check_close(out, c.expected);
+    // Keys 8 at a time: the same bytes in ceil(Lk / 8) blocks of K and of V per head and visit.
+    const FusedTiling by8{5, HaloMode::line_buffer, true, KvMode::streamed, 8};
+    const TiledExecStats b8 = run(c, by8, unified_budget(fused_sram_use(c.chain, by8).total()), out);
+    CHECK(b8.read_bytes == sm.read_bytes);
+    CHECK(b8.transfers == uint64_t(15 + 1 + 16 * 3 * 2 * ((lk + 7) / 8) + 1 + 15));
+    check_close(out, c.expected);
+  }
 }

@@ -111,3 +111,63 @@ TEST_CASE("a chain that cannot fit SRAM even at one row is refused in one line",
   CHECK(plans[0].fused == nullptr);
   CHECK(plans[1].fused == nullptr);
 }
+
+TEST_CASE("attention chain traffic and SRAM, by hand", "[fusion]") {
+  // to_q [10 x 7] -> attention (B 2, H 3, Lq 5, Lk 4, D 2) -> to_out [10 x 6] -> 7; int8: bytes = elements.
+  AttentionShape a;
+  a.b = 2, a.heads = 3, a.lq = 5, a.lk = 4, a.d = 2;
+  FusedChain c;
+  c.layers = {make_gemm("to_q", 10, 6, 7), make_attention("attn", a), make_gemm("to_out", 10, 7, 6)};
+  c.links = {LinkKind::attention, LinkKind::attention};
+  REQUIRE(chain_problem(c).empty());
+  CHECK_FALSE(chainable(c.layers[0], c.layers[1], LinkKind::direct));
+  CHECK_FALSE(chainable(make_gemm("q", 10, 8, 7), c.layers[1], LinkKind::attention));  // N != H*D
+  CHECK_FALSE(chainable(c.layers[1], make_gemm("o", 12, 7, 6), LinkKind::attention));  // M != B*Lq
+  // Rows 4: steps [0,4) [4,8) [8,10); the middle one spans both batches (Lq 5).
+  const FusedTraffic s = fused_traffic(c, {4, HaloMode::line_buffer, true, KvMode::streamed});
+  CHECK(s.read_bytes[0] == uint64_t(10 * 7 + 6 * 7));      // input once, W_q once
+  CHECK(s.read_bytes[1] == uint64_t(4 * 3 * 2 * (4 * 2)));  // 4 batch visits x 3 heads x (K + V)
+  CHECK(s.transfers[1] == uint64_t(4 * 3 * 2));
+  CHECK(s.read_bytes[2] == uint64_t(7 * 6));
+  CHECK(s.write_bytes[2] == uint64_t(10 * 7));
+  CHECK(s.transfers[2] == uint64_t(1 + 3));
+  CHECK(s.macs[1] == Approx(double(2 * 2 * 3 * 5 * 4 * 2)));
+  const FusedTraffic r = fused_traffic(c, {4, HaloMode::line_buffer, true, KvMode::resident});
+  CHECK(r.read_bytes[1] == uint64_t(2 * 2 * 4 * 6));  // all of K and V once
+  CHECK(r.transfers[1] == 2u);
+  // SRAM, streamed K/V: W_q + W_out + one head's K and V; windows 4 x (7 + 6 + 6); the attention's
+  // head tile 4 x 2 at 32 bits plus statistics 4 x 2 and scores 4 x 4 at 32 bits.
+  const SramUse u = fused_sram_use(c, {4, HaloMode::line_buffer, true, KvMode::streamed});
+  CHECK(u.bytes[int(Partition::filter)] == 42 + 42 + 2 * 8);
+  CHECK(u.bytes[int(Partition::ifmap)] == 4 * (7 + 6 + 6));
+  CHECK(u.bytes[int(Partition::ofmap)] == 4 * (8 + 8 + 16));
+  // Keys 3 at a time (blocks of 3 and 1): the same bytes, 2 blocks of K and of V per head and visit;
+  // one block of K and V (3 x 2 each) and a 4 x 3 score tile in SRAM.
+  const FusedTiling by3{4, HaloMode::line_buffer, true, KvMode::streamed, 3};
+  const FusedTraffic b = fused_traffic(c, by3);
+  CHECK(b.read_bytes[1] == s.read_bytes[1]);
+  CHECK(b.transfers[1] == uint64_t(4 * 3 * 2 * 2));
+  const SramUse ub = fused_sram_use(c, by3);
+  CHECK(ub.bytes[int(Partition::filter)] == 42 + 42 + 2 * 6);
+  CHECK(ub.bytes[int(Partition::ofmap)] == 4 * (8 + 8 + 12));
+}
+
+TEST_CASE("the fused search chains cross attention where it saves DRAM bytes", "[fusion]") {
+  // An SD2 64x64 cross-attention block: 2 x 4096 queries, 77 text tokens, 5 heads of 64.
+  AttentionShape a;
+  a.b = 2, a.heads = 5, a.lq = 4096, a.lk = 77, a.d = 64;
+  const std::vector<Layer> layers = {make_gemm("to_q", 8192, 320, 320), make_attention("attn", a),
+                                     make_gemm("to_out", 8192, 320, 320)};
+  const CostContext ctx = cost_context(sim::load_npu("phone-npu"), sim::MacDtype::int8, Objective::bytes);
+  const std::vector<Plan> adaptive = plan_layers(layers, Strategy::adaptive, ctx);
+  const std::vector<Plan> fused =
+      plan_layers_fused(layers, {LinkKind::none, LinkKind::attention, LinkKind::attention}, ctx);
+  REQUIRE(fused[1].fused != nullptr);
+  CHECK(fused[0].fused == fused[1].fused);
+  // Q and the attention output (2 x 8192 x 320 bytes each way) no longer reach DRAM.
+  uint64_t bytes_a = 0, bytes_f = 0;
+  for (const Plan& p : adaptive) bytes_a += p.traffic.read_bytes + p.traffic.write_bytes;
+  for (const Plan& p : fused) bytes_f += p.traffic.read_bytes + p.traffic.write_bytes;
+  CHECK(bytes_f + 4u * 8192u * 320u <= bytes_a + 8192u * 320u);
+  CHECK(total(Objective::bytes, fused) < total(Objective::bytes, adaptive));
+}

@@ -415,10 +415,22 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
   }
   std::vector<sched::Plan> plans;
   std::vector<bool> on_chip(g.nodes().size(), false);  // vector nodes inside a fused chain
+  // The fused strategy plans the layers in npu_fusion_order (query projections next to their
+  // attention); position_of[li]: layer li's position there, layer_at[k]: the layer at position k.
+  std::vector<int> layer_at(layers.size()), position_of(layers.size());
+  for (size_t li = 0; li < layers.size(); ++li) layer_at[li] = position_of[li] = int(li);
   if (!layers.empty() && opts_.strategy == sched::Strategy::fused) {
-    std::vector<int> layer_nodes;
+    std::vector<int> graph_nodes;
     for (size_t i = 0; i < g.nodes().size(); ++i)
-      if (layer_of_node[i] >= 0) layer_nodes.push_back(int(i));
+      if (layer_of_node[i] >= 0) graph_nodes.push_back(int(i));
+    layer_at = npu_fusion_order(g, lowered, graph_nodes);
+    std::vector<int> layer_nodes;
+    std::vector<sched::Layer> ordered;
+    for (size_t k = 0; k < layer_at.size(); ++k) {
+      position_of[size_t(layer_at[k])] = int(k);
+      layer_nodes.push_back(graph_nodes[size_t(layer_at[k])]);
+      ordered.push_back(layers[size_t(layer_at[k])]);
+    }
     const NpuFusionLinks links = npu_fusion_links(g, lowered, layer_nodes);
     // What a vector op on a link saves when it runs on the rows in SRAM (its DRAM traffic).
     std::vector<double> credit(layers.size(), 0.0);
@@ -429,17 +441,20 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
       pc.top = sim::evaluate_layer(npu_, pc.layer, top.freq_mhz, top.volt);
       return sched::objective_value(opts_.objective, pc);
     };
-    for (size_t li = 1; li < layers.size(); ++li) {
+    for (size_t li = 1; li < ordered.size(); ++li) {
       if (links.between[li] < 0) continue;
       VectorWork w = vector_work_for_node(g, g.nodes()[size_t(links.between[li])], bits.input);
       const double off_chip = value(w);
       w.read_bytes = w.write_bytes = 0, w.input_bytes.assign(w.input_bytes.size(), 0);
       credit[li] = off_chip - value(w);
     }
-    plans = sched::plan_layers_fused(layers, links.links, ctx_, credit, opts_.require_fusion);
-    for (size_t li = 1; li < plans.size(); ++li)
-      if (links.between[li] >= 0 && plans[li].fused && plans[li].fused == plans[li - 1].fused)
+    std::vector<sched::Plan> in_order =
+        sched::plan_layers_fused(ordered, links.links, ctx_, credit, opts_.require_fusion);
+    for (size_t li = 1; li < in_order.size(); ++li)
+      if (links.between[li] >= 0 && in_order[li].fused && in_order[li].fused == in_order[li - 1].fused)
         on_chip[size_t(links.between[li])] = true;
+    plans.resize(layers.size());
+    for (size_t k = 0; k < in_order.size(); ++k) plans[size_t(layer_at[k])] = std::move(in_order[k]);
   } else if (!layers.empty()) {
     plans = sched::plan_layers(layers, opts_.strategy, ctx_);
   }
@@ -454,14 +469,17 @@ void NpuAccountant::account_graph(const Graph& model, int repeats, const std::st
   const auto fused_place = [&](size_t li, const sched::Plan& p) {
     sched::FusedPlacement f;
     if (!opts_.place_tensors || !p.fused) return f;
-    const size_t first = li - size_t(p.fused_layer), n = p.fused->chain.layers.size();
-    for (size_t j = 0; j < n; ++j)
-      if (layers[first + j].kind == sched::LayerKind::attention) return sched::FusedPlacement{};
+    const size_t first = size_t(position_of[li]) - size_t(p.fused_layer), n = p.fused->chain.layers.size();
     const auto& at = [&](size_t j) -> const sched::OperandPlacement& {
-      return place.operands[size_t(node_of_layer[first + j])];
+      return place.operands[size_t(node_of_layer[size_t(layer_at[first + j])])];
     };
-    f.input = at(0).base[0], f.output = at(n - 1).base[2];
-    for (size_t j = 0; j < n; ++j) f.weights.push_back(at(j).base[1]);
+    const auto attn = [&](size_t j) { return layers[size_t(layer_at[first + j])].kind == sched::LayerKind::attention; };
+    // Operands: conv/GEMM input, weight, output; attention q, k, v, out.
+    f.input = at(0).base[0], f.output = at(n - 1).base[attn(n - 1) ? 3 : 2];
+    for (size_t j = 0; j < n; ++j) {
+      f.weights.push_back(at(j).base[1]);
+      f.values.push_back(attn(j) ? at(j).base[2] : 0);
+    }
     return f;
   };
   const auto addr = [&](TensorId t) {

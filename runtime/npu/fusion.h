@@ -6,7 +6,15 @@
 //               the next matrix layer (resnet blocks: conv1 -> norm2 + SiLU -> conv2)
 //   geglu       ... read only by a geglu node whose output is read only by the next matrix layer
 //               (the transformer feed-forward: proj -> GEGLU -> out)
+//   attention   a linear's output read only by an attention node, as its queries (input 0), or an
+//               attention's output read only by the next linear (Q projection -> attention ->
+//               output projection; see scheduler/fusion.h)
 // A tensor that is also a graph output, or read twice (a skip connection), never links.
+// The graphs run to_q, to_k, to_v, attention, to_out: the query projection is not the attention's
+// neighbour. npu_fusion_order gives the order the fused strategy plans them in: each such query
+// projection moved to just before its attention (legal: nothing between reads its output), so K and
+// V are projected first over the whole sequence and the chain to_q -> attention -> to_out is
+// contiguous.
 #pragma once
 #include <vector>
 
@@ -23,5 +31,10 @@ struct NpuFusionLinks {
 
 // layer_nodes: the graph node of each matrix layer, in order.
 NpuFusionLinks npu_fusion_links(const Graph& g, const std::vector<NpuNode>& lowered, const std::vector<int>& layer_nodes);
+
+// A permutation of 0..layer_nodes.size()-1 (position -> layer index): graph order with each linear
+// whose output is read only by an attention node, as its queries, moved to just before it.
+std::vector<int> npu_fusion_order(const Graph& g, const std::vector<NpuNode>& lowered,
+                                  const std::vector<int>& layer_nodes);
 
 }  // namespace zoomrt
