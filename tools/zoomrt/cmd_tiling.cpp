@@ -17,8 +17,8 @@
 #include "scheduler/objective.h"
 #include "scheduler/topology.h"
 #include "tools/zoomrt/commands.h"
-#include "tools/zoomrt/plot.h"
 #include "tools/zoomrt/run_options.h"
+#include "tools/zoomrt/plot.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 
