@@ -4,32 +4,13 @@
 
 #include <fmt/format.h>
 
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
-
 namespace zoomrt::sched {
 
 namespace {
 
-constexpr unsigned char kColours[][3] = {{214, 39, 40},  {31, 119, 180}, {44, 160, 44},
-                                         {255, 127, 14}, {148, 103, 189}, {140, 86, 75},
-                                         {127, 127, 127}, {23, 190, 207}};
-constexpr const char* kColourNames[] = {"red", "blue", "green", "orange",
-                                        "purple", "brown", "grey", "cyan"};
-constexpr int kColourCount = 8;
-
 double mib(uint64_t b) { return double(b) / (1024.0 * 1024.0); }
 
 }  // namespace
-
-std::vector<std::string> chart_colour_names() {
-  return std::vector<std::string>(kColourNames, kColourNames + kColourCount);
-}
 
 std::string compare_table(const CompareResult& r) {
   std::string out = fmt::format("NPU {} ({}), {} layers, objective {}\n", r.npu_name, r.sram_budget,
@@ -139,39 +120,6 @@ std::string compare_csv(const CompareResult& r) {
                        t.row_hits, t.row_hit_rate(), t.dram_energy_j, t.energy_j, t.latency_s);
   }
   return out;
-}
-
-std::vector<unsigned char> compare_chart_png(const CompareResult& r) {
-  const int bar_w = 6, gap = 10, margin = 20, height = 400;
-  const int ns = int(r.strategies.size()), nl = int(r.layers.size());
-  const int width = std::max(200, 2 * margin + nl * (ns * bar_w + gap));
-  std::vector<unsigned char> img(size_t(width * height * 3), 255);
-  double top = 0;
-  for (const auto& row : r.cells)
-    for (const CompareCell& c : row) top = std::max(top, c.dram_energy_j);
-  auto fill = [&](int x0, int y0, int x1, int y1, const unsigned char* rgb) {
-    for (int y = std::max(0, y0); y < std::min(height, y1); ++y)
-      for (int x = std::max(0, x0); x < std::min(width, x1); ++x)
-        std::copy(rgb, rgb + 3, &img[size_t((y * width + x) * 3)]);
-  };
-  const unsigned char axis[3] = {0, 0, 0};
-  fill(margin - 2, margin, margin, height - margin, axis);
-  fill(margin - 2, height - margin, width - margin, height - margin + 2, axis);
-  for (int i = 0; i < nl; ++i)
-    for (int s = 0; s < ns; ++s) {
-      const double v = top > 0 ? r.cells[size_t(s)][size_t(i)].dram_energy_j / top : 0;
-      const int h = int(v * (height - 2 * margin));
-      const int x = margin + gap / 2 + i * (ns * bar_w + gap) + s * bar_w;
-      fill(x, height - margin - h, x + bar_w, height - margin, kColours[s % kColourCount]);
-    }
-  std::vector<unsigned char> png;
-  stbi_write_png_to_func(
-      [](void* ctx, void* data, int size) {
-        auto* out = static_cast<std::vector<unsigned char>*>(ctx);
-        out->insert(out->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
-      },
-      &png, width, height, 3, img.data(), width * 3);
-  return png;
 }
 
 }  // namespace zoomrt::sched

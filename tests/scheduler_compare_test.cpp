@@ -43,11 +43,6 @@ TEST_CASE("tiling compare on AlexNet: consistent counts and outputs", "[compare]
   const std::string csv = compare_csv(r);
   CHECK(size_t(std::count(csv.begin(), csv.end(), '\n')) ==
         1 + layers.size() * strategies.size() + strategies.size());
-  const auto png = compare_chart_png(r);
-  REQUIRE(png.size() > 8);
-  CHECK(png[1] == 'P');
-  CHECK(png[2] == 'N');
-  CHECK(png[3] == 'G');
 }
 
 TEST_CASE("compute cycles of a single-tile GEMM equal the array model's", "[compare]") {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates the Python environment of tools/sweep/ (Ray for `zoomrt sweep --ray`, matplotlib for
-# the chart). Only those need it; building and testing zoomrt never do.
+# Creates the Python environment of tools/sweep/ (Ray for `zoomrt sweep --ray`; the
+# sweep chart is drawn by python3 with Debian's matplotlib, tools/plot/). Only `--ray` needs it; building
+# and testing zoomrt never do.
 #
 #   tools/sweep/setup_venv.sh                           # venv at ../sweepenv (beside the checkout)
 #   ZOOMRT_SWEEPENV=/opt/sweepenv tools/sweep/setup_venv.sh
@@ -17,5 +18,5 @@ if [ ! -x "$venv/bin/python" ]; then
   "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "ray==2.60.0" "matplotlib==3.11.2"
-"$venv/bin/python" -c 'import ray, matplotlib; print(f"setup_venv: ray {ray.__version__}, matplotlib {matplotlib.__version__}")'
+"$venv/bin/python" -m pip install --quiet "ray==2.60.0"
+"$venv/bin/python" -c 'import ray; print(f"setup_venv: ray {ray.__version__}")'

@@ -20,6 +20,7 @@
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
+#include "tools/zoomrt/sim_plot.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 
@@ -40,6 +41,7 @@ struct SimOptions {
   uint64_t max_ranges = AccountingOptions{}.max_ranges_per_layer;
   bool json = false, no_layers = false, compare_policies = false, require_fusion = false;
   bool packed_addresses = false;
+  SimPlotOptions plot;  // --plot, --plot-timeline (sim_plot.h)
 };
 
 void validate(const SimOptions& o, bool topology) {
@@ -158,6 +160,7 @@ void run_sim(const SimOptions& o) {
   if (!o.dram_trace.empty()) s["dram_trace"] = {{"file", o.dram_trace}, {"lines", acc.trace_lines()}};
   s["model"] = o.run.model;
   if (o.compare_policies) s["policy_comparison"] = acc.policy_comparison();
+  draw_sim_plots(o.plot, acc, s);
   if (o.json) {
     std::printf("%s\n", s.dump(2).c_str());
     return;
@@ -196,6 +199,7 @@ void setup_sim(CLI::App& sub) {
                "with --strategy fused: every chain the model offers must fit SRAM (else exit 2 naming it)");
   sub.add_flag("--packed-addresses", o->packed_addresses,
                "every layer's operands from DRAM address 0 (the search's layout), not the model's DRAM allocation");
+  add_sim_plot_options(sub, o->plot);
   sub.add_flag("--json", o->json, "print the JSON summary (with per-layer rows)");
   sub.add_flag("--no-layers", o->no_layers, "with --json: leave out the per-layer rows");
   sub.callback([o] { run_sim(*o); });

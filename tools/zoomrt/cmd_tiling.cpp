@@ -3,7 +3,7 @@
 // rate, energy, latency. A model (anything `zoomrt sim --model` takes that is not a topology): the
 // zoom run `zoomrt sim` accounts for the same options, once per strategy (runtime/npu/workload_compare.h):
 // per-layer rows, per-phase and run totals. Output: a table (default) or JSON (--json) on stdout;
-// --csv and --plot (topologies only) write files atomically. docs/tiling.md.
+// --csv writes a file atomically; --plot (topologies only) a chart (tools/zoomrt/plot.h). docs/tiling.md.
 #include <cstdio>
 #include <memory>
 
@@ -19,6 +19,7 @@
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
+#include "tools/zoomrt/plot.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 
@@ -112,28 +113,20 @@ void run_compare(const TilingCompareOptions& o) {
     const std::string csv = sched::compare_csv(r);
     write_file(o.csv, csv.data(), csv.size());
   }
-  if (!o.plot.empty()) {
-    const auto png = sched::compare_chart_png(r);
-    write_file(o.plot, png.data(), png.size());
-  }
+  nlohmann::json j = sched::compare_json(r);
+  j["model"] = o.run.model;
+  j["dtype"] = o.dtype;
+  j["objective"] = sched::objective_name(objective);
+  if (!o.plot.empty()) draw_chart_from("--plot", "tiling", j, o.plot);  // tools/plot/tiling_chart.py
   if (o.json) {
-    nlohmann::json j = sched::compare_json(r);
-    j["model"] = o.run.model;
-    j["dtype"] = o.dtype;
-    j["objective"] = sched::objective_name(objective);
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::printf("tiling compare: model %s, dtype %s, objective %s\n%s", o.run.model.c_str(), o.dtype.c_str(),
               sched::objective_name(objective), sched::compare_table(r).c_str());
-  if (!o.plot.empty()) {
-    std::string legend;
-    const auto colours = sched::chart_colour_names();
-    for (size_t s = 0; s < strategies.size(); ++s)
-      legend += fmt::format("{}{}={}", s ? ", " : "", sched::strategy_name(strategies[s]),
-                            colours[s % colours.size()]);
-    std::printf("plot %s: DRAM energy per layer; bars: %s\n", o.plot.c_str(), legend.c_str());
-  }
+  if (!o.plot.empty())
+    std::printf("plot %s: DRAM energy per layer and strategy, from %s\n", o.plot.c_str(),
+                chart_data_path(o.plot).c_str());
 }
 
 }  // namespace
@@ -168,7 +161,7 @@ void setup_tiling(CLI::App& sub) {
   cmp->add_flag("--quiet", opts->quiet, "model: no per-strategy progress on stderr");
   cmp->add_flag("--json", opts->json, "print JSON instead of the table");
   cmp->add_option("--csv", opts->csv, "also write one CSV row per layer and strategy (model: and per phase, total)");
-  cmp->add_option("--plot", opts->plot, "topology: also write a grouped bar chart of DRAM energy (PNG)");
+  cmp->add_option("--plot", opts->plot, "topology: also draw DRAM energy per layer and strategy (PNG, matplotlib; its data: F.json)");
   cmp->callback([opts] { run_compare(*opts); });
 }
 

@@ -2,7 +2,6 @@
 #include "tools/zoomrt/sweep_report.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -14,23 +13,13 @@
 #include "sweep/pareto.h"
 #include "sweep/points_file.h"
 #include "base/atomic_file.h"
+#include "base/error.h"
+#include "tools/zoomrt/plot.h"
 
 namespace zoomrt::cli {
 
 namespace {
 using nlohmann::json;
-
-std::string shell_quote(const std::string& s) {
-  std::string q(1, '\'');
-  for (char c : s) {
-    if (c == '\'')
-      q += "'\\''";
-    else
-      q.push_back(c);
-  }
-  q.push_back('\'');
-  return q;
-}
 
 void write_atomic(const std::string& path, const std::string& text) {
   AtomicFile f(path);
@@ -38,18 +27,14 @@ void write_atomic(const std::string& path, const std::string& text) {
   f.commit();
 }
 
-void draw_chart(const std::string& dir) {
-  const std::string python = sweep_env() + "/bin/python";
-  const std::string cmd = fmt::format(
-      "{} {} {}", shell_quote(python),
-      shell_quote(std::string(ZOOMRT_SOURCE_DIR) + "/tools/sweep/chart.py"), shell_quote(dir));
-  if (::access(python.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "zoomrt sweep: chart: %s/tools/sweep/setup_venv.sh && %s\n",
-                 ZOOMRT_SOURCE_DIR, cmd.c_str());
-    return;
+// pareto.png (tools/plot/sweep_chart.py). The chart is a by-product of every sweep, not asked
+// for: without python3 or matplotlib the sweep says what to install and still succeeds.
+void draw_pareto_chart(const std::string& dir) {
+  try {
+    draw_chart("chart", "sweep", dir, dir + "/pareto.png");
+  } catch (const InputError& e) {
+    std::fprintf(stderr, "zoomrt sweep: %s\n", e.what());
   }
-  if (std::system(cmd.c_str()) != 0)
-    std::fprintf(stderr, "zoomrt sweep: chart: `%s` failed\n", cmd.c_str());
 }
 
 }  // namespace
@@ -105,7 +90,7 @@ bool finish_sweep(const sweep::PointSet& ps, const std::vector<std::string>& has
         "zoomrt sweep: smallest meeting the targets: point %zu (%s): %.4g mm², %.4g FPS, %.4g W\n",
         best["index"].get<size_t>(), best["axes"].dump().c_str(), best["area_mm2"].get<double>(),
         best["fps"].get<double>(), best["avg_power_w"].get<double>());
-  draw_chart(dir);
+  draw_pareto_chart(dir);
   return true;
 }
 
