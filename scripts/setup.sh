@@ -5,7 +5,7 @@
 #   scripts/setup.sh PACKAGE...   only these (scripts/cross_check.sh: the cross toolchain)
 set -euo pipefail
 pkgs=(cmake ninja-build g++ libeigen3-dev libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
-      libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg
+      libcli11-dev libstb-dev libjpeg62-turbo-dev libpng-dev libopenblas-dev libdnnl-dev ffmpeg
       clang libclang-rt-14-dev)  # clang + libFuzzer: scripts/fuzz.sh
 [ $# -eq 0 ] || pkgs=("$@")
 missing=()
