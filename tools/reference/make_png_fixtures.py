@@ -11,7 +11,8 @@ sample values, not by any decoder:
 Those are the rules stb_image followed, which decoded start images before libpng.
 Kinds: 16-bit RGB, 16-bit grey + alpha, 8-bit RGBA, grey at 1, 2 and 4 bits, palette at 4 bits
 with tRNS and at 8 bits, 16-bit grey with tRNS and a gAMA chunk, Adam7-interlaced RGB, RGBA
-split over three IDAT chunks. manifest.json lists them; the test walks that list.
+split over three IDAT chunks. manifest.json lists them; the test walks that list. The PNGs are
+also copied into tests/fuzz/corpus/image/ as seeds (png_<name>.png).
 
 Run: python3 tools/reference/make_png_fixtures.py
 """
@@ -92,7 +93,9 @@ def add(name, w, h, ctype, depth, to_rgb, palette=None, **kw):
     extra = list(kw.pop("extra", []))
     if palette is not None:
         extra.insert(0, (b"PLTE", b"".join(bytes(p) for p in palette)))
-    (out / f"{name}.png").write_bytes(png(w, h, ctype, depth, pixels, extra=extra, **kw))
+    data = png(w, h, ctype, depth, pixels, extra=extra, **kw)
+    (out / f"{name}.png").write_bytes(data)
+    (root / "tests" / "fuzz" / "corpus" / "image" / f"png_{name}.png").write_bytes(data)
     rgb = bytes(v for row in pixels for px in row for v in to_rgb(px))
     (out / f"{name}.rgb").write_bytes(rgb)
     cases.append({"name": name, "width": w, "height": h, "color_type": ctype, "bit_depth": depth,
