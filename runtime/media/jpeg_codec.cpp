@@ -62,7 +62,11 @@ struct JpegJob {
 // The setjmp frame: trivially destructible locals only, nothing read after a longjmp but
 // `job` and the error text. The caller destroys `cinfo` whatever happens here.
 Outcome run_libjpeg(jpeg_decompress_struct* cinfo, JpegErrors* err, JpegJob* job) {
-  if (int why = setjmp(err->jump); why != 0) return why == 2 ? Outcome::kTooManyScans : Outcome::kLibraryError;
+  switch (setjmp(err->jump)) {  // setjmp as a whole controlling expression, as C requires
+    case 0: break;
+    case 2: return Outcome::kTooManyScans;
+    default: return Outcome::kLibraryError;
+  }
   jpeg_create_decompress(cinfo);
   cinfo->progress = &err->progress;
   jpeg_mem_src(cinfo, job->data, static_cast<unsigned long>(job->size));
