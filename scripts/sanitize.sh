@@ -3,7 +3,7 @@
 #   scripts/sanitize.sh [asan|tsan|all]     (default all)
 # asan: ASan + UBSan (-DZOOMRT_SANITIZE=ON, -fno-sanitize-recover=all) in build-asan/. By default
 #       the tests of everything that reads untrusted input (CLI, weights, configs, tokenizer,
-#       schedulers, images and the JPEG decoder, sim/topology parsers, executor, fuzz
+#       schedulers, images (libjpeg-turbo and libpng behind our limits), sim/topology parsers, executor, fuzz
 #       regressions): building every kernel and parity test under ASan too would take the CI
 #       past 45 minutes on 2 cores.
 #       ASAN_ALL=1 builds and runs every test.
@@ -18,7 +18,7 @@ TSAN_TESTS=${TSAN_TESTS:-'^(kernels_|runtime_executor_|scheduler_tiled_exec_)'}
 # Build exactly the test executables a regex selects (a new matching test file joins in).
 tests_matching() { ls tests/*_test.cpp | xargs -n1 basename | sed 's/\.cpp$//' | grep -E "$1"; }
 mapfile -t tsan_targets < <(tests_matching "$TSAN_TESTS")
-ASAN_TESTS=${ASAN_TESTS:-'^(cli_|fuzz_|base_|weights_|runtime_tokenizer_|runtime_noise_schedulers_|runtime_noise_scheduler_bounds_|runtime_zoom_image_|runtime_jpeg_|runtime_executor_|sim_config_|scheduler_topology_)'}
+ASAN_TESTS=${ASAN_TESTS:-'^(cli_|fuzz_|base_|weights_|runtime_tokenizer_|runtime_noise_schedulers_|runtime_noise_scheduler_bounds_|runtime_zoom_image_|runtime_image_decode_|runtime_executor_|sim_config_|scheduler_topology_)'}
 mapfile -t asan_targets < <(tests_matching "$ASAN_TESTS")
 asan_targets+=(zoomrt)
 if [ "${ASAN_ALL:-0}" = 1 ]; then asan_targets=(all); ASAN_TESTS=.; fi

@@ -4,8 +4,8 @@
 #   scripts/setup.sh              the packages below
 #   scripts/setup.sh PACKAGE...   only these (scripts/cross_check.sh: the cross toolchain)
 set -euo pipefail
-pkgs=(cmake ninja-build g++ libeigen3-dev libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
-      libcli11-dev libstb-dev libopenblas-dev libdnnl-dev ffmpeg
+pkgs=(cmake ninja-build g++ libxsimd-dev xtl-dev libfmt-dev catch2 nlohmann-json3-dev
+      libcli11-dev libjpeg62-turbo-dev libpng-dev libopenblas-dev libdnnl-dev ffmpeg
       python3-matplotlib  # the --plot charts (tools/plot/)
       clang libclang-rt-14-dev)  # clang + libFuzzer: scripts/fuzz.sh
 [ $# -eq 0 ] || pkgs=("$@")

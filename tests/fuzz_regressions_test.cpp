@@ -68,9 +68,8 @@ TEST_CASE("split_parts gives exactly n parts at NUL bytes", "[fuzz]") {
 // Fixed crashes whose bad behaviour was silent without sanitizers: the refusal itself is checked.
 TEST_CASE("regression: a JPEG Huffman table of more than 256 codes is refused as corrupt", "[fuzz]") {
   const std::string path = (kFuzzDir / "regressions" / "image" / "dht_too_many_codes.jpg").string();
-  CHECK_THROWS_WITH(zoomrt::load_image(path), Catch::Contains("dht_too_many_codes.jpg") &&
-                                                  Catch::Contains("Huffman table declares") &&
-                                                  Catch::Contains("at most 256"));
+  CHECK_THROWS_WITH(zoomrt::load_image(path),
+                    Catch::Equals(path + ": corrupt or unsupported JPEG (Bogus Huffman table definition)"));
 }
 
 TEST_CASE("regression: an NPU description with a number too large for a double is bad input", "[fuzz]") {

@@ -1,10 +1,10 @@
 // Image files: PNG/JPEG in, PNG out, and the float <-> 8-bit conversion the zoom uses.
 //
 // Images are zoomrt::Image (runtime/media/image.h): planar RGB [3, height, width], float in [0, 1].
-// Decoding picks the format by signature: PNG goes to stb_image (any bit depth is reduced to
-// 8 bits, alpha is dropped), JPEG (FF D8) to our own decoder (runtime/media/jpeg_decoder.h); grey is
-// expanded to RGB. Encoding uses stb_image_write, which is deterministic, and every file is
-// written atomically (temporary name, then rename), so a killed run never leaves a half PNG.
+// Decoding picks the format by signature: PNG goes to libpng (any bit depth is reduced to
+// 8 bits, alpha is dropped), JPEG (FF D8) to libjpeg-turbo (runtime/media/decoders.h); grey is
+// expanded to RGB. Encoding uses libpng with fixed settings, which is deterministic, and every
+// file is written atomically (temporary name, then rename), so a killed run never leaves a half PNG.
 // Bad input (missing, unreadable, corrupt or oversized file) throws InputError naming the file.
 #pragma once
 #include <cstdint>

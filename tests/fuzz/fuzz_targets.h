@@ -220,9 +220,10 @@ inline int fuzz_topology_csv(const uint8_t* data, size_t size) {
   return expect_input_error_only([&] { (void)sched::parse_topology_csv(as_string(data, size), "fuzz.csv"); });
 }
 
-// PNG (stb_image) or JPEG (our decoder, runtime/media/jpeg_decoder.h), chosen by signature, capped at
-// kFuzzMaxImagePixels. The seeds (tests/fuzz/corpus/image/jpeg_*) are the decoder's test
-// fixtures: baseline, progressive, restarts, every sampling, grey, RGB, CMYK.
+// PNG (libpng) or JPEG (libjpeg-turbo), chosen by signature (runtime/media/decoders.h), capped at
+// kFuzzMaxImagePixels. The seeds (tests/fuzz/corpus/image/jpeg_*, png_*) are the decoders' test
+// fixtures: baseline, progressive, restarts, every sampling, grey, RGB, CMYK JPEG; 16-bit, low-bit
+// grey, palette, alpha and interlaced PNG.
 inline int fuzz_image(const uint8_t* data, size_t size) {
   auto path = write_scratch("image.png", as_string(data, size));
   return expect_input_error_only([&] {

@@ -1,4 +1,4 @@
-"""Fixtures for our JPEG decoder (tests/runtime_jpeg_test.cpp), written to tests/fixtures/jpeg/.
+"""Fixtures for JPEG decoding (tests/runtime_image_decode_test.cpp), written to tests/fixtures/jpeg/.
 
 Every JPEG here is encoded by Pillow (libjpeg-turbo), and <name>.rgb holds what Pillow's decoder
 (libjpeg-turbo, default settings: islow IDCT, fancy upsampling) makes of it: raw interleaved
