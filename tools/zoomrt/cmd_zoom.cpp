@@ -53,6 +53,7 @@ std::unique_ptr<Inpainter> make_inpainter(const ZoomOptions& z) {
   sd.threads = m.threads;
   sd.dtype = precision_from_name(m.dtype);
   sd.memory_budget = m.memory_budget.empty() ? 0 : parse_bytes(m.memory_budget);
+  sd.cache_interval = m.cache_interval;
   return make_sd_inpainter(sd);
 }
 
@@ -137,6 +138,9 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--threads", m.threads, "CPU threads, 0 = all, at most 1024 (frames do not depend on it)");
   sub.add_option("--memory-budget", m.memory_budget,
                  "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
+  sub.add_option("--cache-interval", m.cache_interval,
+                 "step caching (DeepCache): a full UNet call every N steps, a shallow one reusing its deep "
+                 "features between; 1..--steps (default 1 = off; docs/zoom.md \"Step caching\")");
   add_sim_options(sub, c);
 }
 
