@@ -2,7 +2,8 @@
 // implementation: tools/reference/make_deepcache_fixtures.py ran diffusers' inpainting pipeline
 // with DeepCacheSDHelper (cache_branch_id 0) at intervals 1, 2, 3 on the tiny fixture models, with
 // the inputs and random draws of the pipeline fixtures; our final latents must equal its within
-// 1e-4, and our full/shallow choice per UNet call must be the one it made.
+// 1e-4 of their magnitude, caching must add no error beyond the uncached pipeline's own, and our
+// full/shallow choice per UNet call must be the one it made.
 #include <algorithm>
 #include <cmath>
 
@@ -20,7 +21,12 @@ using namespace zoomrt;
 
 namespace {
 
-constexpr double kLatentBudget = 1e-4;  // max abs error of the final latents (values of order 1)
+// The tiny random models' final latents reach |x| ~ 30-40 after 6 steps, and float32 sums in
+// another order leave the uncached pipeline itself ~2e-4 off diffusers there (~7e-6 of the
+// magnitude; the pipeline test's budget is 1e-3 on the decoded image). So: max abs error at most
+// 1e-4 of the largest |latent|, and with caching at most twice the uncached run's own error.
+constexpr double kRelativeBudget = 1e-4;
+constexpr double kCachingVsUncached = 2.0;
 constexpr int kSteps = 6;               // make_deepcache_fixtures.py STEPS
 
 std::string model_dir(const std::string& model) { return std::string(ZOOMRT_FIXTURES_DIR) + "/models/" + model; }
@@ -67,7 +73,7 @@ Run run_pipeline(const std::string& model, const std::string& scheduler, int int
 
 }  // namespace
 
-TEST_CASE("step caching: full and shallow UNet calls are those DeepCache makes, PNDM's repeated timestep included") {
+TEST_CASE("step caching: full and shallow UNet calls are those DeepCache makes with PNDM's repeated timestep too") {
   for (const char* model : {"sd2_tiny", "sd15_tiny"}) {
     SafetensorsFile ref = SafetensorsFile::open(model_dir(model) + "/io/pipeline_deepcache.safetensors");
     for (const std::string scheduler : {"pndm", "ddim"}) {
@@ -89,24 +95,28 @@ TEST_CASE("step caching: final latents equal DeepCache's on the tiny pipelines w
     SafetensorsFile ref = SafetensorsFile::open(model_dir(model) + "/io/pipeline_deepcache.safetensors");
     for (const std::string scheduler : {"pndm", "ddim"}) {
       std::vector<float> uncached;
+      double uncached_error = 0;
       for (int n : {1, 2, 3}) {
         const std::string key = scheduler + "_n" + std::to_string(n);
         const Run r = run_pipeline(model, scheduler, n);
         const std::vector<float> want = to_f32(ref.at("latents_" + key));
         const HostTensor full = HostTensor::from_view(ref.at("full_calls_" + key));
         REQUIRE(r.latents.size() == want.size());
-        double worst = 0, moved = 0;
+        double worst = 0, moved = 0, scale = 0;
         if (n == 1) uncached = r.latents;
         for (size_t i = 0; i < want.size(); ++i) {
           worst = std::max(worst, std::abs(double(r.latents[i]) - want[i]));
           moved = std::max(moved, std::abs(double(r.latents[i]) - uncached[i]));
+          scale = std::max(scale, std::abs(double(want[i])));
         }
-        INFO(model << " " << scheduler << " N=" << n << ": max abs latent error " << worst
-                   << ", max abs change from N=1 " << moved);
-        CHECK(worst <= kLatentBudget);
+        if (n == 1) uncached_error = worst;
+        INFO(model << " " << scheduler << " N=" << n << ": max abs latent error " << worst << " (max |latent| "
+                   << scale << ", uncached error " << uncached_error << "), max abs change from N=1 " << moved);
+        CHECK(worst <= kRelativeBudget * scale);
+        CHECK(worst <= kCachingVsUncached * uncached_error);
         CHECK(r.unet_calls == int(full.i64.size()));
         CHECK(r.shallow_calls == int(std::count(full.i64.begin(), full.i64.end(), 0)));
-        if (n > 1) CHECK(moved > 100 * kLatentBudget);  // caching changed the result: the test can tell
+        if (n > 1) CHECK(moved > 1000 * worst);  // caching changed the result far beyond the error: the test can tell
       }
     }
   }

@@ -105,6 +105,8 @@ def check_same_inputs(name, scheduler_name, seen, inputs):
 def main():
     mmf.diffusers.utils.logging.set_verbosity_error()
     mmf.diffusers.utils.logging.disable_progress_bar()
+    mmf.transformers.utils.logging.set_verbosity_error()
+    mmf.transformers.utils.logging.disable_progress_bar()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     for name, spec in mmf.TINY_MODELS.items():
