@@ -140,7 +140,9 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
                  "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
   sub.add_option("--cache-interval", m.cache_interval,
                  "step caching (DeepCache): a full UNet call every N steps, a shallow one reusing its deep "
-                 "features between; 1..--steps (default 1 = off; docs/zoom.md \"Step caching\")");
+                 "features between; 1..--steps (default 1 = off). SD2 512x512 int8-mix, 10 steps: 0.61x (N=2), "
+                 "0.51x (3), 0.47x (5) the CPU time of N=1; quality needs trained weights to judge "
+                 "(docs/zoom.md \"Step caching\")");
   add_sim_options(sub, c);
 }
 
