@@ -81,27 +81,64 @@ TensorId spatial_transformer(GraphBuilder& b, const std::string& p, TensorId x, 
   return b.add(p + ".residual", h, x);
 }
 
+// Sinusoidal projection of the timestep, then linear_1 -> SiLU -> linear_2: [n, 4 * ch[0]].
+TensorId time_embedding(GraphBuilder& b, const UNetConfig& cfg, TensorId timestep) {
+  const int c0 = cfg.block_out_channels[0];
+  Attrs te;
+  te.dim = c0;
+  te.flip_sin_to_cos = cfg.flip_sin_to_cos;
+  te.freq_shift = cfg.freq_shift;
+  TensorId temb = b.op(Op::timestep_embedding, "time_proj", {timestep}, te);
+  temb = b.linear("time_embedding.linear_1", temb, c0 * 4);
+  temb = b.silu("time_embedding.act", temb);
+  return b.linear("time_embedding.linear_2", temb, c0 * 4);
+}
+
+// Layer j of up block i: concat with the skip, ResnetBlock2D, and the Transformer2DModel of a
+// CrossAttnUpBlock2D.
+TensorId up_layer(GraphBuilder& b, const UNetConfig& cfg, size_t i, int j, TensorId x, TensorId skip, TensorId temb,
+                  TensorId context) {
+  const std::string p = fmt::format("up_blocks.{}", i);
+  const size_t level = cfg.block_out_channels.size() - 1 - i;  // the down level this up block mirrors
+  Attrs cat;
+  cat.axis = 1;
+  x = b.op(Op::concat, fmt::format("{}.cat.{}", p, j), {x, skip}, cat);
+  x = resnet_block(b, fmt::format("{}.resnets.{}", p, j), x, temb, cfg.block_out_channels[level],
+                   cfg.norm_num_groups, cfg.norm_eps);
+  if (cfg.up_block_types[i] == "CrossAttnUpBlock2D")
+    x = spatial_transformer(b, fmt::format("{}.attentions.{}", p, j), x, context, cfg.heads[level], cfg);
+  return x;
+}
+
+// conv_norm_out -> SiLU -> conv_out, marked as the output "noise_pred".
+void output_head(GraphBuilder& b, const UNetConfig& cfg, TensorId x) {
+  x = b.group_norm("conv_norm_out", x, cfg.norm_num_groups, cfg.norm_eps);
+  x = b.silu("conv_act", x);
+  x = b.conv("conv_out", x, cfg.out_channels, 3, 1, 1);
+  b.graph().mark_output(x, "noise_pred");
+}
+
+struct UNetInputs {
+  TensorId sample, timestep, context;
+};
+
+UNetInputs unet_inputs(Graph& g, const UNetConfig& cfg, int batch, int latent_h, int latent_w, int context_len) {
+  return {g.add_input("sample", {batch, cfg.in_channels, latent_h, latent_w}), g.add_input("timestep", {batch}),
+          g.add_input("encoder_hidden_states", {batch, context_len, cfg.cross_attention_dim})};
+}
+
 }  // namespace
 
-Graph build_unet(const UNetConfig& cfg, int batch, int latent_h, int latent_w, int context_len) {
+Graph build_unet(const UNetConfig& cfg, int batch, int latent_h, int latent_w, int context_len,
+                 bool output_cached_feature) {
   Graph g;
   GraphBuilder b(g);
   const auto& ch = cfg.block_out_channels;
   const size_t nblocks = ch.size();
   const int groups = cfg.norm_num_groups;
   const float eps = cfg.norm_eps;
-  TensorId sample = g.add_input("sample", {batch, cfg.in_channels, latent_h, latent_w});
-  TensorId timestep = g.add_input("timestep", {batch});
-  TensorId context = g.add_input("encoder_hidden_states", {batch, context_len, cfg.cross_attention_dim});
-
-  Attrs te;
-  te.dim = ch[0];
-  te.flip_sin_to_cos = cfg.flip_sin_to_cos;
-  te.freq_shift = cfg.freq_shift;
-  TensorId temb = b.op(Op::timestep_embedding, "time_proj", {timestep}, te);
-  temb = b.linear("time_embedding.linear_1", temb, ch[0] * 4);
-  temb = b.silu("time_embedding.act", temb);
-  temb = b.linear("time_embedding.linear_2", temb, ch[0] * 4);
+  const auto [sample, timestep, context] = unet_inputs(g, cfg, batch, latent_h, latent_w, context_len);
+  const TensorId temb = time_embedding(b, cfg, timestep);
 
   TensorId x = b.conv("conv_in", sample, ch[0], 3, 1, 1);
   std::vector<TensorId> skips{x};
@@ -125,28 +162,37 @@ Graph build_unet(const UNetConfig& cfg, int batch, int latent_h, int latent_w, i
 
   for (size_t i = 0; i < nblocks; ++i) {
     const std::string p = fmt::format("up_blocks.{}", i);
-    const size_t level = nblocks - 1 - i;  // the down level this up block mirrors
-    const bool attn = cfg.up_block_types[i] == "CrossAttnUpBlock2D";
+    const size_t level = nblocks - 1 - i;
     for (int j = 0; j <= cfg.layers_per_block; ++j) {
+      // The input of the last layer of the last up block is what step caching keeps.
+      if (output_cached_feature && i + 1 == nblocks && j == cfg.layers_per_block) g.mark_output(x, "cached_feature");
       TensorId skip = skips.back();
       skips.pop_back();
-      Attrs cat;
-      cat.axis = 1;
-      x = b.op(Op::concat, fmt::format("{}.cat.{}", p, j), {x, skip}, cat);
-      x = resnet_block(b, fmt::format("{}.resnets.{}", p, j), x, temb, ch[level], groups, eps);
-      if (attn)
-        x = spatial_transformer(b, fmt::format("{}.attentions.{}", p, j), x, context, cfg.heads[level], cfg);
+      x = up_layer(b, cfg, i, j, x, skip, temb, context);
     }
     if (i + 1 < nblocks) {
       x = b.op(Op::upsample_nearest2x, p + ".upsamplers.0.upsample", {x});
       x = b.conv(p + ".upsamplers.0.conv", x, ch[level], 3, 1, 1);
     }
   }
+  output_head(b, cfg, x);
+  return g;
+}
 
-  x = b.group_norm("conv_norm_out", x, groups, eps);
-  x = b.silu("conv_act", x);
-  x = b.conv("conv_out", x, cfg.out_channels, 3, 1, 1);
-  g.mark_output(x, "noise_pred");
+Shape unet_cached_feature_shape(const UNetConfig& cfg, int batch, int latent_h, int latent_w) {
+  return {batch, cfg.block_out_channels[0], latent_h, latent_w};
+}
+
+Graph build_unet_shallow(const UNetConfig& cfg, int batch, int latent_h, int latent_w, int context_len) {
+  Graph g;
+  GraphBuilder b(g);
+  const auto [sample, timestep, context] = unet_inputs(g, cfg, batch, latent_h, latent_w, context_len);
+  const TensorId cached = g.add_input("cached_feature", unet_cached_feature_shape(cfg, batch, latent_h, latent_w));
+  const TensorId temb = time_embedding(b, cfg, timestep);
+  const TensorId skip = b.conv("conv_in", sample, cfg.block_out_channels[0], 3, 1, 1);
+  const TensorId x = up_layer(b, cfg, cfg.block_out_channels.size() - 1, cfg.layers_per_block, cached, skip, temb,
+                              context);
+  output_head(b, cfg, x);
   return g;
 }
 

@@ -219,6 +219,12 @@ TEST_CASE("matrix: options out of range", "[matrix]") {
   expect_bad(run_cli(counts + " --keyframes 100001"), {"--keyframes: 100001 must be in 1..100000", "--image"});
   expect_bad(run_cli(counts + " --keyframes 100000 --frames-between 20"), {"2099980 frames", "999999"});
   expect_bad(run_cli(base + " --steps 1001"), {"--steps"});
+  // Step caching: 1..--steps (2 here), integers only.
+  expect_bad(run_cli(base + " --cache-interval 0"), {"--cache-interval: 0 must be in 1..2"});
+  expect_bad(run_cli(base + " --cache-interval -3"), {"--cache-interval: -3 must be in 1..2"});
+  expect_bad(run_cli(base + " --cache-interval 3"), {"--cache-interval: 3 must be in 1..2"});
+  expect_bad(run_cli(base + " --cache-interval 1.5"), {"--cache-interval", "1.5"});
+  expect_bad(run_cli(base + " --cache-interval two"), {"--cache-interval", "two"});
   expect_bad(run_cli(base + " --feather -1"), {"--feather"});
 }
 

@@ -20,10 +20,17 @@ std::string scratch_dir() {
   return d;
 }
 
-std::string zoom(const std::string& out, size_t budget) {
+std::string zoom(const std::string& out, size_t budget, const std::string& extra = "") {
   return "zoom --prompt 'a lighthouse' --quiet --no-video --no-sim --width 128 --height 128 --keyframes 2 "
          "--frames-between 0 --steps 2 --dtype int8-mix --memory-budget " +
-         std::to_string(budget) + " --out " + out;
+         std::to_string(budget) + extra + " --out " + out;
+}
+
+size_t one_at_a_time_peak(const std::string& args) {
+  CliResult r = run_cli("inspect --json --dtype int8-mix " + args);
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  return nlohmann::json::parse(r.out)["keyframe_peak"]["int8-mix"]["one_at_a_time"]["bytes"].get<size_t>();
 }
 
 }  // namespace
@@ -57,5 +64,23 @@ TEST_CASE("zoom's memory budget checks the keyframe peak that inspect reports") 
     CHECK(!a.empty());
     CHECK(a == b);
   }
+  std::filesystem::remove_all(d);
+}
+
+// Step caching keeps the deep feature between UNet calls ([2, 320, 64, 64] f32 on SD2 at 512x512,
+// whose keyframe peak is the UNet's with int8-mix): the planned peak grows by at least that, and
+// zoom's budget check uses the figure inspect plans for the same --cache-interval.
+TEST_CASE("zoom's memory budget with step caching checks the peak inspect plans for it") {
+  const size_t plain = one_at_a_time_peak("--model sd2-inpainting --size 512");
+  const size_t cached = one_at_a_time_peak("--model sd2-inpainting --size 512 --cache-interval 2");
+  CHECK(cached >= plain + size_t(2) * 320 * 64 * 64 * 4);
+  const size_t tiny = one_at_a_time_peak("--model tiny --size 128 --cache-interval 2");
+  const std::string d = scratch_dir();
+  CliResult refused = run_cli(zoom(d + "/refused", tiny - 1, " --cache-interval 2"));
+  CHECK(refused.status == 2);
+  CHECK(refused.err.find("--memory-budget") != std::string::npos);
+  CliResult fits = run_cli(zoom(d + "/fits", tiny, " --cache-interval 2"));
+  INFO(fits.err);
+  CHECK(fits.status == 0);
   std::filesystem::remove_all(d);
 }

@@ -153,6 +153,21 @@ TEST_CASE("zoom frames are byte-identical for --threads 1 and --threads 2") {
   check_same_frames(reference_run(), small_run("threads2", "--threads 2"));
 }
 
+// Step caching is opt-in: --cache-interval 1 is the uncached pipeline, frame for frame, and its
+// state fingerprint is the one runs without the option write (so they resume either way); any
+// other interval changes the frames and is part of the fingerprint.
+TEST_CASE("zoom --cache-interval 1 gives the frames and fingerprint of a run without it and 3 changes them") {
+  const std::string one = small_run("cache1", "--threads 1 --cache-interval 1");
+  check_same_frames(reference_run(), one);
+  CHECK(read_json(one + "/state.json")["fingerprint"] == read_json(reference_run() + "/state.json")["fingerprint"]);
+  const std::string three = small_run("cache3", "--threads 1 --cache-interval 3");
+  CHECK(read_json(three + "/state.json")["fingerprint"]["cache_interval"] == 3);
+  int differing = 0;
+  for (const std::string& n : frame_names(reference_run()))
+    differing += read_text(reference_run() + "/frames/" + n) != read_text(three + "/frames/" + n);
+  CHECK(differing == kSmallFrames);  // every frame is, or shows part of, an inpainted keyframe
+}
+
 TEST_CASE("zoom killed part-way and resumed gives the uninterrupted run's frames and stats") {
   use_temp_cache();
   const std::string& ref = reference_run();  // also makes sure the tiny model is in the cache

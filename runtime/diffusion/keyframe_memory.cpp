@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "runtime/diffusion/step_cache.h"
+
 namespace zoomrt {
 
 const char* residency_name(Residency r) { return r == Residency::held ? "held" : "one_at_a_time"; }
@@ -22,10 +24,13 @@ MemoryNeed KeyframeMemory::peak(Residency r) const {
   return held.total() > best.total() ? held : best;
 }
 
-KeyframeMemory plan_keyframe_memory(const ModelConfigs& m, int image_h, int image_w, const Precision& p) {
+KeyframeMemory plan_keyframe_memory(const ModelConfigs& m, int image_h, int image_w, const Precision& p,
+                                    int cache_interval) {
   KeyframeMemory km;
   for (Component c : kAllComponents)
-    km.component[size_t(c)] = estimate_memory(build_component_for_image(m, c, image_h, image_w), p);
+    km.component[size_t(c)] = c == Component::unet && cache_interval > 1
+                                  ? caching_unet_memory(m, image_h, image_w, p)
+                                  : estimate_memory(build_component_for_image(m, c, image_h, image_w), p);
   return km;
 }
 

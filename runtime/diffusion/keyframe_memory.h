@@ -34,8 +34,11 @@ struct KeyframeMemory {
   MemoryNeed peak(Residency r) const;
 };
 
-// The figures of every component at the shapes of an image_h x image_w keyframe.
-KeyframeMemory plan_keyframe_memory(const ModelConfigs& m, int image_h, int image_w, const Precision& p);
+// The figures of every component at the shapes of an image_h x image_w keyframe. With step
+// caching (cache_interval > 1) the UNet's are those of runtime/diffusion/step_cache.h: the caching
+// UNet, the larger of its and the shallow UNet's arenas, and the cached feature.
+KeyframeMemory plan_keyframe_memory(const ModelConfigs& m, int image_h, int image_w, const Precision& p,
+                                    int cache_interval = 1);
 
 // `held` when the user set a budget (`budget` > 0) that held's peak fits, else `one_at_a_time`;
 // InputError (check_memory_budget, naming `what`) when even that peak exceeds the budget

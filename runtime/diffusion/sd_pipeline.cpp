@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "runtime/diffusion/keyframe_memory.h"
+#include "runtime/diffusion/step_cache.h"
 #include "runtime/exec/memory_budget.h"
 #include "runtime/diffusion/rng.h"
 #include "runtime/diffusion/noise_schedulers/noise_scheduler.h"
@@ -47,6 +48,8 @@ struct SdPipeline::Impl {
   DiffusersDir dir;
   std::map<Component, WeightSource> sources;
   std::map<Component, std::unique_ptr<Executor>> executors;
+  std::unique_ptr<Executor> shallow_unet;  // step caching: on the UNet executor's weights and arena
+  int shallow_calls = 0;
   std::unique_ptr<ClipTokenizer> tokenizer;
   std::unique_ptr<NoiseScheduler> scheduler;
   std::map<std::pair<std::string, std::string>, HostTensor> prompt_cache;
@@ -63,6 +66,7 @@ static void return_freed_memory() {
 }
 
 void SdPipeline::release(Component c) {
+  if (c == Component::unet) impl_->shallow_unet.reset();  // before the executor whose weights it uses
   impl_->executors.erase(c);  // before its source: the executor points into the mapping
   impl_->sources.erase(c);
   return_freed_memory();
@@ -84,7 +88,10 @@ SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), p
   if (cfg_.unet.in_channels != 9)
     fail_input("{}/unet/config.json: key 'in_channels' is {}, an inpainting UNet has 9", opts.model,
                cfg_.unet.in_channels);
-  impl_ = std::make_unique<Impl>(Impl{DiffusersDir::open(opts.model), {}, {}, nullptr, nullptr, {}, {}});
+  if (opts.cache_interval < 1 || opts.cache_interval > opts.steps)
+    fail_input("--cache-interval: {} must be in 1..{} (--steps; 1 = no step caching)", opts.cache_interval,
+               opts.steps);
+  impl_ = std::make_unique<Impl>(Impl{DiffusersDir::open(opts.model), {}, {}, nullptr, 0, nullptr, nullptr, {}, {}});
   SchedulerConfig sc = SchedulerConfig::from_json(impl_->dir.component_config("scheduler"));
   std::string name = opts.scheduler.empty() ? std::string(scheduler_name_for_class(sc.class_name)) : opts.scheduler;
   if (name.empty())
@@ -95,7 +102,8 @@ SdPipeline::SdPipeline(const SdOptions& opts, ThreadPool& pool) : opts_(opts), p
   // (runtime/diffusion/keyframe_memory.h); a run whose peak cannot fit is refused before anything is packed.
   impl_->residency = choose_residency(fmt::format("{} at {}x{} with --dtype {}", opts.model, opts.width, opts.height,
                                                   precision_name(opts.dtype)),
-                                      plan_keyframe_memory(cfg_, opts.height, opts.width, opts.dtype),
+                                      plan_keyframe_memory(cfg_, opts.height, opts.width, opts.dtype,
+                                                           opts.cache_interval),
                                       opts.memory_budget);
 }
 
@@ -103,12 +111,16 @@ SdPipeline::~SdPipeline() = default;
 
 Residency SdPipeline::residency() const { return impl_->residency; }
 
+int SdPipeline::shallow_unet_calls() const { return impl_->shallow_calls; }
+
 Executor& SdPipeline::executor(Component c) {
   auto& ex = impl_->executors[c];
   if (!ex) {
     auto [it, fresh] = impl_->sources.try_emplace(c, impl_->dir.weights(component_folder(c), opts_.variant));
     const WeightSource& ws = it->second;
-    Graph g = build_component_for_image(cfg_, c, opts_.height, opts_.width);
+    Graph g = c == Component::unet && opts_.cache_interval > 1
+                  ? build_caching_unet_for_image(cfg_, opts_.height, opts_.width)
+                  : build_component_for_image(cfg_, c, opts_.height, opts_.width);
     ex = std::make_unique<Executor>(std::move(g), with_name_alternatives([&ws](std::string_view n) { return ws.find(n); }),
                                     ws.describe(), pool_, ExecOptions{true, opts_.dtype});
   }
@@ -183,9 +195,14 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
   for (size_t i = 0; i < latents.size(); ++i) latents[i] = noise.init_noise.f32[i] * sched.init_noise_sigma();
 
   Executor& unet = executor(Component::unet);
+  const int interval = opts_.cache_interval;
+  if (interval > 1 && !impl_->shallow_unet)
+    impl_->shallow_unet =
+        std::make_unique<Executor>(build_shallow_unet_for_image(cfg_, opts_.height, opts_.width), unet);
+  impl_->shallow_calls = 0;
   HostTensor unet_in = make_f32({2, cfg_.unet.in_channels, h, w});
   HostTensor timestep = make_f32({2});
-  std::map<std::string, HostTensor> inputs{{"encoder_hidden_states", context}};
+  std::map<std::string, HostTensor> inputs{{"encoder_hidden_states", context}};  // + "cached_feature"
   const auto& ts = sched.timesteps();
   const size_t per_batch = size_t(cfg_.unet.in_channels) * hw;
   std::vector<float> scaled(latents.size());
@@ -202,7 +219,11 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
     inputs["sample"] = unet_in;
     inputs["timestep"] = timestep;
     t0 = std::chrono::steady_clock::now();
-    auto out = unet.run(inputs);
+    const bool full = is_full_unet_step(ts, step, interval);
+    if (full) inputs.erase("cached_feature");  // the full UNet makes the next one
+    auto out = full ? unet.run(inputs) : impl_->shallow_unet->run(inputs);
+    if (full && interval > 1) inputs["cached_feature"] = std::move(out.at("cached_feature"));
+    impl_->shallow_calls += !full;
     tm.unet_s += seconds_since(t0);
     const std::vector<float>& pred = out.at("noise_pred").f32;
     check_finite_output(pred, "unet", fmt::format("at step {} of {}", step + 1, ts.size()));
@@ -215,6 +236,7 @@ HostTensor SdPipeline::inpaint(const HostTensor& context, const HostTensor& imag
     Rng no_draws(0);
     sched.step(guided, int(step), latents, noise.step_noise ? *noise.step_noise : no_draws);
     check_finite_output(latents, fmt::format("scheduler {}", sched.name()), fmt::format("at step {} of {}", step + 1, ts.size()));
+    if (on_step_latents) on_step_latents(int(step), latents);
   }
 
   done_with(Component::unet);

@@ -31,6 +31,8 @@ struct SdOptions {
   Precision dtype;            // weight format of linear/conv layers (runtime/exec/precision.h)
   size_t memory_budget = 0;   // bytes the run may hold (runtime/diffusion/keyframe_memory.h); 0 = physical memory,
                               // and components packed one at a time
+  int cache_interval = 1;     // step caching (runtime/diffusion/step_cache.h): 1 = every UNet call is full;
+                              // 1..steps (InputError otherwise)
 };
 
 class SdPipeline {
@@ -59,6 +61,11 @@ class SdPipeline {
 
   // The UNet's inputs and outputs at each call, kept when a test asks (debugging parity).
   std::function<void(int step, const HostTensor& unet_in, const HostTensor& noise_pred)> on_unet_step;
+  // The latents after each scheduler step (the last call's are what the VAE decodes, before
+  // 1/scaling_factor), kept when a test asks.
+  std::function<void(int step, const std::vector<float>& latents)> on_step_latents;
+  // UNet calls of the last inpaint() that ran the shallow UNet (step caching).
+  int shallow_unet_calls() const;
 
  private:
   Executor& executor(Component c);

@@ -7,6 +7,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 #include "graph/passes.h"
 #include "runtime/exec/fast_ops.h"
@@ -89,7 +92,7 @@ ExecGraph plan_execution(const Graph& model, bool fast_kernels, int ff_chunk_row
 
 Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts,
                    int ff_chunk_rows)
-    : pool_(pool), ff_chunk_rows_(ff_chunk_rows), fast_kernels_(opts.fast_kernels) {
+    : pool_(pool), ff_chunk_rows_(ff_chunk_rows), opts_(opts) {
   const bool fast_kernels = opts.fast_kernels;
   if (!fast_kernels && !opts.precision.all_f32())
     fail_input("--dtype: {} needs the fast kernels (the reference kernels are f32 only)",
@@ -99,14 +102,7 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     g = Graph();  // the model graph is not needed past this point
     graph_ = std::move(e.graph), order_ = std::move(e.order), chains_ = std::move(e.chains), plan_ = std::move(e.plan);
   }
-  chain_at_.assign(graph_.nodes().size(), -1);
-  in_chain_.assign(graph_.nodes().size(), 0);
-  for (size_t c = 0; c < chains_.size(); ++c) {
-    const FeedForwardChain& ch = chains_[c];
-    for (int i : {ch.proj, ch.geglu, ch.out, ch.residual})
-      if (i >= 0 && i != ch.last()) in_chain_[size_t(i)] = 1;
-    chain_at_[size_t(ch.last())] = int(c);
-  }
+  prepare_chains();
   weight_ptr_.assign(graph_.tensors().size(), nullptr);
   std::vector<int> consumers(graph_.tensors().size(), 0);
   for (const Node& n : graph_.nodes())
@@ -168,22 +164,83 @@ Executor::Executor(Graph g, const WeightLookup& lookup, std::string source, Thre
     }
 }
 
+Executor::Executor(Graph g, Executor& weights_from)
+    : pool_(weights_from.pool_), ff_chunk_rows_(weights_from.ff_chunk_rows_), opts_(weights_from.opts_) {
+  {
+    ExecGraph e = plan_execution(g, opts_.fast_kernels, ff_chunk_rows_);
+    g = Graph();
+    graph_ = std::move(e.graph), order_ = std::move(e.order), chains_ = std::move(e.chains), plan_ = std::move(e.plan);
+  }
+  prepare_chains();
+  const Graph& from = weights_from.graph_;
+  std::map<std::string_view, TensorId> weight_by_name;
+  for (TensorId w : from.weights()) weight_by_name[from.tensor(w).name] = w;
+  std::map<std::string_view, const std::shared_ptr<FastNode>*> packed_by_weight;
+  for (size_t i = 0; i < from.nodes().size(); ++i)
+    if (weights_from.fast_[i] && fast_node_packs_weight(from, from.nodes()[i]))
+      packed_by_weight[from.tensor(from.nodes()[i].inputs[1]).name] = &weights_from.fast_[i];
+  weight_ptr_.assign(graph_.tensors().size(), nullptr);
+  for (TensorId w : graph_.weights()) {
+    auto it = weight_by_name.find(graph_.tensor(w).name);
+    if (it == weight_by_name.end() || from.tensor(it->second).shape != graph_.tensor(w).shape)
+      throw std::logic_error(fmt::format("shared weights: '{}' is not a weight of the executor shared from",
+                                         graph_.tensor(w).name));
+    weight_ptr_[size_t(w)] = weights_from.weight_ptr_[size_t(it->second)];  // null: only packed there
+  }
+  fast_.resize(graph_.nodes().size());
+  for (size_t i = 0; i < graph_.nodes().size(); ++i) {
+    const Node& n = graph_.nodes()[i];
+    const bool packs = opts_.fast_kernels && fast_node_packs_weight(graph_, n);
+    if (packs) {
+      auto it = packed_by_weight.find(graph_.tensor(n.inputs[1]).name);
+      if (it == packed_by_weight.end())
+        throw std::logic_error(fmt::format("shared weights: node '{}' has no packed weight to share", n.name));
+      fast_[i] = *it->second;
+    } else if (opts_.fast_kernels) {
+      fast_[i] = prepare_fast_node(graph_, n, nullptr, nullptr, opts_.precision);  // attention: no weights
+    }
+    for (size_t k = 0; k < n.inputs.size(); ++k)
+      if (graph_.tensor(n.inputs[k]).role == TensorRole::weight && !weight_ptr_[size_t(n.inputs[k])] &&
+          !(packs && k == 1))
+        throw std::logic_error(fmt::format("shared weights: node '{}' reads '{}', held only packed", n.name,
+                                           graph_.tensor(n.inputs[k]).name));
+  }
+  if (weights_from.plan_.arena_bytes >= plan_.arena_bytes) arena_owner_ = &weights_from;
+}
+
+void Executor::prepare_chains() {
+  chain_at_.assign(graph_.nodes().size(), -1);
+  in_chain_.assign(graph_.nodes().size(), 0);
+  for (size_t c = 0; c < chains_.size(); ++c) {
+    const FeedForwardChain& ch = chains_[c];
+    for (int i : {ch.proj, ch.geglu, ch.out, ch.residual})
+      if (i >= 0 && i != ch.last()) in_chain_[size_t(i)] = 1;
+    chain_at_[size_t(ch.last())] = int(c);
+  }
+}
+
 Executor::~Executor() = default;
 
 void* Executor::tensor_ptr(TensorId t) const {
   if (const float* w = weight_ptr_[size_t(t)]) return const_cast<float*>(w);
-  return arena_.get() + plan_.offset[size_t(t)];
+  return base_ + plan_.offset[size_t(t)];
 }
 
 void Executor::release_arena() { arena_.reset(); }
 
-std::map<std::string, HostTensor> Executor::run(const std::map<std::string, HostTensor>& inputs) {
+uint8_t* Executor::arena() {
+  if (arena_owner_) return arena_owner_->arena();
   if (!arena_) {  // allocated on first use and after release_arena()
     size_t bytes = std::max<size_t>(plan_.arena_bytes, MemoryPlan::kAlign);
     bytes = (bytes + MemoryPlan::kAlign - 1) / MemoryPlan::kAlign * MemoryPlan::kAlign;
     arena_.reset(static_cast<uint8_t*>(std::aligned_alloc(MemoryPlan::kAlign, bytes)));
     if (!arena_) throw std::bad_alloc();
   }
+  return arena_.get();
+}
+
+std::map<std::string, HostTensor> Executor::run(const std::map<std::string, HostTensor>& inputs) {
+  base_ = arena();
   for (TensorId t : graph_.inputs()) {
     const TensorInfo& info = graph_.tensor(t);
     auto it = inputs.find(info.name);
@@ -209,11 +266,11 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
     if (const int c = chain_at_[size_t(idx)]; c >= 0)
       run_feed_forward_chunked(graph_, chains_[size_t(c)], *fast_[size_t(chains_[size_t(c)].proj)],
                                *fast_[size_t(chains_[size_t(c)].out)], ff_chunk_rows_, ptr,
-                               arena_.get() + plan_.scratch_offset[size_t(idx)], pool_);
+                               base_ + plan_.scratch_offset[size_t(idx)], pool_);
     else if (const FastNode* f = fast_[size_t(idx)].get())
       run_fast_node(graph_, n, *f, ptr, pool_);
     else
-      run_cpu_node(graph_, n, ptr, pool_, fast_kernels_);
+      run_cpu_node(graph_, n, ptr, pool_, opts_.fast_kernels);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     node_seconds_[size_t(idx)] = s;
   }

@@ -66,6 +66,14 @@ class Executor {
   // node (the unfused fast path, for tests and measurements).
   Executor(Graph g, const WeightLookup& lookup, std::string source, ThreadPool& pool, const ExecOptions& opts = {},
            int ff_chunk_rows = kFeedForwardChunkRows);
+  // An executor of `g` that holds no weights of its own: every weight of `g` is the one
+  // `weights_from` bound under the same name, and every linear / conv2d the one it packed (step
+  // caching's shallow UNet, graph/models.h: nothing is loaded or packed twice). Its runs use
+  // `weights_from`'s activation arena when that is at least as large as its own plan (it is then
+  // allocated there if released), so it adds no arena either; otherwise it allocates its own.
+  // Same kernels, precision and feed-forward chunking as `weights_from`, which must outlive it
+  // and must not run at the same time. std::logic_error if `weights_from` lacks a weight of `g`.
+  Executor(Graph g, Executor& weights_from);
   ~Executor();
 
   // Runs the graph. `inputs` must hold every graph input by name with the declared shape
@@ -76,6 +84,8 @@ class Executor {
   // runs other models between this one's runs holds only the packed weights meanwhile.
   void release_arena();
   bool holds_arena() const { return arena_ != nullptr; }
+  // True when runs use the arena of the executor whose weights this one shares (above).
+  bool borrows_arena() const { return arena_owner_ != nullptr; }
 
   const Graph& graph() const { return graph_; }
   const MemoryPlan& memory_plan() const { return plan_; }
@@ -89,6 +99,8 @@ class Executor {
 
  private:
   void* tensor_ptr(TensorId t) const;
+  void prepare_chains();
+  uint8_t* arena();  // this run's arena: allocated on first use, or the arena owner's
 
   Graph graph_;
   ThreadPool& pool_;
@@ -105,9 +117,13 @@ class Executor {
     void operator()(void* p) const;
   };
   std::unique_ptr<uint8_t, FreeDeleter> arena_;
+  Executor* arena_owner_ = nullptr;  // the weights' executor, whose arena runs use (borrows_arena)
+  uint8_t* base_ = nullptr;          // the arena of the current run
   std::vector<double> node_seconds_;
-  std::vector<std::unique_ptr<struct FastNode>> fast_;  // by node index; null = reference path
-  bool fast_kernels_ = true;  // opts.fast_kernels: false runs every op on kernels/ref
+  // By node index; null = reference path. Shared: an executor built on another's weights holds
+  // the same packed nodes.
+  std::vector<std::shared_ptr<struct FastNode>> fast_;
+  ExecOptions opts_;          // opts.fast_kernels false: every op on kernels/ref
 };
 
 // Runs one node on the CPU. `ptr(t)` gives the storage of tensor t. fast_kernels: ops that

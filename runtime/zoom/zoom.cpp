@@ -36,7 +36,7 @@ using RunState = ZoomRunState;
 // The options that change pixels; a resume must match them all (keyframes, fps, zoom-in,
 // threads and output flags may change).
 json fingerprint_of(const ZoomOptions& o, const ZoomGeometry& g) {
-  return {{"width", o.width},
+  json f = {{"width", o.width},
           {"height", o.height},
           {"inner_width", g.inner_width},
           {"inner_height", g.inner_height},
@@ -53,6 +53,9 @@ json fingerprint_of(const ZoomOptions& o, const ZoomGeometry& g) {
           {"guidance", o.model.guidance},
           {"scheduler", o.model.scheduler},
           {"dtype", o.model.dtype}};
+  // Only when caching: state files of uncached runs stay as they were, and resume.
+  if (o.model.cache_interval != 1) f["cache_interval"] = o.model.cache_interval;
+  return f;
 }
 
 RunState load_state(const OutPaths& p) {
@@ -211,6 +214,9 @@ ZoomPlan validate_zoom_options(const ZoomOptions& o) {
   if (o.model.steps < 1 || o.model.steps > 1000)
     fail_input("--steps: {} must be in 1..1000 (the schedulers have 1000 training timesteps)", o.model.steps);
   if (!(o.model.guidance >= 0) || o.model.guidance > 100) fail_input("--guidance: {} must be in 0..100", o.model.guidance);
+  if (o.model.cache_interval < 1 || o.model.cache_interval > o.model.steps)
+    fail_input("--cache-interval: {} must be in 1..{} (--steps; 1 = no step caching)", o.model.cache_interval,
+               o.model.steps);
   if (!o.input_image.empty()) plan.start = load_image(o.input_image, o.max_image_pixels);  // missing/corrupt: fail now
   validate_zoom_sim_options(sim_options_of(o));
   check_out_dir(o);

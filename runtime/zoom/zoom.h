@@ -37,6 +37,7 @@ struct ZoomModelOptions {
   Precision precision;        // --dtype parsed once (precision_from_name(dtype), by the CLI)
   int threads = 0;         // 0 = all cores; never changes the frames
   std::string memory_budget;  // "" = physical memory (runtime/exec/memory_budget.h)
+  int cache_interval = 1;     // step caching (runtime/diffusion/step_cache.h), 1..steps; 1 = none
 };
 
 struct ZoomOptions {

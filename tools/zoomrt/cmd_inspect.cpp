@@ -152,8 +152,8 @@ struct KeyframeReport {
   MemoryNeed one_at_a_time, held;
 };
 
-KeyframeReport keyframe_report(const ModelConfigs& m, int size, const Precision& p) {
-  const KeyframeMemory km = plan_keyframe_memory(m, size, size, p);
+KeyframeReport keyframe_report(const ModelConfigs& m, int size, const Precision& p, int cache_interval) {
+  const KeyframeMemory km = plan_keyframe_memory(m, size, size, p, cache_interval);
   return {precision_name(p), km.peak(Residency::one_at_a_time), km.peak(Residency::held)};
 }
 
@@ -169,6 +169,7 @@ void setup_inspect(CLI::App& sub) {
     int size = 512;
     bool json = false;
     std::vector<std::string> dtypes{"f32", "f16", "int8-mix", "int4a8-mix"};
+    int cache_interval = 1;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "diffusers directory or built-in name (sd2-inpainting, sd15-inpainting, tiny)");
@@ -177,17 +178,22 @@ void setup_inspect(CLI::App& sub) {
   sub.add_option("--dtype", o->dtypes,
                  "keyframe peak planned for this --dtype of zoomrt zoom (repeatable; default f32, f16, int8-mix, "
                  "int4a8-mix): " + precision_names());
+  sub.add_option("--cache-interval", o->cache_interval,
+                 "keyframe peak planned for this --cache-interval of zoomrt zoom (step caching; default 1 = off)");
   sub.callback([o] {
     ModelConfigs m = load_model_configs(o->model);
     const int f = m.vae.downscale() * (1 << (m.unet.block_out_channels.size() - 1));
     if (o->size < f || o->size > 8192 || o->size % f)
       fail_input("--size: {} must be a multiple of {} between {} and 8192", o->size, f, f);
+    if (o->cache_interval < 1 || o->cache_interval > 1000)
+      fail_input("--cache-interval: {} must be in 1..1000 (zoom's --steps bounds it further)", o->cache_interval);
     std::vector<ComponentReport> reports;
     for (Component c : kAllComponents) reports.push_back(inspect_component(m, c, o->size));
     const auto stored = stored_bytes_by_format(o->model);
     const auto would_take = bytes_per_format(m, f);
     std::vector<KeyframeReport> keyframe;
-    for (const std::string& d : o->dtypes) keyframe.push_back(keyframe_report(m, o->size, precision_from_name(d)));
+    for (const std::string& d : o->dtypes)
+      keyframe.push_back(keyframe_report(m, o->size, precision_from_name(d), o->cache_interval));
     if (o->json) {
       nlohmann::json j = {{"model", o->model}, {"size", o->size}, {"components", nlohmann::json::object()}};
       for (const auto& r : reports) {
@@ -202,6 +208,7 @@ void setup_inspect(CLI::App& sub) {
       j["stored_bytes"] = stored;
       j["bytes_per_format"] = would_take;
       j["keyframe_peak"] = nlohmann::json::object();
+      if (o->cache_interval != 1) j["cache_interval"] = o->cache_interval;  // absent: no step caching
       for (const KeyframeReport& k : keyframe)
         j["keyframe_peak"][k.dtype] = {{"one_at_a_time", need_json(k.one_at_a_time)}, {"held", need_json(k.held)}};
       fmt::print("{}\n", j.dump(2));
@@ -222,9 +229,10 @@ void setup_inspect(CLI::App& sub) {
       for (const auto& [name, b] : bytes) fmt::print("stored {:<6} {:<12} {:>10.2f} MiB\n", what, name, double(b) / (1 << 20));
     fmt::print("weights per format (linear/conv converted, the rest f32):\n");
     for (const auto& [name, b] : would_take) fmt::print("  {:<12} {:>10.2f} MiB\n", name, double(b) / (1 << 20));
-    fmt::print("keyframe {}x{}, planned peak (packed weights + arenas; zoom holds components one at a time, or\n"
+    fmt::print("keyframe {}x{}{}, planned peak (packed weights + arenas; zoom holds components one at a time, or\n"
                "the UNet and VAE weights held when --memory-budget fits them):\n",
-               o->size, o->size);
+               o->size, o->size,
+               o->cache_interval == 1 ? "" : fmt::format(" with --cache-interval {}", o->cache_interval));
     for (const KeyframeReport& k : keyframe)
       fmt::print("  {:<12} one at a time {:>10.2f} MiB   held {:>10.2f} MiB\n", k.dtype,
                  double(k.one_at_a_time.total()) / (1 << 20), double(k.held.total()) / (1 << 20));
