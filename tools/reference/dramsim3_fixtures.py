@@ -46,12 +46,19 @@ CASES = [
                   "--dram-trace-lines", "300000"]),
     ("vgg16_romanet", ["--model", "vgg16", "--strategy", "romanet", "--dram-ranges", "0",
                        "--dram-trace-lines", "300000"]),
-    # --packed-addresses: this fixture predates the model's DRAM allocation (every layer from
-    # address 0); a regeneration should add the same case without it (planned addresses).
+    # --packed-addresses: every layer from address 0, as before the model's DRAM allocation; the
+    # next case is the same run at its planned addresses (the default).
     ("tiny_unet_adaptive", ["--model", "tiny", "--strategy", "adaptive",
                             "--dram-trace-lines", "300000", "--packed-addresses"]),
+    ("tiny_unet_adaptive_planned", ["--model", "tiny", "--strategy", "adaptive",
+                                    "--dram-trace-lines", "300000"]),
+    # The fused strategy's layouts: chains run row tile by row tile (docs/tiling.md).
+    ("vgg16_fused", ["--model", "vgg16", "--strategy", "fused", "--dram-ranges", "0",
+                     "--dram-trace-lines", "300000"]),
+    ("tiny_unet_fused", ["--model", "tiny", "--strategy", "fused", "--dram-trace-lines", "300000"]),
 ]
 NPU = "phone-npu"
+NO_REFRESH_TREFI = 100000000  # cycles: no refresh within any trace here
 
 # Taken from DRAMsim3's LPDDR4_8Gb_x16_2400.ini because the preset has no such key.
 DRAMSIM3_ONLY_TIMING = ["AL", "CWL", "tRFC2", "tRFC4", "tRPRE", "tWPRE", "tRRD_S", "tRRD_L", "tWTR_S",
@@ -176,6 +183,10 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     ini = os.path.join(OUT, NPU + ".ini")
     open(ini, "w").write(ini_text)
+    ini_no_refresh = os.path.join(tempfile.mkdtemp(), NPU + "_no_refresh.ini")
+    open(ini_no_refresh, "w").write("\n".join(
+        f"tREFI = {NO_REFRESH_TREFI}" if line.split("=")[0].strip() == "tREFI" else line
+        for line in ini_text.split("\n")))
     fixture_path = os.path.join(OUT, "stats.json")
     fixture = json.load(open(fixture_path)) if os.path.exists(fixture_path) else {}
     fixture["npu"] = NPU
@@ -210,8 +221,15 @@ def main():
             # DRAMsim3's energies are VDD x mA x cycles: x tCK (ns) gives pJ.
             for k in keys_energy:
                 ds[k.replace("_energy", "_pj")] = summed(st, k) * tck
+            # The same replay with refresh switched off (tREFI beyond the run): the row-buffer
+            # behaviour alone, which the test compares to ours without refresh (docs/sim.md:
+            # refresh met mid-stream is where the two differ most).
+            st0 = run_dramsim3(args.dramsim3, ini_no_refresh, trace, cycles, work)
+            ds0 = {k: int(summed(st0, k)) for k in ["num_act_cmds", "num_read_row_hits", "num_write_row_hits",
+                                                    "num_read_cmds", "num_write_cmds", "num_ref_cmds"]}
             fixture["cases"][name] = {"zoomrt": "zoomrt " + " ".join(cmd[:-3] + ["--dram-trace", "T"]),
-                                      "args": zargs, "trace": facts, "dramsim3": ds}
+                                      "args": zargs, "trace": facts, "dramsim3": ds,
+                                      "dramsim3_no_refresh": ds0}
             hits = ds["num_read_row_hits"] + ds["num_write_row_hits"]
             print(f"{name}: {facts['lines']} lines, {cycles} cycles, hit rate "
                   f"{hits / max(1, ds['num_read_cmds'] + ds['num_write_cmds']):.4f}, ACT {ds['num_act_cmds']}, "
