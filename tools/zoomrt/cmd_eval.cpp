@@ -2,10 +2,14 @@
 // outputs; the parity/debug tool against diffusers. `--compare REF.safetensors` prints, per
 // output found in REF, cosine similarity, max |out - ref| and relative RMS error
 // ||out - ref|| / ||ref|| (how the precision policies' accuracy is measured, docs/kernels.md).
+// `--repeat N` runs it N times (each run's seconds printed; the peer harness, docs/performance.md,
+// times with it) and `--profile FILE.json` writes the last run's wall seconds per op class.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "runtime/executor.h"
 #include "runtime/memory_budget.h"
@@ -14,6 +18,7 @@
 #include "runtime/process_stats.h"
 #include "runtime/weight_names.h"
 #include "tools/zoomrt/commands.h"
+#include "weights/atomic_file.h"
 #include "weights/diffusers_dir.h"
 #include "weights/error.h"
 
@@ -43,12 +48,37 @@ void print_comparison(const std::map<std::string, HostTensor>& out, const std::s
   if (!compared) fail_input("{}: holds none of the outputs", ref_path);
 }
 
+// The op class of a node for --profile: its op, and for linear / conv2d the precision class of
+// its weight ("conv2d/resnet", "linear/qkv", "attention", "group_norm", ...).
+std::string profile_class(const Graph& g, const Node& n) {
+  std::string c(op_name(n.op));
+  if ((n.op == Op::linear || n.op == Op::conv2d) && n.inputs.size() > 1)
+    c += std::string("/") + op_class_name(op_class_of_weight(g.tensor(n.inputs[1]).name));
+  return c;
+}
+
+// Wall seconds and node counts per op class of the executor's last run, as JSON, written atomically.
+void write_profile(const std::string& path, const Executor& ex, const std::vector<double>& run_seconds) {
+  std::map<std::string, std::pair<double, int>> by_class;
+  double total = 0;
+  for (size_t i = 0; i < ex.graph().nodes().size(); ++i) {
+    auto& [s, count] = by_class[profile_class(ex.graph(), ex.graph().nodes()[i])];
+    s += ex.node_seconds()[i], count += 1, total += ex.node_seconds()[i];
+  }
+  nlohmann::json j = {{"run_seconds", run_seconds}, {"node_seconds_total", total}, {"by_class", nlohmann::json::object()}};
+  for (const auto& [c, v] : by_class) j["by_class"][c] = {{"seconds", v.first}, {"nodes", v.second}};
+  AtomicFile f(path);
+  f.write(j.dump(2) + "\n");
+  f.commit();
+}
+
 }  // namespace
 
 void setup_eval(CLI::App& sub) {
   struct Opts {
     std::string model, component, inputs, output, compare, variant, dtype = "f32", memory_budget;
-    int threads = 0;
+    std::string profile;
+    int threads = 0, repeat = 1;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--model", o->model, "diffusers model directory")->required();
@@ -60,6 +90,8 @@ void setup_eval(CLI::App& sub) {
   sub.add_option("--variant", o->variant, "weights variant: fp16 (default: plain, else fp16)");
   sub.add_option("--threads", o->threads, "threads (default: all cores)");
   sub.add_option("--dtype", o->dtype, "linear/conv weight format: " + precision_names() + " (default f32)");
+  sub.add_option("--repeat", o->repeat, "run the component this many times, printing each run's seconds (default 1)");
+  sub.add_option("--profile", o->profile, "write the last run's wall seconds per op class to this JSON file");
   sub.add_option("--memory-budget", o->memory_budget,
                  "refuse a run whose weights and activations need more (512M, 8G; default: physical memory)");
   sub.callback([o] {
@@ -67,6 +99,7 @@ void setup_eval(CLI::App& sub) {
     const Precision precision = precision_from_name(o->dtype);
     if (o->output.empty() && o->compare.empty()) fail_input("eval: give --output, --compare or both");
     if (o->threads < 0 || o->threads > 1024) fail_input("--threads: {} is out of range", o->threads);
+    if (o->repeat < 1 || o->repeat > 1000) fail_input("--repeat: {} is not between 1 and 1000", o->repeat);
     if (!o->variant.empty() && o->variant != "fp16") fail_input("--variant: '{}' is not fp16", o->variant);
     SafetensorsFile in = SafetensorsFile::open(o->inputs);
     std::map<std::string, Shape> shapes;
@@ -87,8 +120,14 @@ void setup_eval(CLI::App& sub) {
     Executor ex(std::move(g), with_name_alternatives([&ws](std::string_view n) { return ws.find(n); }),
                 ws.describe(), pool, ExecOptions{true, precision});
     auto t1 = std::chrono::steady_clock::now();
-    auto out = ex.run(inputs);
-    auto t2 = std::chrono::steady_clock::now();
+    std::map<std::string, HostTensor> out;
+    std::vector<double> run_seconds;
+    for (int r = 0; r < o->repeat; ++r) {
+      auto r0 = std::chrono::steady_clock::now();
+      out = ex.run(inputs);
+      run_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count());
+      if (o->repeat > 1) fmt::print(stderr, "{}: run {} of {}: {:.3f} s\n", o->component, r + 1, o->repeat, run_seconds.back());
+    }
 
     std::vector<TensorToWrite> tensors;
     for (auto& [name, h] : out)
@@ -96,10 +135,11 @@ void setup_eval(CLI::App& sub) {
                            std::memcpy(dst, h.f32.data(), h.f32.size() * sizeof(float));
                          }});
     if (!o->output.empty()) write_safetensors(o->output, tensors);
+    if (!o->profile.empty()) write_profile(o->profile, ex, run_seconds);
     fmt::print(stderr, "{}: {} weights {:.1f} MiB, load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
                o->component, precision_name(precision), double(ex.weight_bytes_packed() + ex.weight_bytes_converted()) / (1 << 20),
                std::chrono::duration<double>(t1 - t0).count(),
-               std::chrono::duration<double>(t2 - t1).count(), pool.threads(),
+               *std::min_element(run_seconds.begin(), run_seconds.end()), pool.threads(),
                double(ex.memory_plan().arena_bytes) / (1 << 20), double(peak_rss_bytes()) / (1 << 20));
     if (!o->compare.empty()) print_comparison(out, o->compare);
   });
