@@ -1,0 +1,93 @@
+"""stable-diffusion.cpp through stable-diffusion-cpp-python. It loads the diffusers directory
+itself (its loader maps the diffusers / transformers tensor names) and converts the weights at
+load to the asked type (wtype f16, q8_0, q4_0; it keeps conv weights that its kernels need in
+f16 and the norms in f32). It has no call for a bare UNet or VAE, so every work item comes from
+inpainting calls (`generate_image` with the black canvas and an all-white mask), timed by its own
+log lines and its per-step progress callback:
+  unet        the median sampling step (euler: one guided UNet evaluation = two batch-1 calls)
+  vae_decode  its "latent 1 decoded, taking" line
+  vae_encode  its "encode_first_stage completed" line halved: its inpaint path encodes the init
+              image and the masked image (two VAE encodes) in that span
+  keyframe    the whole generate_image call (text encoder, the two encodes, N steps, decode)
+One warm-up call (1 step) comes first."""
+
+import ctypes
+import re
+import sys
+import time
+
+from PIL import Image
+
+import common
+
+LOG = []
+
+
+def _install_log_capture():
+    import stable_diffusion_cpp as sd_cpp
+
+    @sd_cpp.sd_log_callback
+    def cb(level, text, data):
+        LOG.append(text.decode("utf-8", errors="replace"))
+
+    sd_cpp.sd_set_log_callback(cb, ctypes.c_void_p(0))
+    _install_log_capture.keep = cb   # the C side holds a pointer to it
+
+
+def _seconds(pattern, since):
+    found = [float(m.group(1)) for line in LOG[since:] if (m := re.search(pattern, line))]
+    return found[-1] if found else None
+
+
+def run(model_dir, precision, work, steps, repeats):
+    from stable_diffusion_cpp import StableDiffusion
+
+    wtype, _, fa = precision.partition("-")
+    if wtype not in ("f16", "q8_0", "q4_0") or fa not in ("", "fa"):
+        raise SystemExit(f"peer_sdcpp: precision '{precision}' is not f16, q8_0, q4_0 (optionally -fa)")
+    sd = StableDiffusion(model_path=model_dir, n_threads=common.THREADS, wtype=wtype, flash_attn=fa == "fa",
+                         diffusion_flash_attn=fa == "fa", prediction="eps", verbose=True)
+    _install_log_capture()
+    canvas = Image.new("RGB", (common.SIZE, common.SIZE), (0, 0, 0))
+    mask = Image.new("L", (common.SIZE, common.SIZE), 255)
+
+    def generate(n):
+        step_times = []
+        since = len(LOG)
+        s0 = time.perf_counter()
+        sd.generate_image(prompt=common.PROMPT, negative_prompt=common.NEGATIVE, init_image=canvas, mask_image=mask,
+                          width=common.SIZE, height=common.SIZE, cfg_scale=common.GUIDANCE, sample_method="euler",
+                          sample_steps=n, strength=1.0, seed=common.SEED,
+                          progress_callback=lambda step, total, t: step_times.append(t))
+        wall = time.perf_counter() - s0
+        enc = _seconds(r"encode_first_stage completed, taking ([0-9.]+)s", since)
+        cond = _seconds(r"get_learned_condition completed, taking ([0-9.]+)s", since)
+        return {"seconds": wall, "step_seconds": step_times[-n:],
+                "vae_encode_x2": enc, "text_plus_encodes": cond,
+                "vae_decode": _seconds(r"latent 1 decoded, taking ([0-9.]+)s", since),
+                "sampling": _seconds(r"sampling completed, taking ([0-9.]+)s", since)}
+
+    generate(1)   # warm-up
+    runs = [generate(max(steps, 2)) for _ in range(repeats)]
+    res = {}
+    med = lambda xs: sorted(xs)[len(xs) // 2]
+    if "unet" in work:
+        per = [med(r["step_seconds"]) for r in runs if r["step_seconds"]]
+        res["unet"] = {"seconds": min(per), "runs": per, "derived": True,
+                       "note": "median euler step of a generate_image call (2 batch-1 UNet calls, guidance)"}
+    if "vae_decode" in work:
+        per = [r["vae_decode"] for r in runs if r["vae_decode"] is not None]
+        res["vae_decode"] = {"seconds": min(per), "runs": per, "derived": True,
+                             "note": "its 'latent 1 decoded' log line"}
+    if "vae_encode" in work:
+        per = [r["vae_encode_x2"] / 2 for r in runs if r["vae_encode_x2"] is not None]
+        res["vae_encode"] = {"seconds": min(per), "runs": per, "derived": True,
+                             "note": "half its 'encode_first_stage' span (init image + masked image)"}
+    if "keyframe" in work:
+        best = min(runs, key=lambda r: r["seconds"])
+        best["note"] = (f"generate_image, {max(steps, 2)} euler steps: text encoder, 2 VAE encodes, "
+                        "steps, VAE decode, model loaded")
+        res["keyframe"] = best
+    if any(v is None for r in runs for v in r.values()):
+        print("peer_sdcpp: some log lines were not found; log tail:\n" + "".join(LOG[-20:]), file=sys.stderr)
+    return res

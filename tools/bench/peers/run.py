@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Peer harness: zoomrt beside PyTorch+diffusers, OpenVINO and stable-diffusion.cpp on the same
+work (SD2 inpainting at 512x512, the same random-weight model directory, 2 threads), each engine
+at each precision in its own process with its peak RSS, engines alternated. docs/performance.md
+says what it measures and quotes a run.
+
+  tools/bench/peers/run.py --model /work/sd2-f32 --steps 4 --out peers.json
+
+Runs with the system python3 (standard library only); the peers run in the venv that
+tools/bench/peers/setup_venv.sh creates (../peersenv beside the checkout, or ZOOMRT_PEERSENV,
+or --venv). A peer that is not installed is skipped with one line; zoomrt alone still runs."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import common  # noqa: E402
+import engines  # noqa: E402
+import report  # noqa: E402
+
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+
+
+def bad(msg):
+    print(f"peers: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--engines", default="zoomrt,torch,openvino,sdcpp", help="comma list of zoomrt, torch, openvino, sdcpp")
+    ap.add_argument("--precisions", default="", help="comma list: only these precisions (default: every one of each engine)")
+    ap.add_argument("--work", default=",".join(common.WORK_ITEMS), help="comma list of " + ", ".join(common.WORK_ITEMS))
+    ap.add_argument("--steps", type=int, default=common.TARGET_STEPS, help="denoising steps of the keyframe (default 25)")
+    ap.add_argument("--repeats", type=int, default=1, help="timed repeats of each item after its warm-up (default 1)")
+    ap.add_argument("--out", default="", help="write the JSON document here (default: print only the table)")
+    ap.add_argument("--zoomrt", default=os.path.join(ROOT, "build", "tools", "zoomrt"), help="the zoomrt binary")
+    ap.add_argument("--model", default="", help="diffusers directory, e.g. from `zoomrt make-model --config sd2-inpainting`")
+    ap.add_argument("--venv", default=os.environ.get("ZOOMRT_PEERSENV", os.path.join(ROOT, "..", "peersenv")),
+                    help="the peers' venv (default $ZOOMRT_PEERSENV or ../peersenv beside the checkout)")
+    ap.add_argument("--cache", default=os.path.join(ROOT, "..", "peers-cache"),
+                    help="inputs, converted OpenVINO models, logs (default ../peers-cache beside the checkout)")
+    ap.add_argument("--timeout", type=int, default=3600, help="seconds one process may take (default 3600)")
+    o = ap.parse_args(argv)
+    o.engines = [e for e in o.engines.split(",") if e]
+    for e in o.engines:
+        if e not in engines.PRECISIONS:
+            bad(f"--engines: '{e}' is not one of {', '.join(engines.PRECISIONS)}")
+    o.work = [w for w in o.work.split(",") if w]
+    for w in o.work:
+        if w not in common.WORK_ITEMS:
+            bad(f"--work: '{w}' is not one of {', '.join(common.WORK_ITEMS)}")
+    o.precisions = [p for p in o.precisions.split(",") if p]
+    for p in o.precisions:
+        if p not in common.CLASS_OF:
+            bad(f"--precisions: '{p}' is not one of {', '.join(common.CLASS_OF)}")
+    if not 1 <= o.steps <= 1000:
+        bad(f"--steps: {o.steps} is not between 1 and 1000")
+    if not 1 <= o.repeats <= 100:
+        bad(f"--repeats: {o.repeats} is not between 1 and 100")
+    if not o.model:
+        bad("--model: give a diffusers directory (zoomrt make-model --config sd2-inpainting --out DIR)")
+    if not os.path.isfile(os.path.join(o.model, "unet", "config.json")):
+        bad(f"--model: '{o.model}' is not a diffusers directory (no unet/config.json)")
+    if "zoomrt" in o.engines and not os.access(o.zoomrt, os.X_OK):
+        bad(f"--zoomrt: '{o.zoomrt}' is not an executable (build it: cmake --build build --target zoomrt)")
+    if o.out and os.path.isdir(o.out):
+        bad(f"--out: '{o.out}' is a directory")
+    o.model, o.cache, o.zoomrt = os.path.abspath(o.model), os.path.abspath(o.cache), os.path.abspath(o.zoomrt)
+    o.venv_python = os.path.join(os.path.abspath(o.venv), "bin", "python")
+    return o
+
+
+def alternated(o):
+    """(engine, precision) in an order that alternates engines: one of each engine in turn."""
+    queues = {e: [p for p in engines.PRECISIONS[e] if not o.precisions or p in o.precisions] for e in o.engines}
+    order = []
+    while any(queues.values()):
+        for e in o.engines:
+            if queues[e]:
+                order.append((e, queues[e].pop(0)))
+    return order
+
+
+def loadavg():
+    try:
+        return list(os.getloadavg())
+    except OSError:
+        return None
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def per_step(engine, items):
+    """Seconds per denoising step for the 25-step estimate: the keyframe's own median step where
+    the engine reports its steps, else zoomrt's UNet item (one guided evaluation = one step)."""
+    k = items.get("keyframe") or {}
+    steps = k.get("step_seconds")
+    if steps:
+        return sorted(steps)[len(steps) // 2]
+    u = items.get("unet") or {}
+    return u.get("seconds")
+
+
+def measure(o, log_dir):
+    records, skipped = [], []
+    available = {}
+    for e in o.engines:
+        why = None if e == "zoomrt" else engines.missing_reason(e, o.venv_python)
+        available[e] = why is None
+        if why:
+            print(f"peers: skipping {engines.LABEL[e]}: not installed ({why})", flush=True)
+            skipped.append({"engine": e, "reason": why})
+    if available.get("openvino"):
+        if not common.openvino_converted(o.cache):
+            print("peers: converting the model to OpenVINO IR (once, not timed)", flush=True)
+            rc, rss, wall, text = engines.run_process(
+                [o.venv_python, os.path.join(HERE, "peer_worker.py"), "--engine", "openvino-convert", "--model", o.model,
+                 "--cache", o.cache], os.path.join(log_dir, "openvino_convert.log"), o.timeout)
+            if rc != 0:
+                print(f"peers: skipping OpenVINO: conversion failed (exit {rc}, {log_dir}/openvino_convert.log)")
+                skipped.append({"engine": "openvino", "reason": f"conversion failed, exit {rc}"})
+                available["openvino"] = False
+    for engine, precision in alternated(o):
+        if not available[engine]:
+            continue
+        rec = {"engine": engine, "precision": precision, "class": common.CLASS_OF[precision], "items": {}}
+        print(f"peers: {engines.LABEL[engine]} {precision} ...", flush=True)
+        if engine == "zoomrt":
+            for w in o.work:
+                rec["items"][w] = engines.zoomrt_item(o, precision, w, log_dir)
+        else:
+            items, rss, info = engines.peer_items(o, engine, precision, log_dir)
+            rec["info"] = info
+            if items is None:
+                rec["error"] = info["error"]
+                print(f"peers: {engines.LABEL[engine]} {precision} failed: {info['error']}", flush=True)
+            else:
+                for it in items.values():
+                    it["peak_rss_kb"] = rss   # one process ran every item: its peak is the process's
+                rec["items"] = items
+        k = rec["items"].get("keyframe")
+        if k and "seconds" in k:
+            k["per_step_seconds"] = per_step(engine, rec["items"])
+            k["seconds_25"], k["seconds_25_how"] = report.keyframe_target_seconds(k, o.steps)
+        for w, it in rec["items"].items():
+            if "error" in it:
+                print(f"peers: {engines.LABEL[engine]} {precision} {w} failed: {it['error']}", flush=True)
+        records.append(rec)
+    return records, skipped
+
+
+def main(argv):
+    o = parse_args(argv)
+    log_dir = os.path.join(o.cache, "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    common.ensure_inputs(o.cache)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    load_before = loadavg()
+    records, skipped = measure(o, log_dir)
+    load_after = loadavg()
+    report.add_ratios(records, o.work)
+    doc = {
+        "date": started.isoformat(timespec="seconds"),
+        "seconds": (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(),
+        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": common.THREADS,
+                    "loadavg_before": load_before, "loadavg_after": load_after},
+        "work": {"model": o.model, "size": common.SIZE, "steps": o.steps, "repeats": o.repeats,
+                 "guidance": common.GUIDANCE, "scheduler": common.SCHEDULER, "items": o.work},
+        "skipped": skipped,
+        "records": records,
+        "targets": report.targets(records, o.steps),
+    }
+    print()
+    print(report.table(records, o.work))
+    print("(* derived from whole-pipeline calls, see the record's note; RSS: peak of the process that ran it; "
+          "zoomrt x: fastest same-class peer's seconds / zoomrt's)")
+    for t in doc["targets"]:
+        print(f'target {t["work"]} {t["precision"]}: {t["ratio"]:.2f}x vs {t["against"]} ({t["need"]}): '
+              f'{"holds" if t["holds"] else "misses"}')
+    if o.out:
+        tmp = o.out + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(doc, f, indent=1)
+            f.write("\n")
+        os.replace(tmp, o.out)
+        print(f"peers: wrote {o.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
