@@ -23,22 +23,28 @@ def convert(model_dir, cache_dir):
 
     torch.set_num_threads(common.THREADS)
     text, vae, unet = load_modules(model_dir, torch.float32)
+    for m in (text, vae, unet):
+        m.requires_grad_(False)
 
-    class Text(torch.nn.Module):
-        def forward(self, ids):
-            return text(ids)[0]
+    class Wrap(torch.nn.Module):   # holds the module as a submodule: its weights trace as parameters
+        def __init__(self, module, fn):
+            super().__init__()
+            self.module, self.fn = module, fn
 
-    class Enc(torch.nn.Module):
-        def forward(self, image):
-            return vae.encode(image).latent_dist.mean
+        def forward(self, *args):
+            return self.fn(self.module, *args)
 
-    class Unet(torch.nn.Module):
-        def forward(self, sample, timestep, context):
-            return unet(sample, timestep, context).sample
+    def Text():
+        return Wrap(text, lambda m, ids: m(ids)[0])
 
-    class Dec(torch.nn.Module):
-        def forward(self, latents):
-            return vae.decode(latents).sample
+    def Enc():
+        return Wrap(vae, lambda m, image: m.encode(image).latent_dist.mean)
+
+    def Unet():
+        return Wrap(unet, lambda m, sample, timestep, context: m(sample, timestep, context).sample)
+
+    def Dec():
+        return Wrap(vae, lambda m, latents: m.decode(latents).sample)
 
     L, S = common.LATENT, common.SIZE
     examples = {
