@@ -15,7 +15,7 @@ PRECISIONS = {
     "zoomrt": ["f32", "f16", "int8-mix", "int4a8-mix"],
     "torch": ["fp32", "bf16"],
     "openvino": ["fp32", "bf16"],
-    "sdcpp": ["f16", "f16-fa", "q8_0", "q8_0-fa", "q4_0", "q4_0-fa"],
+    "sdcpp": ["f16", "q8_0", "q4_0", "f16-fa", "q8_0-fa", "q4_0-fa"],
 }
 LABEL = {"zoomrt": "zoomrt", "torch": "PyTorch+diffusers", "openvino": "OpenVINO", "sdcpp": "stable-diffusion.cpp"}
 # What each peer's worker imports; one that fails to import is skipped with one line.

@@ -27,7 +27,7 @@ class Components:
 
 def tokenize(model_dir):
     tok = CLIPTokenizer.from_pretrained(model_dir, subfolder="tokenizer")
-    ids = tok([common.NEGATIVE, common.PROMPT], padding="max_length", max_length=tok.model_max_length,
+    ids = tok([common.NEGATIVE, common.PROMPT], padding="max_length", max_length=common.CONTEXT[0],
               truncation=True, return_tensors="np").input_ids
     return ids.astype(np.int64)
 

@@ -107,17 +107,24 @@ def cpu_name():
 
 
 def per_step(engine, items):
-    """Seconds per denoising step for the 25-step estimate: the keyframe's own median step where
-    the engine reports its steps, else zoomrt's UNet item (one guided evaluation = one step)."""
-    k = items.get("keyframe") or {}
-    steps = k.get("step_seconds")
-    if steps:
-        return sorted(steps)[len(steps) // 2]
+    """Seconds per denoising step for the 25-step estimate: the engine's UNet item (one guided
+    evaluation = one step) when measured, else the keyframe's own median step."""
     u = items.get("unet") or {}
-    return u.get("seconds")
+    if u.get("seconds") is not None:
+        return u["seconds"]
+    steps = (items.get("keyframe") or {}).get("step_seconds")
+    return sorted(steps)[len(steps) // 2] if steps else None
 
 
-def measure(o, log_dir):
+def write_json(path, doc):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def measure(o, log_dir, on_record):
     records, skipped = [], []
     available = {}
     for e in o.engines:
@@ -162,6 +169,7 @@ def measure(o, log_dir):
             if "error" in it:
                 print(f"peers: {engines.LABEL[engine]} {precision} {w} failed: {it['error']}", flush=True)
         records.append(rec)
+        on_record(records, skipped)
     return records, skipped
 
 
@@ -172,20 +180,27 @@ def main(argv):
     common.ensure_inputs(o.cache)
     started = datetime.datetime.now(datetime.timezone.utc)
     load_before = loadavg()
-    records, skipped = measure(o, log_dir)
-    load_after = loadavg()
-    report.add_ratios(records, o.work)
-    doc = {
-        "date": started.isoformat(timespec="seconds"),
-        "seconds": (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(),
-        "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": common.THREADS,
-                    "loadavg_before": load_before, "loadavg_after": load_after},
-        "work": {"model": o.model, "size": common.SIZE, "steps": o.steps, "repeats": o.repeats,
-                 "guidance": common.GUIDANCE, "scheduler": common.SCHEDULER, "items": o.work},
-        "skipped": skipped,
-        "records": records,
-        "targets": report.targets(records, o.steps),
-    }
+
+    def document(records, skipped, complete):
+        report.add_ratios(records, o.work)
+        return {
+            "complete": complete,
+            "date": started.isoformat(timespec="seconds"),
+            "seconds": (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(),
+            "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "threads_used": common.THREADS,
+                        "loadavg_before": load_before, "loadavg_after": loadavg()},
+            "work": {"model": o.model, "size": common.SIZE, "steps": o.steps, "repeats": o.repeats,
+                     "guidance": common.GUIDANCE, "scheduler": common.SCHEDULER, "items": o.work},
+            "skipped": skipped,
+            "records": records,
+            "targets": report.targets(records, o.steps),
+        }
+
+    # The JSON is rewritten after every engine/precision (complete: false until the end), so an
+    # interrupted run keeps what it measured.
+    partial = (lambda r, s: write_json(o.out, document(r, s, False))) if o.out else (lambda r, s: None)
+    records, skipped = measure(o, log_dir, partial)
+    doc = document(records, skipped, True)
     print()
     print(report.table(records, o.work))
     print("(* derived from whole-pipeline calls, see the record's note; RSS: peak of the process that ran it; "
@@ -194,11 +209,7 @@ def main(argv):
         print(f'target {t["work"]} {t["precision"]}: {t["ratio"]:.2f}x vs {t["against"]} ({t["need"]}): '
               f'{"holds" if t["holds"] else "misses"}')
     if o.out:
-        tmp = o.out + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump(doc, f, indent=1)
-            f.write("\n")
-        os.replace(tmp, o.out)
+        write_json(o.out, doc)
         print(f"peers: wrote {o.out}")
     return 0
 
