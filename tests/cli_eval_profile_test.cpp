@@ -50,6 +50,7 @@ TEST_CASE("eval --repeat runs N times and --profile counts each node by op class
 
   const json p = json::parse(read_text(prof));
   CHECK(p.at("run_seconds").size() == 3);
+  CHECK(p.at("run_cpu_seconds").size() == 3);
   int conv = 0, linear = 0, attention = 0;
   double sum = 0;
   for (const auto& item : p.at("by_class").items()) {

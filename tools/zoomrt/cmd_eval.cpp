@@ -3,7 +3,8 @@
 // output found in REF, cosine similarity, max |out - ref| and relative RMS error
 // ||out - ref|| / ||ref|| (how the precision policies' accuracy is measured, docs/kernels.md).
 // `--repeat N` runs it N times (each run's seconds printed; the peer harness, docs/performance.md,
-// times with it) and `--profile FILE.json` writes the last run's wall seconds per op class.
+// times with it; each run's process CPU seconds beside, the figure that a loaded machine
+// disturbs least) and `--profile FILE.json` writes the last run's wall seconds per op class.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -16,6 +17,7 @@
 #include "runtime/model.h"
 #include "runtime/precision.h"
 #include "runtime/process_stats.h"
+#include "runtime/stats_json.h"
 #include "runtime/weight_names.h"
 #include "tools/zoomrt/commands.h"
 #include "weights/atomic_file.h"
@@ -58,14 +60,18 @@ std::string profile_class(const Graph& g, const Node& n) {
 }
 
 // Wall seconds and node counts per op class of the executor's last run, as JSON, written atomically.
-void write_profile(const std::string& path, const Executor& ex, const std::vector<double>& run_seconds) {
+void write_profile(const std::string& path, const Executor& ex, const std::vector<double>& run_seconds,
+                   const std::vector<double>& run_cpu_seconds) {
   std::map<std::string, std::pair<double, int>> by_class;
   double total = 0;
   for (size_t i = 0; i < ex.graph().nodes().size(); ++i) {
     auto& [s, count] = by_class[profile_class(ex.graph(), ex.graph().nodes()[i])];
     s += ex.node_seconds()[i], count += 1, total += ex.node_seconds()[i];
   }
-  nlohmann::json j = {{"run_seconds", run_seconds}, {"node_seconds_total", total}, {"by_class", nlohmann::json::object()}};
+  nlohmann::json j = {{"run_seconds", run_seconds},
+                      {"run_cpu_seconds", run_cpu_seconds},
+                      {"node_seconds_total", total},
+                      {"by_class", nlohmann::json::object()}};
   for (const auto& [c, v] : by_class) j["by_class"][c] = {{"seconds", v.first}, {"nodes", v.second}};
   AtomicFile f(path);
   f.write(j.dump(2) + "\n");
@@ -121,12 +127,16 @@ void setup_eval(CLI::App& sub) {
                 ws.describe(), pool, ExecOptions{true, precision});
     auto t1 = std::chrono::steady_clock::now();
     std::map<std::string, HostTensor> out;
-    std::vector<double> run_seconds;
+    std::vector<double> run_seconds, run_cpu_seconds;
     for (int r = 0; r < o->repeat; ++r) {
       auto r0 = std::chrono::steady_clock::now();
+      const double c0 = process_cpu_seconds();
       out = ex.run(inputs);
       run_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - r0).count());
-      if (o->repeat > 1) fmt::print(stderr, "{}: run {} of {}: {:.3f} s\n", o->component, r + 1, o->repeat, run_seconds.back());
+      run_cpu_seconds.push_back(process_cpu_seconds() - c0);
+      if (o->repeat > 1)
+        fmt::print(stderr, "{}: run {} of {}: {:.3f} s (cpu {:.3f} s)\n", o->component, r + 1, o->repeat,
+                   run_seconds.back(), run_cpu_seconds.back());
     }
 
     std::vector<TensorToWrite> tensors;
@@ -135,7 +145,7 @@ void setup_eval(CLI::App& sub) {
                            std::memcpy(dst, h.f32.data(), h.f32.size() * sizeof(float));
                          }});
     if (!o->output.empty()) write_safetensors(o->output, tensors);
-    if (!o->profile.empty()) write_profile(o->profile, ex, run_seconds);
+    if (!o->profile.empty()) write_profile(o->profile, ex, run_seconds, run_cpu_seconds);
     fmt::print(stderr, "{}: {} weights {:.1f} MiB, load {:.2f} s, run {:.2f} s, {} threads, arena {:.1f} MiB, peak RSS {:.1f} MiB\n",
                o->component, precision_name(precision), double(ex.weight_bytes_packed() + ex.weight_bytes_converted()) / (1 << 20),
                std::chrono::duration<double>(t1 - t0).count(),

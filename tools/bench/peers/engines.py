@@ -73,7 +73,8 @@ def zoomrt_item(o, precision, work, log_dir):
             return {"error": f"exit {rc}: {text.strip()[-300:]}", "peak_rss_kb": rss, "log": log}
         with open(os.path.join(out, "stats.json")) as f:
             frame = json.load(f)["frames"][0]
-        return {"seconds": frame["wall_s"], "components": frame["components"], "peak_rss_kb": rss,
+        return {"seconds": frame["wall_s"], "cpu_seconds": frame["cpu_s"], "components": frame["components"],
+                "peak_rss_kb": rss,
                 "process_seconds": wall, "command": cmd,
                 "note": f"zoom --keyframes 1 --steps {o.steps}: stats.json's frame wall_s; each component "
                         "is packed from the model files inside it (zoomrt holds one at a time)"}
@@ -85,8 +86,10 @@ def zoomrt_item(o, precision, work, log_dir):
     rc, rss, wall, text = run_process(cmd, log, o.timeout)
     if rc != 0:
         return {"error": f"exit {rc}: {text.strip()[-300:]}", "peak_rss_kb": rss, "log": log}
-    runs = [float(x) for x in re.findall(r"run \d+ of \d+: ([0-9.]+) s", text)]
-    result = {"seconds": min(runs[1:]), "runs": runs[1:], "warmup": runs[0], "peak_rss_kb": rss,
+    found = re.findall(r"run \d+ of \d+: ([0-9.]+) s \(cpu ([0-9.]+) s\)", text)
+    runs, cpu = [float(w) for w, _ in found], [float(c) for _, c in found]
+    result = {"seconds": min(runs[1:]), "runs": runs[1:], "warmup": runs[0], "cpu_seconds": min(cpu[1:]),
+              "cpu_runs": cpu[1:], "peak_rss_kb": rss,
               "process_seconds": wall, "command": cmd, "note": "eval --repeat: first run is the warm-up"}
     with open(prof) as f:
         result["profile"] = json.load(f)["by_class"]

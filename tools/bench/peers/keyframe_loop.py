@@ -35,6 +35,7 @@ def tokenize(model_dir):
 def run_keyframe(c, model_dir, steps):
     """Returns {"seconds": whole keyframe, "text", "vae_encode", "step_seconds": [...], "vae_decode"}."""
     sched = DDIMScheduler.from_pretrained(model_dir, subfolder="scheduler")
+    c_start = time.process_time()
     t_start = time.perf_counter()
     ids = tokenize(model_dir)
     context = c.text(ids)
@@ -63,19 +64,21 @@ def run_keyframe(c, model_dir, steps):
     t_steps = time.perf_counter()
     c.vae_decode((latents / VAE_SCALE).numpy().astype(np.float32))
     t_end = time.perf_counter()
-    return {"seconds": t_end - t_start, "text": t_text - t_start, "vae_encode": t_enc - t_text,
+    return {"seconds": t_end - t_start, "cpu_seconds": time.process_time() - c_start, "text": t_text - t_start, "vae_encode": t_enc - t_text,
             "step_seconds": step_seconds, "steps_total": t_steps - t_enc, "vae_decode": t_end - t_steps}
 
 
-def time_calls(fn, repeats):
-    """One warm-up call, then `repeats` timed calls; returns the list of timed seconds."""
+def time_calls(fn, repeats, note):
+    """One warm-up call, then `repeats` timed calls: the best wall seconds, and the process CPU
+    seconds (all threads) of each call."""
     fn()
-    out = []
+    runs, cpu = [], []
     for _ in range(repeats):
-        s0 = time.perf_counter()
+        c0, s0 = time.process_time(), time.perf_counter()
         fn()
-        out.append(time.perf_counter() - s0)
-    return out
+        runs.append(time.perf_counter() - s0)
+        cpu.append(time.process_time() - c0)
+    return {"seconds": min(runs), "runs": runs, "cpu_seconds": min(cpu), "cpu_runs": cpu, "note": note}
 
 
 def run_items(c, model_dir, cache_dir, work, steps, repeats):
@@ -84,16 +87,14 @@ def run_items(c, model_dir, cache_dir, work, steps, repeats):
     res = {}
     if "unet" in work:
         i = load_file(common.input_path(cache_dir, "unet"))
-        runs = time_calls(lambda: c.unet(i["sample"], i["timestep"], i["encoder_hidden_states"]), repeats)
-        res["unet"] = {"seconds": min(runs), "runs": runs, "note": "one batch-2 call (guidance), after 1 warm-up call"}
+        res["unet"] = time_calls(lambda: c.unet(i["sample"], i["timestep"], i["encoder_hidden_states"]), repeats,
+                                 "one batch-2 call (guidance), after 1 warm-up call")
     if "vae_decode" in work:
         i = load_file(common.input_path(cache_dir, "vae_decode"))
-        runs = time_calls(lambda: c.vae_decode(i["latents"]), repeats)
-        res["vae_decode"] = {"seconds": min(runs), "runs": runs, "note": "after 1 warm-up call"}
+        res["vae_decode"] = time_calls(lambda: c.vae_decode(i["latents"]), repeats, "after 1 warm-up call")
     if "vae_encode" in work:
         i = load_file(common.input_path(cache_dir, "vae_encode"))
-        runs = time_calls(lambda: c.vae_encode(i["image"]), repeats)
-        res["vae_encode"] = {"seconds": min(runs), "runs": runs, "note": "after 1 warm-up call"}
+        res["vae_encode"] = time_calls(lambda: c.vae_encode(i["image"]), repeats, "after 1 warm-up call")
     if "keyframe" in work:
         if not {"unet", "vae_decode", "vae_encode"} & set(work):
             run_keyframe(c, model_dir, 1)   # warm-up when no item before it warmed the components

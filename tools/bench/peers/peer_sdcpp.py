@@ -22,7 +22,19 @@ from PIL import Image
 
 import common
 
-LOG = []
+LOG = []       # its log lines, and the process CPU seconds when each came
+LOG_CPU = []
+
+
+def _cpu_between(start_pattern, end_pattern, since):
+    """Process CPU seconds from the log line matching start_pattern to the next matching end_pattern."""
+    start = None
+    for i in range(since, len(LOG)):
+        if start is None and re.search(start_pattern, LOG[i]):
+            start = LOG_CPU[i]
+        elif start is not None and re.search(end_pattern, LOG[i]):
+            return LOG_CPU[i] - start
+    return None
 
 
 def _install_log_capture():
@@ -31,6 +43,7 @@ def _install_log_capture():
     @sd_cpp.sd_log_callback
     def cb(level, text, data):
         LOG.append(text.decode("utf-8", errors="replace"))
+        LOG_CPU.append(time.process_time())
 
     sd_cpp.sd_set_log_callback(cb, ctypes.c_void_p(0))
     _install_log_capture.keep = cb   # the C side holds a pointer to it
@@ -54,17 +67,25 @@ def run(model_dir, precision, work, steps, repeats):
     mask = Image.new("L", (common.SIZE, common.SIZE), 255)
 
     def generate(n):
-        step_times = []
+        step_times, step_cpu = [], [time.process_time()]
+
+        def progress(step, total, t):
+            step_times.append(t)
+            step_cpu.append(time.process_time())
+
         since = len(LOG)
-        s0 = time.perf_counter()
+        c0, s0 = time.process_time(), time.perf_counter()
         sd.generate_image(prompt=common.PROMPT, negative_prompt=common.NEGATIVE, init_image=canvas, mask_image=mask,
                           width=common.SIZE, height=common.SIZE, cfg_scale=common.GUIDANCE, sample_method="euler",
                           sample_steps=n, strength=1.0, seed=common.SEED,
-                          progress_callback=lambda step, total, t: step_times.append(t))
-        wall = time.perf_counter() - s0
+                          progress_callback=progress)
+        wall, cpu = time.perf_counter() - s0, time.process_time() - c0
         enc = _seconds(r"encode_first_stage completed, taking ([0-9.]+)s", since)
         cond = _seconds(r"get_learned_condition completed, taking ([0-9.]+)s", since)
-        return {"seconds": wall, "step_seconds": step_times[-n:],
+        # CPU of each step: between progress callbacks (the first from the call's start: skipped)
+        cpus = [b - a for a, b in zip(step_cpu, step_cpu[1:])][1:n]
+        return {"seconds": wall, "cpu_seconds": cpu, "step_seconds": step_times[-n:], "step_cpu_seconds": cpus,
+                "vae_decode_cpu": _cpu_between(r"decoding \d+ latents", r"latent 1 decoded", since),
                 "vae_encode_x2": enc, "text_plus_encodes": cond,
                 "vae_decode": _seconds(r"latent 1 decoded, taking ([0-9.]+)s", since),
                 "sampling": _seconds(r"sampling completed, taking ([0-9.]+)s", since)}
@@ -73,11 +94,13 @@ def run(model_dir, precision, work, steps, repeats):
     res = {}
     if "unet" in work:
         per = [min(r["step_seconds"]) for r in runs if r["step_seconds"]]
-        res["unet"] = {"seconds": min(per), "runs": per, "derived": True,
+        cpu = [min(r["step_cpu_seconds"]) for r in runs if r["step_cpu_seconds"]]
+        res["unet"] = {"seconds": min(per), "runs": per, "cpu_seconds": min(cpu) if cpu else None, "derived": True,
                        "note": "fastest euler step of a generate_image call (2 batch-1 UNet calls, guidance)"}
     if "vae_decode" in work:
         per = [r["vae_decode"] for r in runs if r["vae_decode"] is not None]
-        res["vae_decode"] = {"seconds": min(per), "runs": per, "derived": True,
+        cpu = [r["vae_decode_cpu"] for r in runs if r["vae_decode_cpu"] is not None]
+        res["vae_decode"] = {"seconds": min(per), "runs": per, "cpu_seconds": min(cpu) if cpu else None, "derived": True,
                              "note": "its 'latent 1 decoded' log line"}
     if "vae_encode" in work:
         per = [r["vae_encode_x2"] / 2 for r in runs if r["vae_encode_x2"] is not None]

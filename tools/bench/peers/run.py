@@ -106,13 +106,13 @@ def cpu_name():
     return platform.processor()
 
 
-def per_step(engine, items):
+def per_step(items, key):
     """Seconds per denoising step for the 25-step estimate: the engine's UNet item (one guided
     evaluation = one step) when measured, else the keyframe's own median step."""
     u = items.get("unet") or {}
-    if u.get("seconds") is not None:
-        return u["seconds"]
-    steps = (items.get("keyframe") or {}).get("step_seconds")
+    if u.get(key) is not None:
+        return u[key]
+    steps = (items.get("keyframe") or {}).get("step_" + key)
     return sorted(steps)[len(steps) // 2] if steps else None
 
 
@@ -163,8 +163,9 @@ def measure(o, log_dir, on_record):
                 rec["items"] = items
         k = rec["items"].get("keyframe")
         if k and "seconds" in k:
-            k["per_step_seconds"] = per_step(engine, rec["items"])
-            k["seconds_25"], k["seconds_25_how"] = report.keyframe_target_seconds(k, o.steps)
+            for key in ("seconds", "cpu_seconds"):
+                k["per_step_" + key] = per_step(rec["items"], key)
+                k[key + "_25"], k[key + "_25_how"] = report.keyframe_target_seconds(k, o.steps, key)
         for w, it in rec["items"].items():
             if "error" in it:
                 print(f"peers: {engines.LABEL[engine]} {precision} {w} failed: {it['error']}", flush=True)
@@ -203,11 +204,12 @@ def main(argv):
     doc = document(records, skipped, True)
     print()
     print(report.table(records, o.work))
-    print("(* derived from whole-pipeline calls, see the record's note; RSS: peak of the process that ran it; "
-          "zoomrt x: fastest same-class peer's seconds / zoomrt's)")
+    print("(wall/cpu2: wall seconds / process CPU seconds over 2 threads; * derived from whole-pipeline calls, "
+          "see the record's note; RSS: peak of the process that ran it; zoomrt x: fastest same-class peer's "
+          "seconds / zoomrt's, wall/cpu)")
     for t in doc["targets"]:
-        print(f'target {t["work"]} {t["precision"]}: {t["ratio"]:.2f}x vs {t["against"]} ({t["need"]}): '
-              f'{"holds" if t["holds"] else "misses"}')
+        print(f'target {t["work"]} {t["precision"]} ({t["basis"]}): {t["ratio"]:.2f}x vs {t["against"]} '
+              f'({t["need"]}): {"holds" if t["holds"] else "misses"}')
     if o.out:
         write_json(o.out, doc)
         print(f"peers: wrote {o.out}")
