@@ -35,7 +35,7 @@ def bad(msg):
 def parse_args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--engines", default="zoomrt,torch,openvino,sdcpp", help="comma list of zoomrt, torch, openvino, sdcpp")
-    ap.add_argument("--precisions", default="", help="comma list: only these precisions (default: every one of each engine)")
+    ap.add_argument("--precisions", default="", help="comma list: only these precisions, each engine's in this order (default: all)")
     ap.add_argument("--work", default=",".join(common.WORK_ITEMS), help="comma list of " + ", ".join(common.WORK_ITEMS))
     ap.add_argument("--steps", type=int, default=common.TARGET_STEPS, help="denoising steps of the keyframe (default 25)")
     ap.add_argument("--repeats", type=int, default=1, help="timed repeats of each item after its warm-up (default 1)")
@@ -78,8 +78,9 @@ def parse_args(argv):
 
 
 def alternated(o):
-    """(engine, precision) in an order that alternates engines: one of each engine in turn."""
-    queues = {e: [p for p in engines.PRECISIONS[e] if not o.precisions or p in o.precisions] for e in o.engines}
+    """(engine, precision) in an order that alternates engines: one of each engine in turn, in
+    --engines order; each engine's precisions in --precisions order when given."""
+    queues = {e: [p for p in (o.precisions or engines.PRECISIONS[e]) if p in engines.PRECISIONS[e]] for e in o.engines}
     order = []
     while any(queues.values()):
         for e in o.engines:
