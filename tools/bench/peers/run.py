@@ -5,6 +5,7 @@ at each precision in its own process with its peak RSS, engines alternated. docs
 says what it measures and quotes a run.
 
   tools/bench/peers/run.py --model /work/sd2-f32 --steps 4 --out peers.json
+  tools/bench/peers/run.py --report peers.json more.json      # saved runs' table and targets together
 
 Runs with the system python3 (standard library only); the peers run in the venv that
 tools/bench/peers/setup_venv.sh creates (../peersenv beside the checkout, or ZOOMRT_PEERSENV,
@@ -175,7 +176,42 @@ def measure(o, log_dir, on_record):
     return records, skipped
 
 
+def print_report(records, work, targets):
+    print(report.table(records, work))
+    print("(wall/cpu2: wall seconds / process CPU seconds over 2 threads; * derived from whole-pipeline calls, "
+          "see the record's note; RSS: peak of the process that ran it; zoomrt x: fastest same-class peer's "
+          "seconds / zoomrt's, wall/cpu)")
+    for t in targets:
+        print(f'target {t["work"]} {t["precision"]} ({t["basis"]}): {t["ratio"]:.2f}x vs {t["against"]} '
+              f'({t["need"]}): {"holds" if t["holds"] else "misses"}')
+
+
+def report_saved(paths):
+    """--report: the table and targets of one or more saved JSON documents together (runs
+    interrupted and continued with other --precisions); each document's date and load is printed."""
+    records, work, steps = [], [], None
+    for path in paths:
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            bad(f"--report: '{path}': {e}")
+        m = doc["machine"]
+        print(f'{path}: {doc["date"]}, {doc["seconds"]:.0f} s, {"complete" if doc.get("complete", True) else "interrupted"}, '
+              f'steps {doc["work"]["steps"]}, load average before {m["loadavg_before"][0]:.1f}, after {m["loadavg_after"][0]:.1f}')
+        if steps not in (None, doc["work"]["steps"]):
+            bad(f"--report: '{path}' used --steps {doc['work']['steps']}, the others {steps}")
+        steps = doc["work"]["steps"]
+        records += doc["records"]
+        work += [w for w in doc["work"]["items"] if w not in work]
+    report.add_ratios(records, work)
+    print_report(records, work, report.targets(records, steps))
+    return 0
+
+
 def main(argv):
+    if argv[:1] == ["--report"]:
+        return report_saved(argv[1:]) if argv[1:] else bad("--report: give one or more JSON files")
     o = parse_args(argv)
     log_dir = os.path.join(o.cache, "logs")
     os.makedirs(log_dir, exist_ok=True)
@@ -204,13 +240,7 @@ def main(argv):
     records, skipped = measure(o, log_dir, partial)
     doc = document(records, skipped, True)
     print()
-    print(report.table(records, o.work))
-    print("(wall/cpu2: wall seconds / process CPU seconds over 2 threads; * derived from whole-pipeline calls, "
-          "see the record's note; RSS: peak of the process that ran it; zoomrt x: fastest same-class peer's "
-          "seconds / zoomrt's, wall/cpu)")
-    for t in doc["targets"]:
-        print(f'target {t["work"]} {t["precision"]} ({t["basis"]}): {t["ratio"]:.2f}x vs {t["against"]} '
-              f'({t["need"]}): {"holds" if t["holds"] else "misses"}')
+    print_report(records, o.work, doc["targets"])
     if o.out:
         write_json(o.out, doc)
         print(f"peers: wrote {o.out}")
