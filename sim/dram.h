@@ -82,7 +82,7 @@ class DramModel {
   double standby_pj() const;
   // Write one DRAMsim3 trace line per burst: "0x%08X READ|WRITE <cycle>"; the k-th burst from
   // now (k = 0, 1, ...) gets cycle start_cycle + floor(k x cycles_per_burst), one global,
-  // non-decreasing issue order. The caller picks the spacing (runtime/npu/accounting.cpp spreads
+  // non-decreasing issue order. The caller picks the spacing (runtime/npu/accounting_cost.cpp spreads
   // a layer's bursts over the layer's latency). The trace does not change the model's own
   // clock or counts. nullptr stops tracing.
   void set_trace(std::ostream* os, uint64_t start_cycle, double cycles_per_burst);

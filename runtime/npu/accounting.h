@@ -4,7 +4,7 @@
 //
 // account_graph costs the NPU lowering of a graph (runtime/npu/lowering.h: the executor's graph,
 // activations and residual adds fused into conv/linear output stages, CPU layout conversions
-// free). Op mapping of the lowered nodes (one table in npu_accounting.cpp, kVectorOpsPerElement,
+// free). Op mapping of the lowered nodes (one table in accounting_nodes.cpp, kVectorOpsPerElement,
 // covers every graph op):
 //   conv2d     -> conv layer   N, K, C, H, W (-> P, Q), R, S, stride, pad, groups
 //   linear     -> GEMM layer   M = rows of x (all leading dims), N = out features, K = in features
