@@ -185,6 +185,7 @@ TEST_CASE("--trace into a missing folder: one line, exit 2, for zoom and sim") {
     INFO(cmd << "\n" << r.err);
     CHECK(r.status == 2);
     CHECK(count_lines(r.err) == 1);
+    CHECK(r.err.find("--trace: ") != std::string::npos);
     CHECK(r.err.find("t.json") != std::string::npos);
     CHECK(!std::filesystem::exists(bad));
   }

@@ -134,7 +134,8 @@ void run_sim(const SimOptions& o) {
   ao.objective = o.objective;
   // --trace: opened first (a bad path fails before any work), written at the end.
   std::unique_ptr<AtomicFile> timeline;
-  if (!o.timeline_trace.empty()) timeline = std::make_unique<AtomicFile>(o.timeline_trace);
+  if (!o.timeline_trace.empty())
+    timeline = named_option("--trace", [&] { return std::make_unique<AtomicFile>(o.timeline_trace); });
   NpuAccountant acc(sim::load_npu(o.npu), ao);
   int unet_calls = 0;
   // The trace is built in memory (capped) and written atomically at the end.

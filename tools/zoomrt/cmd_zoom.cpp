@@ -174,7 +174,8 @@ void run(ZoomCliOptions& c) {
   if (z.model.threads > 0) set_default_threads(z.model.threads);
   // --trace: opened before the work (a bad path costs nothing), written after it.
   std::unique_ptr<AtomicFile> trace_file;
-  if (!c.trace.empty()) trace_file = std::make_unique<AtomicFile>(c.trace);
+  if (!c.trace.empty())
+    trace_file = named_option("--trace", [&] { return std::make_unique<AtomicFile>(c.trace); });
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z, c.memory_budget);
   std::unique_ptr<TracingInpainter> tracer;
   if (trace_file) tracer = std::make_unique<TracingInpainter>(*inpainter, z.seed);
