@@ -175,7 +175,7 @@ TEST_CASE("sim --trace: the NPU compute spans add up to sim_latency_s") {
   CHECK(named == int(s["phases"].size()));
 }
 
-TEST_CASE("--trace into a missing folder: one line, exit 2, for zoom and sim") {
+TEST_CASE("zoom and sim with a trace path in a missing folder: one line naming --trace, exit 2") {
   const std::string bad = scratch() + "/no/such/dir/t.json";
   for (const std::string& cmd :
        {"sim --model tiny --width 64 --height 64 --steps 3 --trace " + bad,
