@@ -239,7 +239,15 @@ uint8_t* Executor::arena() {
   return arena_.get();
 }
 
+Executor::RunObserver& Executor::run_observer() {
+  static RunObserver o;
+  return o;
+}
+
+void Executor::set_run_observer(RunObserver o) { run_observer() = std::move(o); }
+
 std::map<std::string, HostTensor> Executor::run(const std::map<std::string, HostTensor>& inputs) {
+  const auto run_start = std::chrono::steady_clock::now();
   base_ = arena();
   for (TensorId t : graph_.inputs()) {
     const TensorInfo& info = graph_.tensor(t);
@@ -275,6 +283,7 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
     node_seconds_[size_t(idx)] = s;
   }
   std::map<std::string, HostTensor> out;
+  if (run_observer()) run_observer()(*this, run_start, std::chrono::steady_clock::now());
   for (TensorId t : graph_.outputs()) {
     const TensorInfo& info = graph_.tensor(t);
     HostTensor h;

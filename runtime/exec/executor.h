@@ -11,6 +11,7 @@
 // transformer feed-forward chain in row chunks (runtime/exec/ff_chunk.h): its nodes stay in graph(),
 // but its intermediates never get arena bytes (plan_execution below).
 #pragma once
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -94,10 +95,16 @@ class Executor {
   // Wall seconds of each node (indexed like graph().nodes()) in the last run. A chunked
   // feed-forward chain's time is its last node's; its other nodes read 0.
   const std::vector<double>& node_seconds() const { return node_seconds_; }
+  // Called after every run() of every executor while set (`zoomrt zoom --trace`,
+  // runtime/trace/cpu_trace.h) with the run's start and end; unset (empty) by default.
+  using RunObserver = std::function<void(const Executor&, std::chrono::steady_clock::time_point start,
+                                         std::chrono::steady_clock::time_point end)>;
+  static void set_run_observer(RunObserver o);
   size_t weight_bytes_converted() const { return converted_bytes_; }
   size_t weight_bytes_packed() const { return packed_bytes_; }  // fast-kernel weights, as packed
 
  private:
+  static RunObserver& run_observer();
   void* tensor_ptr(TensorId t) const;
   void prepare_chains();
   uint8_t* arena();  // this run's arena: allocated on first use, or the arena owner's

@@ -21,6 +21,7 @@
 #include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
 #include "tools/zoomrt/sim_plot.h"
+#include "runtime/trace/npu_trace.h"
 #include "base/atomic_file.h"
 #include "base/error.h"
 
@@ -31,7 +32,7 @@ namespace {
 // with the same options describe the same run.
 struct SimOptions {
   RunOptions run;  // the model and the zoom run (run_options.h, shared with tiling compare)
-  std::string npu = "phone-npu", dram_trace;
+  std::string npu = "phone-npu", dram_trace, timeline_trace;
   SimDtype dtype = SimDtype::int8;  // the names parsed when read (base/enum_table.h tables)
   sched::Strategy strategy = sched::Strategy::adaptive;
   sched::Objective objective = sched::Objective::energy;
@@ -131,6 +132,10 @@ void run_sim(const SimOptions& o) {
   ao.require_fusion = o.require_fusion;
   ao.place_tensors = !o.packed_addresses;
   ao.objective = o.objective;
+  // --trace: opened first (a bad path fails before any work), written at the end.
+  std::unique_ptr<AtomicFile> timeline;
+  if (!o.timeline_trace.empty())
+    timeline = named_option("--trace", [&] { return std::make_unique<AtomicFile>(o.timeline_trace); });
   NpuAccountant acc(sim::load_npu(o.npu), ao);
   int unet_calls = 0;
   // The trace is built in memory (capped) and written atomically at the end.
@@ -154,6 +159,7 @@ void run_sim(const SimOptions& o) {
     f.write(trace->str());
     f.commit();
   }
+  if (timeline) npu_run_trace(acc).write(*timeline);
   nlohmann::json s = acc.summary(o.json && !o.no_layers);
   if (!topology) s["unet_calls_per_keyframe"] = unet_calls;
   if (o.battery_mwh > 0) s["battery_hours"] = sim::battery_hours(acc.run(), o.battery_mwh);
@@ -199,6 +205,8 @@ void setup_sim(CLI::App& sub) {
                "with --strategy fused: every chain the model offers must fit SRAM (else exit 2 naming it)");
   sub.add_flag("--packed-addresses", o->packed_addresses,
                "every layer's operands from DRAM address 0 (the search's layout), not the model's DRAM allocation");
+  sub.add_option("--trace", o->timeline_trace,
+                 "write the simulated NPU timeline per layer as Chrome trace-event JSON (ui.perfetto.dev)");
   add_sim_plot_options(sub, o->plot);
   sub.add_flag("--json", o->json, "print the JSON summary (with per-layer rows)");
   sub.add_flag("--no-layers", o->no_layers, "with --json: leave out the per-layer rows");

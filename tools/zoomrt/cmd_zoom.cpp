@@ -18,12 +18,15 @@
 #include "runtime/diffusion/sd_pipeline.h"
 #include "runtime/tokenizer/tokenizer_unicode.h"
 #include "runtime/zoom/zoom.h"
+#include "runtime/trace/cpu_trace.h"
+#include "runtime/trace/zoom_npu_trace.h"
 #include "scheduler/objective.h"
 #include "scheduler/strategy.h"
 #include "sim/power.h"
 #include "tools/zoomrt/commands.h"
 #include "tools/zoomrt/enum_option.h"
 #include "tools/zoomrt/run_options.h"
+#include "base/atomic_file.h"
 #include "base/error.h"
 
 namespace zoomrt::cli {
@@ -37,6 +40,7 @@ struct ZoomCliOptions {
   bool no_video = false, no_sim = false;
   bool border_given = false;
   int64_t seed = 0;  // parsed signed so that -1 is refused, not wrapped
+  std::string trace;  // --trace FILE (runtime/trace/cpu_trace.h); empty: none
   std::string npu;   // --npu as given; loaded once into zoom.sim.npu unless --no-sim
   uint64_t memory_budget = 0;  // --memory-budget parsed (0: physical memory)
 };
@@ -121,6 +125,7 @@ void add_options(CLI::App& sub, ZoomCliOptions& c) {
   sub.add_option("--out", z.out_dir, "output directory")->required();
   sub.add_flag("--resume", z.resume, "continue an interrupted run in --out from its last keyframe");
   sub.add_flag("--quiet", z.quiet, "no progress output");
+  sub.add_option("--trace", c.trace, "write a timeline of every frame (CPU nodes, simulated NPU layers) as Chrome trace-event JSON");
   sub.add_flag("--no-video", c.no_video, "frames only, do not run ffmpeg");
   ZoomModelOptions& m = z.model;
   sub.add_option("--model", m.model_dir, "diffusers model directory (default: the embedded tiny model)");
@@ -167,10 +172,21 @@ void run(ZoomCliOptions& c) {
   const std::shared_ptr<OutDirLock> lock = z.out_dir.empty() ? nullptr : lock_out_dir(z.out_dir);
   ZoomPlan plan = validate_zoom_options(z);  // before loading a model: bad input costs nothing
   if (z.model.threads > 0) set_default_threads(z.model.threads);
+  // --trace: opened before the work (a bad path costs nothing), written after it.
+  std::unique_ptr<AtomicFile> trace_file;
+  if (!c.trace.empty())
+    trace_file = named_option("--trace", [&] { return std::make_unique<AtomicFile>(c.trace); });
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z, c.memory_budget);
+  std::unique_ptr<TracingInpainter> tracer;
+  if (trace_file) tracer = std::make_unique<TracingInpainter>(*inpainter, z.seed);
+  const ZoomGeometry geometry = plan.geometry;  // plan moves into run_zoom
   ZoomResult r;
   try {
-    r = run_zoom(z, std::move(plan), *inpainter);
+    r = run_zoom(z, std::move(plan), tracer ? *tracer : *inpainter);
+    if (tracer) {
+      add_zoom_npu_timeline(tracer->events(), z, geometry);
+      tracer->events().write(*trace_file);
+    }
   } catch (const InputError& e) {
     // A failure part-way (disk full, unwritable file) keeps every finished frame; say how to go on.
     if (std::string(e.what()).find("--resume") == std::string::npos &&
