@@ -92,28 +92,30 @@ TiledExecStats run(const ChainCase& c, const FusedTiling& t, const SramBudget& b
   return run_fused(c.chain, t, b, c.x.data(), w, out.data());
 }
 
-// Every tiling: counted == analytic, output == reference, peak <= the scheduler's SRAM bound
-// (and that bound, as the budget, is enough). Returns the line-buffer, resident-weight stats.
+// One tiling: counted == analytic, output == reference, peak <= the scheduler's SRAM bound (and
+// that bound, as the budget, is enough), unified and per partition.
+void check_tiling(const ChainCase& c, const FusedTiling& t) {
+  INFO(t.describe());
+  const FusedTraffic want = fused_traffic(c.chain, t);
+  const SramUse use = fused_sram_use(c.chain, t);
+  std::vector<float> out;
+  const TiledExecStats st = run(c, t, unified_budget(use.total()), out);
+  CHECK(st.read_bytes == want.total_read());
+  CHECK(st.write_bytes == want.total_write());
+  CHECK(st.transfers == want.total_transfers());
+  CHECK(st.peak_sram_bytes <= use.total());
+  check_close(out, c.expected);
+  // The same schedule under per-partition budgets of exactly the bound.
+  run(c, t, partitioned_budget(use.bytes[0], use.bytes[1], use.bytes[2]), out);
+  check_close(out, c.expected);
+}
+
+// Every tiling of a conv or GEMM chain: row counts, halo modes, weights resident or streamed.
 void check_all_tilings(const ChainCase& c) {
   const int64_t rows = output_rows(c.chain.layers.back());
   for (int64_t r : {int64_t(1), int64_t(2), int64_t(3), rows / 2 + 1, rows})
     for (HaloMode h : {HaloMode::line_buffer, HaloMode::recompute})
-      for (bool resident : {true, false}) {
-        const FusedTiling t{std::min(r, rows), h, resident};
-        INFO(t.describe());
-        const FusedTraffic want = fused_traffic(c.chain, t);
-        const SramUse use = fused_sram_use(c.chain, t);
-        std::vector<float> out;
-        const TiledExecStats st = run(c, t, unified_budget(use.total()), out);
-        CHECK(st.read_bytes == want.total_read());
-        CHECK(st.write_bytes == want.total_write());
-        CHECK(st.transfers == want.total_transfers());
-        CHECK(st.peak_sram_bytes <= use.total());
-        check_close(out, c.expected);
-        // The same schedule under per-partition budgets of exactly the bound.
-        run(c, t, partitioned_budget(use.bytes[0], use.bytes[1], use.bytes[2]), out);
-        check_close(out, c.expected);
-      }
+      for (bool resident : {true, false}) check_tiling(c, FusedTiling{std::min(r, rows), h, resident});
 }
 
 // As check_all_tilings, over K/V resident and streamed too (no halos: attention rows are their own).
@@ -122,21 +124,8 @@ void check_attention_tilings(const ChainCase& c) {
   for (int64_t r : {int64_t(1), int64_t(2), int64_t(5), rows / 2 + 1, rows})
     for (bool resident : {true, false})
       for (KvMode kv : {KvMode::resident, KvMode::streamed})
-        for (int64_t kv_rows : {int64_t(0), int64_t(7), int64_t(64)}) {  // blocks of 7 keys: a short last one
-        const FusedTiling t{std::min(r, rows), HaloMode::line_buffer, resident, kv, kv_rows};
-        INFO(t.describe());
-        const FusedTraffic want = fused_traffic(c.chain, t);
-        const SramUse use = fused_sram_use(c.chain, t);
-        std::vector<float> out;
-        const TiledExecStats st = run(c, t, unified_budget(use.total()), out);
-        CHECK(st.read_bytes == want.total_read());
-        CHECK(st.write_bytes == want.total_write());
-        CHECK(st.transfers == want.total_transfers());
-        CHECK(st.peak_sram_bytes <= use.total());
-        check_close(out, c.expected);
-        run(c, t, partitioned_budget(use.bytes[0], use.bytes[1], use.bytes[2]), out);
-        check_close(out, c.expected);
-      }
+        for (int64_t kv_rows : {int64_t(0), int64_t(7), int64_t(64)})  // blocks of 7 keys: a short last one
+          check_tiling(c, FusedTiling{std::min(r, rows), HaloMode::line_buffer, resident, kv, kv_rows});
 }
 
 int64_t int8_bytes(int64_t elems) { return elems; }  // 8-bit operands: one byte per element
