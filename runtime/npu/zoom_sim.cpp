@@ -99,9 +99,7 @@ void validate_zoom_sim_options(const ZoomSimOptions& o) {
   if (o.battery_mwh < 0) fail_input("--battery-mwh: {} must not be negative", o.battery_mwh);
 }
 
-ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, const ZoomGeometry& g,
-                            const std::vector<FrameWork>& frames) {
-  validate_zoom_sim_options(o);
+AccountingOptions accounting_options_of(const ZoomSimOptions& o) {
   AccountingOptions ao;
   // No dtype: the counterpart of ZoomModelOptions' default CPU dtype (f32 -> f16); `zoomrt zoom`
   // fills it from --dtype (sim_options_of in runtime/zoom/zoom.h).
@@ -110,6 +108,13 @@ ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, 
   ao.objective = o.objective;
   ao.policy = o.power_policy;
   ao.power_cap_w = o.power_cap_w;
+  return ao;
+}
+
+ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, const ZoomGeometry& g,
+                            const std::vector<FrameWork>& frames) {
+  validate_zoom_sim_options(o);
+  const AccountingOptions ao = accounting_options_of(o);
   NpuAccountant acc(o.npu ? *o.npu : sim::load_npu("phone-npu"), ao);
   const ZoomWorkload w = zoom_workload(model, g, frames, sim_operand_bits(ao.dtype).input);
   const std::vector<RowRange> rows = account_workload(acc, w);

@@ -57,6 +57,9 @@ std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype);
 // Checks the ranges (power cap, battery). InputError naming the option.
 void validate_zoom_sim_options(const ZoomSimOptions& o);
 
+// The accounting options a zoom's NPU figures use (simulate_zoom and the --trace timeline).
+AccountingOptions accounting_options_of(const ZoomSimOptions& o);
+
 struct ZoomSimReport {
   std::vector<nlohmann::json> frames;  // per FrameWork, the stats.json per-frame "sim" object
   nlohmann::json summary;              // NpuAccountant::summary + "layers" (+ battery_hours)

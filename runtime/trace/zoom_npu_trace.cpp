@@ -5,6 +5,7 @@
 
 #include "runtime/npu/accounting.h"
 #include "runtime/npu/workload.h"
+#include "runtime/npu/zoom_sim.h"
 #include "runtime/trace/npu_trace.h"
 
 namespace zoomrt {
@@ -13,12 +14,7 @@ void add_zoom_npu_timeline(TraceEvents& t, const ZoomOptions& opts, const ZoomGe
   if (!opts.sim.enabled) return;
   // The accounting of simulate_zoom (runtime/npu/zoom_sim.cpp), option for option.
   const ZoomSimOptions o = sim_options_of(opts);
-  AccountingOptions ao;
-  ao.dtype = o.dtype.value_or(SimDtype::f16);
-  ao.strategy = o.strategy;
-  ao.objective = o.objective;
-  ao.policy = o.power_policy;
-  ao.power_cap_w = o.power_cap_w;
+  const AccountingOptions ao = accounting_options_of(o);
   NpuAccountant acc(o.npu ? *o.npu : sim::load_npu("phone-npu"), ao);
   const ZoomWorkload w = zoom_workload({opts.model.model_dir, opts.model.scheduler, opts.model.steps}, g,
                                        zoom_frame_work(opts, g), sim_operand_bits(ao.dtype).input);
