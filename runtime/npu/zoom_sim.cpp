@@ -115,17 +115,20 @@ ZoomSimReport simulate_zoom(const ZoomSimOptions& o, const ZoomSimModel& model, 
                             const std::vector<FrameWork>& frames) {
   validate_zoom_sim_options(o);
   const AccountingOptions ao = accounting_options_of(o);
-  NpuAccountant acc(o.npu ? *o.npu : sim::load_npu("phone-npu"), ao);
-  const ZoomWorkload w = zoom_workload(model, g, frames, sim_operand_bits(ao.dtype).input);
-  const std::vector<RowRange> rows = account_workload(acc, w);
-  const sim::RunResult run = acc.run();
+  auto accounted = std::make_shared<ZoomSimRun>(o.npu ? *o.npu : sim::load_npu("phone-npu"), ao);
+  ZoomSimRun& a = *accounted;
+  a.workload = zoom_workload(model, g, frames, sim_operand_bits(ao.dtype).input);
+  a.rows = account_workload(a.acc, a.workload);
+  a.run = a.acc.run();
   ZoomSimReport report;
-  report.unet_calls_per_keyframe = w.unet_calls_per_keyframe;
-  for (const std::vector<size_t>& used : w.frame_groups)
-    report.frames.push_back(frame_json(acc, run, w, rows, used));
-  report.summary = acc.summary(true);
+  report.unet_calls_per_keyframe = a.workload.unet_calls_per_keyframe;
+  for (const std::vector<size_t>& used : a.workload.frame_groups)
+    report.frames.push_back(frame_json(a.acc, a.run, a.workload, a.rows, used));
+  report.summary = a.acc.summary(true);
+  const sim::RunResult& run = a.run;
   if (o.battery_mwh > 0) report.summary["battery_hours"] = sim::battery_hours(run, o.battery_mwh);
   report.summary["unet_calls_per_keyframe"] = report.unet_calls_per_keyframe;
+  report.accounted = std::move(accounted);
   return report;
 }
 

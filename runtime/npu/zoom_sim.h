@@ -12,6 +12,7 @@
 // rounding). Units: seconds, joules, watts, bytes; DRAM accesses are bursts.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -57,13 +58,25 @@ std::string sim_dtype_for_cpu_dtype(const std::string& cpu_dtype);
 // Checks the ranges (power cap, battery). InputError naming the option.
 void validate_zoom_sim_options(const ZoomSimOptions& o);
 
-// The accounting options a zoom's NPU figures use (simulate_zoom and the --trace timeline).
+// The accounting options a zoom's NPU figures use (simulate_zoom).
 AccountingOptions accounting_options_of(const ZoomSimOptions& o);
+
+// One accounted zoom: the accountant with its rows, the workload, and where each workload group's
+// rows are. stats.json's figures and the `--trace` NPU timeline (runtime/trace/zoom_npu_trace.h)
+// both read this one accounting.
+struct ZoomSimRun {
+  ZoomSimRun(sim::NpuConfig npu, const AccountingOptions& ao) : acc(std::move(npu), ao) {}
+  NpuAccountant acc;
+  ZoomWorkload workload;
+  std::vector<RowRange> rows;  // per workload group, its rows of acc.layers()
+  sim::RunResult run;          // acc.run()
+};
 
 struct ZoomSimReport {
   std::vector<nlohmann::json> frames;  // per FrameWork, the stats.json per-frame "sim" object
   nlohmann::json summary;              // NpuAccountant::summary + "layers" (+ battery_hours)
   int unet_calls_per_keyframe = 0;
+  std::shared_ptr<const ZoomSimRun> accounted;  // what the figures come from
 };
 
 // Accounts the run described by `frames` (zoom-out order) on the NPU of `o`. InputError on a

@@ -314,7 +314,10 @@ ZoomResult run_zoom(const ZoomOptions& o, ZoomPlan plan, Inpainter& inpainter, s
   }
   progress.finish();
   remove_stale_frames(p.frames, total);
-  if (o.sim.enabled) result.sim_summary = npu_report.summary;
+  if (o.sim.enabled) {
+    result.sim_summary = npu_report.summary;
+    result.npu_run = npu_report.accounted;
+  }
   write_json_file(make_stats_json(records, zoom_options_json(o, plan), result.sim_summary), p.stats);
   save_state(p, st, true);
   result.frames = total;

@@ -68,6 +68,7 @@ struct ZoomResult {
   bool video_written = false;
   std::string video_message;
   nlohmann::json sim_summary;  // stats.json summary.sim; null when opts.sim is off
+  std::shared_ptr<const ZoomSimRun> npu_run;  // the accounting behind it (--trace); null when off
 };
 
 // What state.json holds: enough to check a resume uses the same settings and to restart

@@ -179,12 +179,11 @@ void run(ZoomCliOptions& c) {
   std::unique_ptr<Inpainter> inpainter = make_inpainter(z, c.memory_budget);
   std::unique_ptr<TracingInpainter> tracer;
   if (trace_file) tracer = std::make_unique<TracingInpainter>(*inpainter, z.seed);
-  const ZoomGeometry geometry = plan.geometry;  // plan moves into run_zoom
   ZoomResult r;
   try {
     r = run_zoom(z, std::move(plan), tracer ? *tracer : *inpainter);
     if (tracer) {
-      add_zoom_npu_timeline(tracer->events(), z, geometry);
+      if (r.npu_run) add_zoom_npu_timeline(tracer->events(), *r.npu_run);
       tracer->events().write(*trace_file);
     }
   } catch (const InputError& e) {
