@@ -8,13 +8,15 @@
 #include <sstream>
 #include <string_view>
 
+#include "base/embedded_text.h"
 #include "base/error.h"
 #include "base/input_file.h"
 
-namespace zoomrt::sched {
-namespace detail {
-const std::vector<std::pair<std::string_view, std::string_view>>& embedded_topologies();
+namespace zoomrt {
+const EmbeddedTexts& embedded_topologies();  // generated from scheduler/topologies/*.csv: name order
 }
+
+namespace zoomrt::sched {
 
 namespace {
 
@@ -155,12 +157,12 @@ std::vector<Layer> read_topology_csv(const std::string& path, const OperandBits&
 
 std::vector<std::string> builtin_topology_names() {
   std::vector<std::string> names;
-  for (const auto& [name, text] : detail::embedded_topologies()) names.emplace_back(name);
+  for (const auto& [name, text] : embedded_topologies()) names.emplace_back(name);
   return names;
 }
 
 std::vector<Layer> load_topology(const std::string& name_or_path, const OperandBits& bits) {
-  for (const auto& [name, text] : detail::embedded_topologies())
+  for (const auto& [name, text] : embedded_topologies())
     if (name == name_or_path) return parse_topology_csv(std::string(text), std::string(name), bits);
   return read_topology_csv(name_or_path, bits);
 }

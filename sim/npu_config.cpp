@@ -1,5 +1,5 @@
 // Names, per-dtype tables and validation of NpuConfig (parsing lives in npu_json.cpp and
-// scalesim_cfg.cpp, the embedded presets in the generated npu_presets.cpp).
+// scalesim_cfg.cpp, the embedded presets in npu_presets.cpp).
 #include "sim/npu_config.h"
 
 #include <sys/stat.h>
