@@ -36,7 +36,13 @@ void ThreadPool::parallel_for(size_t n, size_t grain,
   size_t max_chunks = (n + grain - 1) / grain;
   size_t chunks = std::min<size_t>(max_chunks, size_t(threads()) * 4);
   if (chunks <= 1 || workers_.empty()) {
+    const bool timing = timing_.load(std::memory_order_relaxed);
+    const auto t0 = timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     fn(0, n);
+    if (timing) {
+      std::lock_guard<std::mutex> lock(mu_);
+      add_busy(0, t0);
+    }
     return;
   }
   size_t chunk = (n + chunks - 1) / chunks;
@@ -52,16 +58,37 @@ void ThreadPool::parallel_for(size_t n, size_t grain,
   wake_.notify_all();
   while (next_chunk_ < chunks_) {
     size_t c = next_chunk_++;
+    const bool timing = timing_.load(std::memory_order_relaxed);
     lock.unlock();
+    const auto t0 = timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     fn(c * chunk, std::min(n, (c + 1) * chunk));
     lock.lock();
+    if (timing) add_busy(0, t0);
     ++finished_;
   }
   done_.wait(lock, [&] { return finished_ == chunks_; });
   job_ = nullptr;
 }
 
-void ThreadPool::worker_loop(int) {
+void ThreadPool::set_busy_timing(bool on) {
+  std::lock_guard<std::mutex> lock(mu_);
+  timing_ = on;
+  busy_ns_.resize(size_t(threads()), 0);
+}
+
+std::vector<int64_t> ThreadPool::busy_ns() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int64_t> out = busy_ns_;
+  out.resize(size_t(threads()), 0);
+  return out;
+}
+
+void ThreadPool::add_busy(int thread, std::chrono::steady_clock::time_point since) {
+  busy_ns_[size_t(thread)] +=
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - since).count();
+}
+
+void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -71,9 +98,12 @@ void ThreadPool::worker_loop(int) {
       size_t c = next_chunk_++;
       const auto* fn = job_;
       size_t begin = c * job_chunk_, end = std::min(job_n_, (c + 1) * job_chunk_);
+      const bool timing = timing_.load(std::memory_order_relaxed);
       lock.unlock();
+      const auto t0 = timing ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
       (*fn)(begin, end);
       lock.lock();
+      if (timing) add_busy(index, t0);
       if (++finished_ == chunks_) done_.notify_all();
     }
     seen = generation_;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
+#include <tuple>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,7 +104,7 @@ std::map<int, double> npu_seconds(const json& ev) {
 TEST_CASE("zoom --trace: CPU nodes per UNet step and the NPU timeline of every frame") {
   const std::string dir = scratch() + "/zoom", trace = scratch() + "/zoom.json";
   const CliResult r = run_cli("zoom --out " + dir + " --prompt forest --keyframes 3 --frames-between 1 --width 64 "
-                              "--height 64 --steps 3 --no-video --quiet --trace " + trace);
+                              "--height 64 --steps 3 --threads 2 --no-video --quiet --trace " + trace);
   INFO(r.err);
   REQUIRE(r.status == 0);
   const json ev = check_structure(trace);
@@ -146,6 +148,42 @@ TEST_CASE("zoom --trace: CPU nodes per UNet step and the NPU timeline of every f
   }
   for (int pid : {1, 2, 3}) close(pid);
   CHECK(steps == 3 * 4);  // 3 keyframes (keyframe 0 is generated too), PNDM: steps + 1 UNet calls
+
+  // --threads 2: the pool's worker has its own lane (tid 2) per keyframe. Each of its spans sits
+  // where a span of the same name sits on the executor's lane (tid 1), starting with it and no
+  // longer: the run spans exactly, the node spans for the worker's busy time in that node.
+  std::map<std::tuple<int, std::string, int64_t>, int64_t> main_spans;  // (pid, name, ts) -> dur
+  const auto ns = [](const json& v) { return int64_t(std::llround(v.get<double>() * 1000)); };
+  for (const json& e : ev)
+    if (e["ph"] == "X" && e["tid"] == 1) main_spans[{e["pid"].get<int>(), e["name"], ns(e["ts"])}] = ns(e["dur"]);
+  std::set<int> worker_named;
+  size_t worker_runs = 0, worker_nodes = 0;
+  for (const json& e : ev) {
+    if (e["ph"] == "M" && e["name"] == "thread_name" && e["tid"] == 2) {
+      CHECK(e["args"]["name"] == "worker 1 (thread pool)");
+      worker_named.insert(e["pid"].get<int>());
+    }
+    if (e["ph"] != "X" || e["tid"] != 2) continue;
+    INFO(e.dump());
+    const auto it = main_spans.find({e["pid"].get<int>(), e["name"], ns(e["ts"])});
+    REQUIRE(it != main_spans.end());
+    CHECK(ns(e["dur"]) <= it->second);
+    if (e["args"].contains("busy_s")) {
+      ++worker_runs;
+      CHECK(ns(e["dur"]) == it->second);
+      CHECK(e["args"]["busy_s"].get<double>() >= 0);
+    } else {
+      ++worker_nodes;
+      CHECK(ns(e["dur"]) > 0);
+    }
+  }
+  CHECK(worker_named == std::set<int>{1, 2, 3});
+  size_t runs = 0;  // executor runs on the main lanes: components other than the keyframe spans
+  for (const json& e : ev)
+    runs += e["ph"] == "X" && e["tid"] == 1 && is_component(e["name"]) && e["name"].get<std::string>().rfind("keyframe ", 0) != 0;
+  CHECK(runs >= 3 * 4);
+  CHECK(worker_runs == runs);
+  CHECK(worker_nodes > 0);  // the worker did part of the UNet's convolutions
 
   // Each frame's NPU compute spans add up to its stats.json figure.
   const json stats = json::parse(read_text(dir + "/stats.json"));

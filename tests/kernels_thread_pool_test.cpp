@@ -10,8 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
 #include <cstdint>
 #include <exception>
+#include <mutex>
 
 #include <catch2/catch.hpp>
 
@@ -71,3 +75,38 @@ TEST_CASE("thread pool: a machine that cannot start 1024 threads gives a smaller
   CHECK(WEXITSTATUS(status) == 0);
 }
 #endif
+
+// Busy time (zoom --trace's worker lanes): each chunk sleeps a known time, so every thread's
+// count is at least the sleeps of the chunks it ran (which thread ran which chunk is recorded
+// by the chunks themselves); nothing is counted while timing is off.
+TEST_CASE("thread pool: busy time per thread covers the work each thread did, and only while on") {
+  ThreadPool pool(2);
+  REQUIRE(pool.threads() == 2);
+  const auto nap = std::chrono::milliseconds(5);
+  const auto run = [&] {
+    pool.parallel_for(8, 1, [&](size_t, size_t) { std::this_thread::sleep_for(nap); });
+  };
+  run();
+  for (int64_t b : pool.busy_ns()) CHECK(b == 0);  // timing off: no clock read, nothing counted
+  pool.set_busy_timing(true);
+  std::mutex mu;
+  std::vector<std::thread::id> ran;  // one entry per chunk: the thread that ran it
+  pool.parallel_for(8, 1, [&](size_t begin, size_t end) {
+    std::this_thread::sleep_for(nap * (end - begin));
+    std::lock_guard<std::mutex> lock(mu);
+    for (size_t i = begin; i < end; ++i) ran.push_back(std::this_thread::get_id());
+  });
+  REQUIRE(ran.size() == 8);
+  const std::vector<int64_t> busy = pool.busy_ns();
+  REQUIRE(busy.size() == 2);
+  size_t by_caller = 0;
+  for (const std::thread::id& id : ran) by_caller += id == std::this_thread::get_id();
+  const int64_t nap_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(nap).count();
+  CHECK(busy[0] >= int64_t(by_caller) * nap_ns);
+  CHECK(busy[1] >= int64_t(8 - by_caller) * nap_ns);
+  // A single-chunk job runs on the caller and counts there.
+  const int64_t before = busy[0];
+  pool.parallel_for(1, 1, [&](size_t, size_t) { std::this_thread::sleep_for(nap); });
+  CHECK(pool.busy_ns()[0] >= before + nap_ns);
+  CHECK(pool.busy_ns()[1] == busy[1]);
+}

@@ -266,10 +266,20 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
     }
   }
   node_seconds_.assign(graph_.nodes().size(), 0.0);
+  // Per-thread busy time only while observed (`zoom --trace`): otherwise no clock in the pool.
+  const bool per_thread = bool(run_observer());
+  const size_t threads = size_t(pool_.threads());
+  std::vector<int64_t> busy_before;
+  node_thread_seconds_.clear();
+  if (per_thread) {
+    pool_.set_busy_timing(true);
+    node_thread_seconds_.assign(graph_.nodes().size() * threads, 0.0);
+  }
   auto ptr = [this](TensorId t) { return tensor_ptr(t); };
   for (int idx : order_) {
     const Node& n = graph_.nodes()[size_t(idx)];
     if (in_chain_[size_t(idx)]) continue;  // runs with its chain, at the chain's last node
+    if (per_thread) busy_before = pool_.busy_ns();
     auto t0 = std::chrono::steady_clock::now();
     if (const int c = chain_at_[size_t(idx)]; c >= 0)
       run_feed_forward_chunked(graph_, chains_[size_t(c)], *fast_[size_t(chains_[size_t(c)].proj)],
@@ -281,6 +291,11 @@ std::map<std::string, HostTensor> Executor::run(const std::map<std::string, Host
       run_cpu_node(graph_, n, ptr, pool_, opts_.fast_kernels);
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     node_seconds_[size_t(idx)] = s;
+    if (per_thread) {
+      const std::vector<int64_t> busy = pool_.busy_ns();
+      for (size_t t = 0; t < threads; ++t)
+        node_thread_seconds_[size_t(idx) * threads + t] = double(busy[t] - busy_before[t]) * 1e-9;
+    }
   }
   std::map<std::string, HostTensor> out;
   if (run_observer()) run_observer()(*this, run_start, std::chrono::steady_clock::now());

@@ -95,6 +95,12 @@ class Executor {
   // Wall seconds of each node (indexed like graph().nodes()) in the last run. A chunked
   // feed-forward chain's time is its last node's; its other nodes read 0.
   const std::vector<double>& node_seconds() const { return node_seconds_; }
+  // While a run observer is set: each node's busy seconds per pool thread in the last run
+  // (thread 0 the executor's own, i the pool's i-th worker: ThreadPool::busy_ns), node-major,
+  // threads() per node; time a node spends outside parallel_for counts on no thread. Empty
+  // otherwise.
+  const std::vector<double>& node_thread_seconds() const { return node_thread_seconds_; }
+  int threads() const { return pool_.threads(); }
   // Called after every run() of every executor while set (`zoomrt zoom --trace`,
   // runtime/trace/cpu_trace.h) with the run's start and end; unset (empty) by default.
   using RunObserver = std::function<void(const Executor&, std::chrono::steady_clock::time_point start,
@@ -127,6 +133,7 @@ class Executor {
   Executor* arena_owner_ = nullptr;  // the weights' executor, whose arena runs use (borrows_arena)
   uint8_t* base_ = nullptr;          // the arena of the current run
   std::vector<double> node_seconds_;
+  std::vector<double> node_thread_seconds_;
   // By node index; null = reference path. Shared: an executor built on another's weights holds
   // the same packed nodes.
   std::vector<std::shared_ptr<struct FastNode>> fast_;

@@ -51,6 +51,9 @@ void TracingInpainter::on_run(const Executor& e, std::chrono::steady_clock::time
   const int64_t a = ns_since_origin(start), b = ns_since_origin(end);
   const bool list_nodes = !unet || step == 0 || events_.bytes() < budget_;
   const std::vector<double>& secs = e.node_seconds();
+  const std::vector<double>& busy = e.node_thread_seconds();  // node-major, `threads` per node
+  const size_t threads = busy.empty() ? 1 : size_t(e.threads());
+  const auto busy_of = [&](int idx, size_t t) { return busy.empty() ? 0.0 : busy[size_t(idx) * threads + t]; };
   nlohmann::json args = {{"nodes", e.order().size()}};
   if (!list_nodes) {
     double total = 0;
@@ -58,13 +61,35 @@ void TracingInpainter::on_run(const Executor& e, std::chrono::steady_clock::time
     args["nodes_aggregated"] = e.order().size();
     args["nodes_total_s"] = total;
   }
-  events_.complete(pid_, kCpuMainTid, unet ? fmt::format("UNet step {}", step) : component, a, b - a, args);
+  const std::string run_name = unet ? fmt::format("UNet step {}", step) : component;
+  events_.complete(pid_, kCpuMainTid, run_name, a, b - a, args);
+  // Each pool worker's lane: the run's span (its busy seconds in the run), then its share of
+  // every listed node, from the node's start.
+  for (size_t w = 1; w < threads; ++w) {
+    const int tid = kCpuMainTid + int(w);
+    if (named_workers_[pid_] < w) {
+      events_.thread_name(pid_, tid, fmt::format("worker {} (thread pool)", w));
+      named_workers_[pid_] = w;
+    }
+    double run_busy = 0;
+    for (int idx : e.order()) run_busy += busy_of(idx, w);
+    events_.complete(pid_, tid, run_name, a, b - a, {{"busy_s", run_busy}});
+  }
   if (!list_nodes) return;
   int64_t at = a;
   for (int idx : e.order()) {
     const Node& n = e.graph().nodes()[size_t(idx)];
     const int64_t dur = std::min<int64_t>(int64_t(secs[size_t(idx)] * 1e9), b - at);
-    events_.complete(pid_, kCpuMainTid, n.name, at, dur, {{"op", std::string(op_name(n.op))}});
+    nlohmann::json node_args = {{"op", std::string(op_name(n.op))}};
+    if (!busy.empty()) {
+      double cpu = 0;
+      for (size_t t = 0; t < threads; ++t) cpu += busy_of(idx, t);
+      node_args["pool_cpu_s"] = cpu;
+    }
+    events_.complete(pid_, kCpuMainTid, n.name, at, dur, node_args);
+    for (size_t w = 1; w < threads; ++w)
+      if (const int64_t worked = std::min<int64_t>(int64_t(busy_of(idx, w) * 1e9), dur); worked > 0)
+        events_.complete(pid_, kCpuMainTid + int(w), n.name, at, worked, {{"op", std::string(op_name(n.op))}});
     at += dur;
   }
 }
