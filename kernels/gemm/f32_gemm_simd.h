@@ -7,8 +7,8 @@
 // step it loads NV batches of the packed B row (aligned: panel rows are NR * 4 bytes apart from a
 // 64-byte aligned start), broadcasts one float of each A row and accumulates with
 // fused_multiply_add: one instruction where the ISA has one (NEON, fma3<avx2>, avx512f), a
-// multiply then an add where not (SSE4.1). Either way each C element is one chain in ascending k, so results are
-// deterministic.
+// multiply then an add where not (SSE4.1). Either way each C element is one chain in ascending
+// k, so results are deterministic.
 //
 // PREFETCH_STEPS > 0 hints the B row that many k steps ahead into L1 (every 64-byte line of it).
 // Packed panels cross a 4 KiB page every 4096 / (NR * 4) steps, where hardware prefetchers stop;
