@@ -61,6 +61,8 @@ struct Avx2Lanes {
   }
 
   static F halves(const uint8_t* src) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src))); }
+
+  static F gather(const float* base, I idx) { return _mm256_i32gather_ps(base, idx, 4); }
 };
 
 using Avx2Expand = SimdExpand<Avx2Lanes>;

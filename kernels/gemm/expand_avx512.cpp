@@ -61,6 +61,8 @@ struct Avx512Lanes {
   }
 
   static F halves(const uint8_t* src) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(src))); }
+
+  static F gather(const float* base, I idx) { return _mm512_i32gather_ps(idx, base, 4); }
 };
 
 using Avx512Expand = SimdExpand<Avx512Lanes>;

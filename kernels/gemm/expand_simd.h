@@ -12,6 +12,7 @@
 //   select_by_bit(idx, bit, a, b) -> F    b where bit `bit` of idx is set, else a
 //   nibbles(src) -> I                     the W 4-bit values at src (W / 2 bytes, low nibble first)
 //   halves(src) -> F                      the W IEEE halves at src as floats
+//   gather(base, idx) -> F                base[idx] per lane (xsimd 8.1's gather is lane by lane)
 // Everything else (codebooks larger than the registers gather, the column-outer loops, the 2:4
 // group walk and its slot priority) is here, so every ISA writes exactly the floats the generic
 // code writes (kernels_gemm_compressed_test compares them).
@@ -54,7 +55,7 @@ struct SimdExpand {
     }
     F operator()(I idx) const {
       if constexpr (kRegs > 0) return Lanes::template lookup<kRegs>(t, idx);
-      else return F::gather(codebook, idx);
+      else return Lanes::gather(codebook, idx);
     }
   };
 
@@ -78,13 +79,14 @@ struct SimdExpand {
     }
     F operator()(I idx) const {
       if constexpr (kTree) {
-        F v[kEntries];
-        for (int e = 0; e < kEntries; ++e) v[e] = t[e];
-        for (int bit = 0, n = kEntries; bit < B; ++bit, n /= 2)
+        // The first level reads the table itself: a copy of it would go through the stack.
+        F v[kEntries / 2];
+        for (int i = 0; i < kEntries / 2; ++i) v[i] = Lanes::select_by_bit(idx, 0, t[2 * i], t[2 * i + 1]);
+        for (int bit = 1, n = kEntries / 2; bit < B; ++bit, n /= 2)
           for (int i = 0; i < n / 2; ++i) v[i] = Lanes::select_by_bit(idx, bit, v[2 * i], v[2 * i + 1]);
         return v[0];
       } else {
-        return F::gather(codebook, idx * nr_vec + lanes);
+        return Lanes::gather(codebook, idx * nr_vec + lanes);
       }
     }
   };
