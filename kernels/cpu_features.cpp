@@ -3,6 +3,10 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
+#if defined(__linux__) && defined(__x86_64__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +25,22 @@ std::string_view isa_name(Isa isa) {
 }
 
 namespace {
+
+// Asks Linux for the AMX tile data state (XCR0 bits 17-18 must be on, then the per-process
+// permission, Linux >= 5.16). Once granted, every thread of the process may use the tiles.
+bool request_amx_tiles() {
+#if defined(__linux__) && defined(__x86_64__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx) || !(ecx & bit_OSXSAVE)) return false;
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  if ((xcr0_lo & (3u << 17)) != (3u << 17)) return false;
+  constexpr long kArchReqXcompPerm = 0x1023, kXfeatureXtiledata = 18;
+  return syscall(SYS_arch_prctl, kArchReqXcompPerm, kXfeatureXtiledata) == 0;
+#else
+  return false;
+#endif
+}
 
 // Linux exposes cache sizes in sysfs as e.g. "32K"; -1 when absent.
 int sysfs_cache_bytes(int index) {
@@ -51,6 +71,11 @@ CpuFeatures detect() {
 #if defined(__GNUC__) && __GNUC__ >= 11
   f.avxvnni = __builtin_cpu_supports("avxvnni");
 #endif
+  if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+    f.amx_bf16 = edx & (1u << 22);
+    f.amx_tile = edx & (1u << 24);
+  }
+  f.amx_granted = f.amx_tile && f.amx_bf16 && request_amx_tiles();
 #endif
 #if defined(__aarch64__)
   f.neon = true;  // Advanced SIMD is mandatory in ARMv8-A
@@ -64,6 +89,7 @@ CpuFeatures detect() {
   if (best == Isa::sse41 && f.avx2 && f.fma && f.f16c) best = Isa::avx2;
   if (best == Isa::avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq) best = Isa::avx512;
   if (best == Isa::avx512 && f.avx512vnni) best = Isa::avx512vnni;
+  if (best == Isa::avx512vnni && f.amx_granted) best = Isa::amx;
   if (const char* cap = std::getenv("ZOOMRT_ISA")) {
 #define X(name) \
   if (isa_name(Isa::name) == cap && Isa::name < best) best = Isa::name;
@@ -91,6 +117,7 @@ bool cpu_supports(Isa isa) {
     case Isa::avx512:
       return cpu_supports(Isa::avx2) && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
     case Isa::avx512vnni: return cpu_supports(Isa::avx512) && f.avx512vnni;
+    case Isa::amx: return cpu_supports(Isa::avx512vnni) && f.amx_granted;
   }
   return false;
 }

@@ -51,6 +51,15 @@
 #endif
 #define ZOOMRT_W4A8_GEMM_KERNELS(X) ZOOMRT_W4A8_GEMM_KERNELS_PORTABLE(X) ZOOMRT_W4A8_GEMM_KERNELS_X86(X)
 
+// X(name, isa, mr, nr, kstep): BF16 GEMM kernels (kernels/gemm/bf16_gemm.h): bf16 activations and
+// weights, f32 sums in ascending k, MR x NR of C per call over the whole k, kstep k per tile
+// step. Without a supported row the f32 kernels compute the same sums (BFormat::bf16 panels).
+#if defined(__x86_64__) || defined(_M_X64)
+#define ZOOMRT_BF16_GEMM_KERNELS(X) X(bf16_gemm_32x32__amx, amx, 32, 32, 32)
+#else
+#define ZOOMRT_BF16_GEMM_KERNELS(X)
+#endif
+
 // X(isa): ISAs with FP32 support code (epilogue, FMA-peak loop) in kernels/gemm/f32_*_<isa>.cpp.
 #if defined(__x86_64__) || defined(_M_X64)
 #define ZOOMRT_F32_ISAS(X) X(generic) X(sse41) X(avx2) X(avx512)

@@ -16,7 +16,7 @@
 // Compressed weights (BFormat): the panels may also hold f16 values, 4-bit codes with group
 // scales, palette indices into a codebook, or 2:4 sparse f16 values (see BFormat for the exact
 // storage). The driver expands the kc x nc block of B it is about to use into a per-thread f32
-// scratch (vector code per ISA, kernels/gemm/expand.h), so the f32 micro-kernels and their
+// scratch (vector code per ISA, kernels/gemm/expand.h; bf16 widens by a shift), so the f32 micro-kernels and their
 // determinism are unchanged. Contract: gemm_f32 on a compressed B equals, bit for bit, gemm_f32
 // on pack_b_f32 (same kernel) of the dense weights that B stands for: the f16 values rounded,
 // the int4 codes times their scale, codebook[index], or the kept 2:4 values with zeros between.
@@ -49,6 +49,7 @@ struct F32GemmKernelInfo;  // kernels/gemm/config.h
 enum class BFormat {
   f32,  // panels[n_panels][k][nr] floats
   f16,  // panels[n_panels][k][nr] IEEE half
+  bf16, // panels[n_panels][k][nr] bfloat16 (the upper half of the float's bits)
   q4,   // panels[n_panels][k][nr/2] bytes, column 2j in the low nibble, 2j+1 in the high one;
         // scales[n_panels][ceil(k/group)][nr] floats
   palette,   // b-bit indices (b = bits() = 2..8) into a codebook:
@@ -115,7 +116,7 @@ PackedGemmB pack_b_f32(const float* w, int n, int k, Layout layout);
 PackedGemmB pack_b_f32_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout);
 
 // Packs w in a compressed format (group: k per scale for q4, ignored otherwise; any k >= 1).
-// f32, f16 and q4 only: palette and sparse24 weights come coded (the packers below).
+// f32, f16, bf16 and q4 only: palette and sparse24 weights come coded (the packers below).
 PackedGemmB pack_b(const float* w, int n, int k, Layout layout, BFormat format, int group = 64);
 PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, int k, Layout layout, BFormat format,
                        int group);

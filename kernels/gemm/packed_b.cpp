@@ -1,4 +1,4 @@
-// Compressed B panels (BFormat in kernels/gemm/gemm.h): f16 / q4 packing, the size and expansion
+// Compressed B panels (BFormat in kernels/gemm/gemm.h): f16 / bf16 / q4 packing, the size and expansion
 // of every format, and the choice of expansion code. Palette / sparse24: packed_b_codes.cpp.
 #include <algorithm>
 #include <cassert>
@@ -93,6 +93,11 @@ void PackedGemmB::expand(int p0, int p1, int k0, int kc, float* dst) const {
         fns.f16(src, dst, size_t(kc) * nr);
         break;
       }
+      case BFormat::bf16: {
+        const auto* src = reinterpret_cast<const uint16_t*>(raw_.data()) + (size_t(p) * k + size_t(k0)) * nr;
+        for (size_t i = 0, count = size_t(kc) * nr; i < count; ++i) dst[i] = bf16_to_float(src[i]);
+        break;
+      }
       case BFormat::q4: {
         const size_t groups = (k + size_t(group_) - 1) / size_t(group_);
         const uint8_t* src = raw_.data() + (size_t(p) * k + size_t(k0)) * (nr / 2);
@@ -146,15 +151,18 @@ PackedGemmB pack_b_for(const F32GemmKernelInfo& kernel, const float* w, int n, i
     throw std::invalid_argument("pack_b_for: palette and sparse24 weights are packed from their codes");
   // Element (col, kk) of w; the [k, n] layout is only a convenience for tests.
   auto at = [&](int col, int kk) { return layout == Layout::nk ? w[size_t(col) * k + kk] : w[size_t(kk) * n + col]; };
-  if (format == BFormat::f16) {
+  if (format == BFormat::f16 || format == BFormat::bf16) {
     PackedGemmB p;
-    p.n_ = n, p.k_ = k, p.nr_ = kernel.nr, p.kernel_ = &kernel, p.format_ = BFormat::f16;
+    p.n_ = n, p.k_ = k, p.nr_ = kernel.nr, p.kernel_ = &kernel, p.format_ = format;
     const size_t nr = size_t(kernel.nr), panels = size_t((n + kernel.nr - 1) / kernel.nr);
     p.raw_.assign(panels * size_t(k) * nr * 2, 0);
     auto* dst = reinterpret_cast<uint16_t*>(p.raw_.data());
     for (int col = 0; col < n; ++col)
-      for (int kk = 0; kk < k; ++kk)
-        dst[(size_t(col) / nr * size_t(k) + size_t(kk)) * nr + size_t(col) % nr] = float_to_half(at(col, kk));
+      for (int kk = 0; kk < k; ++kk) {
+        const float v = at(col, kk);
+        dst[(size_t(col) / nr * size_t(k) + size_t(kk)) * nr + size_t(col) % nr] =
+            format == BFormat::f16 ? float_to_half(v) : float_to_bf16(v);
+      }
     return p;
   }
   const size_t groups = size_t((k + group - 1) / group), row_bytes = size_t((k + 1) / 2);

@@ -49,6 +49,21 @@ ZOOMRT_Q8_GEMM_KERNELS(X)
 ZOOMRT_Q8_GEMM_KERNELS(X)
 #undef X
 
+// BF16 kernel contract (kernels/gemm/bf16_gemm.h), the tile state set up per task:
+//   bf16_tiles_begin__<isa>() before a task's first kernel call on a thread, _end after its last;
+//   <kernel>(k_steps, a, lda, b, c, ldc): c[0:MR, 0:NR] = a[0:MR, 0:k_steps*kstep] · b, sums
+//     from zero in ascending k; a: bf16 rows (lda elements apart, all MR rows readable), b: one
+//     packed column panel (PackedGemmBBf16::tiles), c: f32 rows ldc apart, all NR columns written;
+//   bf16_round_rows__<isa>: rows of k floats -> bf16 (float_to_bf16), zero from k to k_padded.
+#define X(name, isa, mr, nr, kstep)                                                                  \
+  void name(size_t k_steps, const uint16_t* a, size_t lda, const uint16_t* b, float* c, size_t ldc); \
+  void bf16_tiles_begin__##isa();                                                                    \
+  void bf16_tiles_end__##isa();                                                                      \
+  void bf16_round_rows__##isa(const float* a, size_t lda, size_t rows, size_t k, size_t k_padded, uint16_t* out, \
+                              size_t ld_out);
+ZOOMRT_BF16_GEMM_KERNELS(X)
+#undef X
+
 // f32_epilogue__<isa> and f32_fma_peak__<isa>. The peak loop runs `iters` rounds of
 // independent FMAs on registers and returns the FLOPs it did (2 per lane per FMA); `sink`
 // receives a value so the work cannot be optimised away.

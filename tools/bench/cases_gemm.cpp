@@ -5,8 +5,9 @@
 
 #include <memory>
 
-#include "kernels/gemm/gemm.h"
+#include "kernels/gemm/bf16_gemm.h"
 #include "kernels/gemm/config.h"
+#include "kernels/gemm/gemm.h"
 #include "kernels/gemm/q8_gemm.h"
 #include "kernels/gemm/w4a8_gemm.h"
 #include "tools/bench/bench.h"
@@ -72,6 +73,16 @@ Runner zoomrt_linear_w4a8(const LinearShape& s, ThreadPool& pool) {
   };
 }
 
+// BF16 (dtype "bf16"): weights rounded at pack time, activations rounded inside the timed call;
+// AMX tiles where the CPU has them, else the f32 kernels on widened values.
+Runner zoomrt_linear_bf16(const LinearShape& s, ThreadPool& pool) {
+  auto d = std::make_shared<LinearData>(s);
+  auto packed = std::make_shared<PackedGemmBBf16>(pack_b_bf16(d->w.data(), s.n, s.k, Layout::nk));
+  return [d, packed, s, &pool] {
+    gemm_bf16(s.m, d->a.data(), size_t(s.k), *packed, nullptr, Epilogue{}, d->c.data(), size_t(s.n), pool);
+  };
+}
+
 // Weights kept in a format the driver expands per B block (kExpandedDtypes).
 Runner zoomrt_linear_expanded(const LinearShape& s, const std::string& dtype, ThreadPool& pool) {
   auto d = std::make_shared<LinearData>(s);
@@ -108,6 +119,29 @@ Runner onednn_linear(const LinearShape& s, ThreadPool&) {
   };
 }
 
+// oneDNN's bf16 matmul on the same terms: weights reordered to bf16 once, the f32 activations
+// converted to bf16 inside the timed call, f32 out.
+Runner onednn_linear_bf16(const LinearShape& s, ThreadPool&) {
+  using namespace dnnl;
+  using tag = memory::format_tag;
+  using dt = memory::data_type;
+  auto d = std::make_shared<LinearData>(s);
+  memory::desc a_f32_md({s.m, s.k}, dt::f32, tag::ab), a_md({s.m, s.k}, dt::bf16, tag::ab);
+  memory::desc c_md({s.m, s.n}, dt::f32, tag::ab);
+  memory::desc w_user_md({s.k, s.n}, dt::f32, tag::ba), w_any({s.k, s.n}, dt::bf16, tag::any);
+  matmul::primitive_desc pd(matmul::desc(a_md, w_any, c_md), onednn().engine);
+  memory w = reorder_to(memory(w_user_md, onednn().engine, d->w.data()), pd.weights_desc());
+  memory a_f32(a_f32_md, onednn().engine, d->a.data()), a(a_md, onednn().engine);
+  memory c(c_md, onednn().engine, d->c.data());
+  auto to_bf16 = std::make_shared<reorder>(a_f32, a);
+  auto prim = std::make_shared<matmul>(pd);
+  return [d, to_bf16, prim, a_f32, a, w, c]() mutable {
+    to_bf16->execute(onednn().stream, a_f32, a);
+    prim->execute(onednn().stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}});
+    onednn().stream.wait();
+  };
+}
+
 }  // namespace
 
 void add_gemm_cases(std::vector<Case>& cases, int) {
@@ -119,6 +153,8 @@ void add_gemm_cases(std::vector<Case>& cases, int) {
     cases.push_back({"linear", "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear(s, p); }});
     cases.push_back({"linear", "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_q8(s, p); }});
     cases.push_back({"linear", "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_w4a8(s, p); }});
+    cases.push_back({"linear", "bf16", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_bf16(s, p); }});
+    cases.push_back({"linear", "bf16", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear_bf16(s, p); }});
     for (const std::string dtype : kExpandedDtypes)
       if (dtype != "sparse24" || s.k % 4 == 0)
         cases.push_back({"linear", dtype, shape, "zoomrt", flops,
