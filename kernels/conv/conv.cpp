@@ -170,4 +170,11 @@ void conv2d_nchw_q8(const ConvShape& sh, const float* x, const PackedConvWeights
   });
 }
 
+void conv2d_nchw_bf16(const ConvShape& sh, const float* x, const PackedConvWeightsBf16& w, const float* bias,
+                      const Epilogue& epi, float* y, ThreadPool& pool) {
+  conv_nchw(sh, x, epi, y, pool, [&](const float* xn, const Epilogue& e, float* yn) {
+    conv2d_nhwc_bf16(sh, xn, w, bias, e, yn, pool);
+  });
+}
+
 }  // namespace zoomrt

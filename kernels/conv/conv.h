@@ -15,6 +15,7 @@
 #pragma once
 #include <cstdint>
 
+#include "kernels/gemm/bf16_gemm.h"
 #include "kernels/gemm/gemm.h"
 #include "kernels/gemm/q8_gemm.h"
 #include "kernels/thread_pool.h"
@@ -66,6 +67,22 @@ void conv2d_nhwc_q8(const ConvShape& sh, const float* x, const PackedConvWeights
 // NCHW drop-in of conv2d_nhwc_q8, as conv2d_nchw_f32.
 void conv2d_nchw_q8(const ConvShape& sh, const float* x, const PackedConvWeightsQ8& w, const float* bias,
                     const Epilogue& epi, float* y, ThreadPool& pool);
+
+// BF16 convolution (kernels/gemm/bf16_gemm.h): weights rounded to bf16 in (r, s, c) order; each
+// im2col row gathered and rounded on the fly. Gives exactly what gemm_bf16 gives on the im2col
+// matrix with the same packed weights; same layouts, epilogue and determinism as conv2d_nhwc_f32.
+struct PackedConvWeightsBf16 {
+  int k = 0, c = 0, r = 0, s = 0;
+  PackedGemmBBf16 gemm;  // n = k, k = r*s*c in (r, s, c) order
+};
+PackedConvWeightsBf16 pack_conv2d_bf16(const float* w, int k, int c, int r, int s);
+PackedConvWeightsBf16 pack_conv2d_bf16_for(const Bf16GemmKernelInfo* kernel, const float* w, int k, int c, int r,
+                                           int s);
+void conv2d_nhwc_bf16(const ConvShape& sh, const float* x, const PackedConvWeightsBf16& w, const float* bias,
+                      const Epilogue& epi, float* y, ThreadPool& pool);
+// NCHW drop-in of conv2d_nhwc_bf16, as conv2d_nchw_f32.
+void conv2d_nchw_bf16(const ConvShape& sh, const float* x, const PackedConvWeightsBf16& w, const float* bias,
+                      const Epilogue& epi, float* y, ThreadPool& pool);
 
 // Layout converters at the edges: x [n, c, hw] <-> y [n, hw, c].
 void nchw_to_nhwc(int n, int c, int64_t hw, const float* x, float* y, ThreadPool& pool);

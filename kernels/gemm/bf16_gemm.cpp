@@ -1,4 +1,4 @@
-// BF16 GEMM (bf16_gemm.h): the kernel table, packing, the tile driver and the f32 fallback.
+// BF16 GEMM (bf16_gemm.h): the kernel table, packing, and the tile path of bf16_driver.h.
 #include "kernels/gemm/bf16_gemm.h"
 
 #include <algorithm>
@@ -7,7 +7,7 @@
 
 #include "kernels/dtype.h"
 #include "kernels/gemm/config.h"
-#include "kernels/gemm/driver.h"
+#include "kernels/gemm/bf16_driver.h"
 #include "kernels/gemm/ukernels.h"
 
 namespace zoomrt {
@@ -25,24 +25,12 @@ constexpr size_t kBf16KernelCount = sizeof(kBf16Kernels) / sizeof(kBf16Kernels[0
 // tile then fall in 16 different L1 sets whatever k is.
 size_t tile_row_stride(int k_padded) { return (size_t(k_padded) / 32 | 1) * 32; }
 
-// The f32 fallback's A: each block copied with its values rounded to bf16 (kept as floats).
-struct Bf16RoundedA {
-  const float* a;
-  size_t lda;
-  size_t scratch_floats(int mc, int kc) const { return size_t(mc) * kern::RowMajorA::padded_ld(kc); }
-  const float* block(int m0, int rows, int k0, int kc, float* scratch, size_t* ld) const {
-    *ld = kern::RowMajorA::padded_ld(kc);
-    for (int i = 0; i < rows; ++i) {
-      const float* src = a + size_t(m0 + i) * lda + size_t(k0);
-      float* dst = scratch + size_t(i) * *ld;
-      for (int kk = 0; kk < kc; ++kk) dst[kk] = bf16_to_float(float_to_bf16(src[kk]));
-    }
-    return scratch;
-  }
-};
+}  // namespace
 
-void gemm_bf16_tiles(int m, const float* a, size_t lda, const PackedGemmBBf16& b, const kern::GemmOutput& out,
-                     ThreadPool& pool) {
+namespace kern {
+
+void run_gemm_bf16_tiles(int m, const Bf16RowSource& rows_of_a, const PackedGemmBBf16& b, const GemmOutput& out,
+                         ThreadPool& pool) {
   const Bf16GemmKernelInfo& kn = *b.kernel;
   const F32GemmKernelInfo& f32 = f32_gemm_default();  // its epilogue, as the fallback uses
   const int n = b.n, mr = kn.mr, nr = kn.nr;
@@ -53,17 +41,20 @@ void gemm_bf16_tiles(int m, const float* a, size_t lda, const PackedGemmBBf16& b
   GemmBlocking blk = gemm_blocking(f32);
   blk.kc_max = b.k_padded;
   blk.mc_max = std::max(mr, int(std::min<size_t>(size_t(blk.mc_max), (size_t(1) << 20) / (ld * 2))) / mr * mr);
-  const kern::GemmPlan plan = kern::plan_gemm(blk, mr, nr, m, n, b.k_padded, 2, pool.threads());
-  kern::run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
+  const GemmPlan plan = plan_gemm(blk, mr, nr, m, n, b.k_padded, 2, pool.threads());
+  run_tasks(size_t(plan.m_blocks) * size_t(plan.n_blocks), pool, [&](size_t t) {
     const int m0 = int(t / size_t(plan.n_blocks)) * plan.mc, m1 = std::min(m, m0 + plan.mc);
     const int n0 = int(t % size_t(plan.n_blocks)) * plan.nc, n1 = std::min(n, n0 + plan.nc);
     const int rows = m1 - m0, rows_padded = (rows + mr - 1) / mr * mr;
-    kern::TaskScratch ts;
+    TaskScratch ts;
     const size_t a_part = ts.add<uint16_t>(size_t(rows_padded) * ld), tile_part = ts.add<float>(size_t(mr * nr));
+    const size_t row_part = ts.add<float>(size_t(b.k));
     ts.place();
     uint16_t* const ab = ts.at<uint16_t>(a_part);
     float* const tile = ts.at<float>(tile_part);
-    kn.round_rows(a + size_t(m0) * lda, lda, size_t(rows), size_t(b.k), size_t(b.k_padded), ab, ld);
+    for (int r = 0; r < rows; ++r)
+      kn.round_rows(rows_of_a.row(rows_of_a.ctx, m0 + r, ts.at<float>(row_part)), 0, 1, size_t(b.k),
+                    size_t(b.k_padded), ab + size_t(r) * ld, ld);
     if (rows_padded > rows) std::memset(ab + size_t(rows) * ld, 0, size_t(rows_padded - rows) * ld * sizeof(uint16_t));
     kn.tiles_begin();
     for (int jc = n0; jc < n1; jc += plan.nc_l2) {
@@ -93,7 +84,7 @@ void gemm_bf16_tiles(int m, const float* a, size_t lda, const PackedGemmBBf16& b
   });
 }
 
-}  // namespace
+}  // namespace kern
 
 std::span<const Bf16GemmKernelInfo> bf16_gemm_kernels() { return {kBf16Kernels, kBf16KernelCount}; }
 
@@ -138,11 +129,15 @@ PackedGemmBBf16 pack_b_bf16(const float* w, int n, int k, Layout layout) {
 
 void gemm_bf16(int m, const float* a, size_t lda, const PackedGemmBBf16& b, const float* bias, const Epilogue& epi,
                float* c, size_t ldc, ThreadPool& pool) {
-  if (m <= 0 || b.n <= 0) return;
-  const kern::GemmOutput out{bias, &epi, c, ldc};
-  if (b.k == 0) return kern::run_f32_empty_k(m, b.n, out);
-  if (!b.kernel) return kern::run_gemm_f32(m, Bf16RoundedA{a, lda}, b.panels, out, pool);
-  gemm_bf16_tiles(m, a, lda, b, out, pool);
+  struct Rows {
+    const float* a;
+    size_t lda;
+  } rows{a, lda};
+  const kern::Bf16RowSource row_source{&rows, [](const void* ctx, int r, float*) {
+                                          const auto* x = static_cast<const Rows*>(ctx);
+                                          return x->a + size_t(r) * x->lda;
+                                        }};
+  kern::run_gemm_bf16(m, kern::RowMajorA{a, lda}, row_source, b, kern::GemmOutput{bias, &epi, c, ldc}, pool);
 }
 
 }  // namespace zoomrt

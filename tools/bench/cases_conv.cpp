@@ -61,6 +61,13 @@ Runner zoomrt_conv_expanded(const ConvShape& s, const std::string& dtype, Thread
   return [d, w, s, &pool] { conv2d_nhwc_f32(s, d->x.data(), *w, nullptr, Epilogue{}, d->y.data(), pool); };
 }
 
+// BF16: weights rounded at pack time; im2col rows gathered and rounded inside the timed call.
+Runner zoomrt_conv_bf16(const ConvShape& s, ThreadPool& pool) {
+  auto d = std::make_shared<ConvData>(s);
+  auto w = std::make_shared<PackedConvWeightsBf16>(pack_conv2d_bf16(d->w.data(), s.k, s.c, s.r, s.s));
+  return [d, w, s, &pool] { conv2d_nhwc_bf16(s, d->x.data(), *w, nullptr, Epilogue{}, d->y.data(), pool); };
+}
+
 Runner openblas_conv(const ConvShape& s, ThreadPool& pool) {
   auto d = std::make_shared<ConvData>(s);
   const int crs = s.c * s.r * s.s, pq = s.p() * s.q();
@@ -106,6 +113,31 @@ Runner onednn_conv(const ConvShape& s, ThreadPool&) {
   };
 }
 
+// oneDNN's bf16 convolution on the same terms as ours: NHWC f32 activations converted to bf16
+// inside the timed call, weights reordered to bf16 once, f32 out in its preferred layout.
+Runner onednn_conv_bf16(const ConvShape& s, ThreadPool&) {
+  using namespace dnnl;
+  using tag = memory::format_tag;
+  using dt = memory::data_type;
+  auto d = std::make_shared<ConvData>(s);
+  const memory::dims src{s.n, s.c, s.h, s.w}, wei{s.k, s.c, s.r, s.s}, dst{s.n, s.k, s.p(), s.q()};
+  convolution_forward::desc desc(prop_kind::forward_inference, algorithm::convolution_direct,
+                                 memory::desc(src, dt::bf16, tag::nhwc), memory::desc(wei, dt::bf16, tag::any),
+                                 memory::desc(dst, dt::f32, tag::any), {s.stride, s.stride}, {s.pad, s.pad},
+                                 {s.pad, s.pad});
+  convolution_forward::primitive_desc pd(desc, onednn().engine);
+  memory x_f32({src, dt::f32, tag::nhwc}, onednn().engine, d->x.data()), x(pd.src_desc(), onednn().engine);
+  memory w = reorder_to(memory({wei, dt::f32, tag::oihw}, onednn().engine, d->w.data()), pd.weights_desc());
+  memory y(pd.dst_desc(), onednn().engine);
+  auto to_bf16 = std::make_shared<reorder>(x_f32, x);
+  auto prim = std::make_shared<convolution_forward>(pd);
+  return [d, to_bf16, prim, x_f32, x, w, y]() mutable {
+    to_bf16->execute(onednn().stream, x_f32, x);
+    prim->execute(onednn().stream, {{DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}});
+    onednn().stream.wait();
+  };
+}
+
 }  // namespace
 
 // INT4 W4A8 (dtype "int4"): 4-bit weights, one scale per 64 values of (r, s, c); im2col rows
@@ -128,6 +160,8 @@ void add_conv_cases(std::vector<Case>& cases, int) {
     cases.push_back({op, "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_conv(s, p); }});
     cases.push_back({op, "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_q8(s, p); }});
     cases.push_back({op, "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_w4a8(s, p); }});
+    cases.push_back({op, "bf16", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_conv_bf16(s, p); }});
+    cases.push_back({op, "bf16", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_conv_bf16(s, p); }});
     for (const std::string dtype : kExpandedDtypes)
       if (dtype != "sparse24" || (s.r * s.s * s.c) % 4 == 0)
         cases.push_back({op, dtype, shape, "zoomrt", flops,
