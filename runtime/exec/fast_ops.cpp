@@ -94,7 +94,8 @@ std::optional<QuantSpec> policy_quant_spec(const LayerPrecision& lp, const Shape
   std::optional<QuantSpec> spec;
   switch (lp.weights) {
     case WeightFormat::f32:
-    case WeightFormat::f16: break;
+    case WeightFormat::f16:
+    case WeightFormat::bf16: break;
     case WeightFormat::int8: spec = QuantSpec{QuantFormat::int8}; break;
     case WeightFormat::int4:
     case WeightFormat::int4a8: spec = QuantSpec{QuantFormat::int4, lp.group}; break;
@@ -127,6 +128,7 @@ StoredWeight quantise_weight(const std::string& name, const Shape& ws, const flo
 }  // namespace
 
 size_t FastNode::weight_bytes() const {
+  if (bf16) return gemm_bf16.bytes() + conv_bf16.gemm.bytes();
   if (w4a8) return gemm_w4a8.bytes() + conv_w4a8.gemm.bytes();
   if (q8) return gemm_q8.data.size() + conv_q8.gemm.data.size() + 4 * (gemm_q8.scale.size() + conv_q8.gemm.scale.size());
   return gemm.bytes() + conv.gemm.bytes();
@@ -174,6 +176,14 @@ std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const
     converted = dequantize(sw);  // int8w: the int8 weights' values, f32 arithmetic
     w = converted.data();
   }
+  if (lp.weights == WeightFormat::bf16) {
+    f->bf16 = true;
+    if (n.op == Op::linear)
+      f->gemm_bf16 = pack_b_bf16(w, int(ws[0]), int(ws[1]), Layout::nk);
+    else
+      f->conv_bf16 = pack_conv2d_bf16(w, int(ws[0]), int(ws[1]), int(ws[2]), int(ws[3]));
+    return f;
+  }
   const BFormat fmt = lp.weights == WeightFormat::f16 ? BFormat::f16 : BFormat::f32;
   if (n.op == Op::linear)
     f->gemm = pack_b(w, int(ws[0]), int(ws[1]), Layout::nk, fmt, lp.group);
@@ -186,6 +196,8 @@ void run_fast_linear(const FastNode& f, int m, const float* x, int k, const floa
                      float* y, int n, ThreadPool& pool) {
   if (f.w4a8)
     gemm_w4a8(m, x, size_t(k), f.gemm_w4a8, bias, epi, y, size_t(n), pool);
+  else if (f.bf16)
+    gemm_bf16(m, x, size_t(k), f.gemm_bf16, bias, epi, y, size_t(n), pool);
   else if (f.q8)
     gemm_q8(m, x, size_t(k), f.gemm_q8, bias, epi, y, size_t(n), pool);
   else
@@ -217,6 +229,8 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
                  n.attrs.stride, n.attrs.pad};
     if (f.w4a8)
       conv2d_nhwc_w4a8(sh, x, f.conv_w4a8, bias, Epilogue{}, y, pool);
+    else if (f.bf16)
+      conv2d_nhwc_bf16(sh, x, f.conv_bf16, bias, Epilogue{}, y, pool);
     else if (f.q8)
       conv2d_nhwc_q8(sh, x, f.conv_q8, bias, Epilogue{}, y, pool);
     else
@@ -229,6 +243,8 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
                n.attrs.pad};
   if (f.q8)
     conv2d_nchw_q8(sh, x, f.conv_q8, bias, Epilogue{}, y, pool);
+  else if (f.bf16)
+    conv2d_nchw_bf16(sh, x, f.conv_bf16, bias, Epilogue{}, y, pool);
   else
     conv2d_nchw_f32(sh, x, f.conv, bias, Epilogue{}, y, pool);
 }

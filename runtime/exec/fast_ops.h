@@ -2,7 +2,8 @@
 // vectorised kernels of kernels/gemm and kernels/conv instead of the reference loops. Weights
 // are packed once when the executor binds them, in the format the precision policy chooses
 // (runtime/exec/precision.h): f32 / f16 / int4 / palette / 2:4 sparse panels on the f32 micro-kernels
-// (compressed panels are expanded per B block), int8 on the int8 kernels. Weights stored
+// (compressed panels are expanded per B block), int8 on the int8 kernels, bf16 on the bf16
+// kernels (AMX tiles where the CPU has them). Weights stored
 // quantised by `zoomrt quantize` (weights/quantized.h) pack from their codes whatever the policy,
 // so the file's rounding is the only one: int8 -> int8 kernels (codes and scales as stored),
 // int4-gG -> q4 panels with the file's group (W4A8 panels under int4a8), paletteB[-ch] ->
@@ -34,8 +35,11 @@ struct FastNode {
   PackedConvWeightsQ8 conv_q8;  // conv2d int8
   PackedGemmBW4A8 gemm_w4a8;  // linear int4a8
   PackedConvWeightsW4A8 conv_w4a8;  // conv2d int4a8: codes in (r, s, c) order, packed like gemm_w4a8
+  PackedGemmBBf16 gemm_bf16;  // linear bf16
+  PackedConvWeightsBf16 conv_bf16;  // conv2d bf16
   bool q8 = false;            // the *_q8 members are the packed weights
   bool w4a8 = false;          // gemm_w4a8 / conv_w4a8 is the packed weight
+  bool bf16 = false;          // gemm_bf16 / conv_bf16 is the packed weight
   bool attention = false;     // attention: kernels/attention (no weights to pack)
   size_t weight_bytes() const;  // bytes of the packed weights
 };

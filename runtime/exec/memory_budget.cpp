@@ -20,7 +20,8 @@ size_t packed_weight_bytes(int64_t numel, int64_t out, const LayerPrecision& p) 
   const size_t o = (size_t(out) + 31) / 32 * 32, n = size_t(numel) / size_t(std::max<int64_t>(out, 1)) * o;
   switch (p.weights) {
     case WeightFormat::f32: return 4 * n;
-    case WeightFormat::f16: return 2 * n;
+    case WeightFormat::f16:
+    case WeightFormat::bf16: return 2 * n;
     case WeightFormat::int8:  // codes + f32 scale + int32 column sum per channel; "int8w" runs f32
       return p.weights_only ? 4 * n : n + 8 * o;
     case WeightFormat::int4:

@@ -4,6 +4,8 @@
 //
 //   f32   weights f32 (the default; the reference path only knows this one)
 //   f16   weights stored f16 in the packed panels, expanded to f32 per B block (F16C)
+//   bf16  weights bf16, activations rounded to bf16 at every linear / conv, products summed in
+//         f32 (kernels/gemm/bf16_gemm.h: AMX tiles, else the f32 kernels on widened values)
 //   int8  weights int8 per output channel (symmetric), activations int8 per row, int32 sums
 //   int8w analysis: the int8 weights, dequantised and run in f32 (weight error alone)
 //   int4  weights 4-bit with one f32 scale per group of 32/64/128 k (`int4` = `int4-g64`),
@@ -32,6 +34,7 @@ namespace zoomrt {
 #define ZOOMRT_WEIGHT_FORMATS(X)                                             \
   X(f32, "f32", "f32 weights")                                             \
   X(f16, "f16", "f16 weights, f32 arithmetic")                            \
+  X(bf16, "bf16", "bf16 weights and activations, f32 sums (AMX tiles where the CPU has them)") \
   X(int8, "int8", "int8 weights per output channel, int8 activations per row") \
   X(int4, "int4", "int4 weights, one scale per group of k (int4-g32|g64|g128)") \
   X(int4a8, "int4a8", "int4 weights, int8 activations in linear layers (int4a8-g32|g64|g128)") \

@@ -70,7 +70,8 @@ SimDtype sim_dtype_for_precision(const Precision& cpu, const std::string& cpu_dt
   const LayerPrecision p = cpu.for_class(OpClass::resnet);
   switch (p.weights) {
     case WeightFormat::f32:
-    case WeightFormat::f16: return SimDtype::f16;
+    case WeightFormat::f16:
+    case WeightFormat::bf16: return SimDtype::f16;  // 16-bit weights and activations
     case WeightFormat::int8: return SimDtype::int8;
     case WeightFormat::int4:
     case WeightFormat::int4a8:

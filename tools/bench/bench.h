@@ -55,8 +55,8 @@ double measure_peak_gflops(ThreadPool& pool, bool cpu_clock);
 
 // The --unet-step formats (--dtype names): the plain formats, W4A8, and the mixed presets that
 // meet the accuracy targets (runtime/exec/precision.h).
-inline constexpr const char* kUnetStepDtypes[] = {"f32",      "f16",      "int8",       "int4",        "int4a8",
-                                                  "int8-mix", "int4-mix", "int4a8-mix", "palette4-mix"};
+inline constexpr const char* kUnetStepDtypes[] = {"f32",      "f16",      "bf16",       "int8",        "int4",
+                                                  "int4a8",   "int8-mix", "int4-mix",   "int4a8-mix", "palette4-mix"};
 
 // --unet-step: one full UNet step at 512x512, batch 2, on the full-size SD2-inpainting
 // architecture with random weights, once per kUnetStepDtypes entry. The weights are written once
