@@ -63,8 +63,9 @@ std::vector<float> run_unet(const UnetRun& r, const Precision& p, size_t* packed
 // 0.9165 / 0.9118, int4-mix 0.99035 / 0.99043, int4a8-mix 0.99119 / 0.99033, palette4 0.8724 /
 // 0.9090, palette4-ch 0.9611 / 0.9584, palette4-mix 0.99235 / 0.99054, sparse24 0.502 / 0.432
 // (docs/kernels.md, with the full-size figures; the issue sets no accuracy target for 2:4
-// pruning, which on random weights removes half of the signal), bf16 0.999913 / 0.999922 on the
-// AMX tiles (0.999917 / 0.999931 on the f32 fallback, ZOOMRT_ISA=avx512vnni).
+// pruning, which on random weights removes half of the signal), bf16 0.999916 / 0.999917 on the
+// AMX tiles, attention included (0.999917 / 0.999931 on the f32 fallback, ZOOMRT_ISA=avx512vnni,
+// whose attention is f32).
 // Uniform int8 misses 0.999: about 40 % of its error is weight rounding (int8w) and 60 %
 // activation rounding, and most of it comes from the few layers on the UNet's main path
 // (conv_in/conv_out, 1x1 shortcuts, proj_in/proj_out), which int8-mix keeps in f16 at ~5 %

@@ -3,6 +3,7 @@
 // query rows S = Q·Kᵀ (GEMM), a row softmax over the full key range, O = P·V (GEMM). Used where
 // no flash kernel is compiled (non-x86, or ZOOMRT_ISA=generic).
 #include "kernels/attention/attention_f32.h"
+#include "kernels/attention/attention_bf16.h"
 
 #include <algorithm>
 #include <cmath>
@@ -121,6 +122,37 @@ void attention_f32(int b, int lq, int lk, int heads, int d, float scale, bool ca
     return;
   }
   attention_kernel().fn(b, lq, lk, heads, d, scale, causal, q, k, v, out, pool);
+}
+
+namespace {
+
+constexpr AttentionKernel kBf16Kernels[] = {
+#define X(name, isa) AttentionKernel{#name, Isa::isa, &kern::name},
+    ZOOMRT_ATTENTION_BF16_KERNELS(X)
+#undef X
+    AttentionKernel{}};  // end mark (the list is empty off x86)
+constexpr size_t kBf16KernelCount = sizeof(kBf16Kernels) / sizeof(kBf16Kernels[0]) - 1;
+
+}  // namespace
+
+std::span<const AttentionKernel> attention_bf16_kernels() { return {kBf16Kernels, kBf16KernelCount}; }
+
+const AttentionKernel* attention_bf16_kernel() {
+  static const AttentionKernel* best = [] {
+    const AttentionKernel* pick = nullptr;
+    for (const AttentionKernel& k : attention_bf16_kernels())
+      if (cpu_supports(k.isa) && k.isa <= cpu_features().best_isa) pick = &k;
+    return pick;
+  }();
+  return best;
+}
+
+void attention_bf16(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q, const float* k,
+                    const float* v, float* out, ThreadPool& pool) {
+  const AttentionKernel* kernel = attention_bf16_kernel();
+  if (!kernel || lk <= 0) return attention_f32(b, lq, lk, heads, d, scale, causal, q, k, v, out, pool);
+  if (b <= 0 || lq <= 0 || heads <= 0 || d <= 0) return;
+  kernel->fn(b, lq, lk, heads, d, scale, causal, q, k, v, out, pool);
 }
 
 }  // namespace zoomrt

@@ -20,6 +20,14 @@
 #endif
 #define ZOOMRT_ATTENTION_KERNELS(X) ZOOMRT_ATTENTION_KERNELS_PORTABLE(X) ZOOMRT_ATTENTION_KERNELS_X86(X)
 
+// X(name, isa): BF16 attention kernels (kernels/attention/attention_bf16.h), least preferred
+// first; where none is supported attention_bf16 runs attention_f32.
+#if defined(__x86_64__) || defined(_M_X64)
+#define ZOOMRT_ATTENTION_BF16_KERNELS(X) X(attention_bf16_16__amx, amx)
+#else
+#define ZOOMRT_ATTENTION_BF16_KERNELS(X)
+#endif
+
 namespace zoomrt {
 class ThreadPool;
 
@@ -29,6 +37,7 @@ namespace kern {
   void name(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q, const float* k, \
             const float* v, float* out, ThreadPool& pool);
 ZOOMRT_ATTENTION_KERNELS(X)
+ZOOMRT_ATTENTION_BF16_KERNELS(X)
 #undef X
 }  // namespace kern
 }  // namespace zoomrt

@@ -140,9 +140,10 @@ bool fast_node_packs_weight(const Graph&, const Node& n) {
 
 std::unique_ptr<FastNode> prepare_fast_node(const Graph& g, const Node& n, const float* weight_f32,
                                             const StoredWeight* stored, const Precision& precision) {
-  if (n.op == Op::attention) {
+  if (n.op == Op::attention) {  // no weight: the policy's base format decides (bf16 or f32)
     auto f = std::make_unique<FastNode>();
     f->attention = true;
+    f->bf16 = precision.base.weights == WeightFormat::bf16;
     return f;
   }
   if (!fast_node_packs_weight(g, n)) return nullptr;
@@ -212,8 +213,9 @@ void run_fast_node(const Graph& g, const Node& n, const FastNode& f, const std::
   if (f.attention) {
     const Shape& ks = g.tensor(n.inputs[1]).shape;
     const Attrs& a = n.attrs;
-    attention_f32(int(xs[0]), int(xs[1]), int(ks[1]), a.heads, int(xs[2] / a.heads), a.scale, a.causal, x,
-                  static_cast<const float*>(ptr(n.inputs[1])), static_cast<const float*>(ptr(n.inputs[2])), y, pool);
+    (f.bf16 ? attention_bf16 : attention_f32)(int(xs[0]), int(xs[1]), int(ks[1]), a.heads, int(xs[2] / a.heads),
+                                              a.scale, a.causal, x, static_cast<const float*>(ptr(n.inputs[1])),
+                                              static_cast<const float*>(ptr(n.inputs[2])), y, pool);
     return;
   }
   const float* bias = n.inputs.size() > 2 ? static_cast<const float*>(ptr(n.inputs[2])) : nullptr;

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "graph/graph.h"
+#include "kernels/attention/attention_bf16.h"
 #include "kernels/attention/attention_f32.h"
 #include "kernels/conv/conv.h"
 #include "kernels/conv/conv_w4a8.h"
@@ -39,7 +40,7 @@ struct FastNode {
   PackedConvWeightsBf16 conv_bf16;  // conv2d bf16
   bool q8 = false;            // the *_q8 members are the packed weights
   bool w4a8 = false;          // gemm_w4a8 / conv_w4a8 is the packed weight
-  bool bf16 = false;          // gemm_bf16 / conv_bf16 is the packed weight
+  bool bf16 = false;          // gemm_bf16 / conv_bf16 is the packed weight; attention: attention_bf16
   bool attention = false;     // attention: kernels/attention (no weights to pack)
   size_t weight_bytes() const;  // bytes of the packed weights
 };

@@ -1,11 +1,14 @@
 // The precision policy of the fast executor path (`--dtype` on `zoomrt eval` and `zoomrt zoom`):
 // which format linear and conv2d weights are packed in, per op class. Activations stay FP32
-// between ops; norms, softmax, attention and every other op always run in FP32.
+// between ops; norms, softmax and every other op always run in FP32, attention too except
+// under a bf16 base format (below).
 //
 //   f32   weights f32 (the default; the reference path only knows this one)
 //   f16   weights stored f16 in the packed panels, expanded to f32 per B block (F16C)
 //   bf16  weights bf16, activations rounded to bf16 at every linear / conv, products summed in
-//         f32 (kernels/gemm/bf16_gemm.h: AMX tiles, else the f32 kernels on widened values)
+//         f32 (kernels/gemm/bf16_gemm.h: AMX tiles, else the f32 kernels on widened values);
+//         as the base format also attention (kernels/attention/attention_bf16.h: q, k, v and the
+//         softmax weights rounded, f32 sums and softmax; f32 attention where the CPU lacks AMX)
 //   int8  weights int8 per output channel (symmetric), activations int8 per row, int32 sums
 //   int8w analysis: the int8 weights, dequantised and run in f32 (weight error alone)
 //   int4  weights 4-bit with one f32 scale per group of 32/64/128 k (`int4` = `int4-g64`),

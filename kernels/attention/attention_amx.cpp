@@ -1,0 +1,212 @@
+// BF16 attention on AMX tiles (kernels/attention/attention_bf16.h). Per batch item, K and V of
+// every head are packed once as bf16 B tiles; then each task takes 16 query rows of one head:
+//   1. S[16, lk64] = Q·Kᵀ: per 64 keys four 16x16 f32 tiles over d in steps of 32 (Q tile 16 x 32
+//      d, K tiles 16 d pairs x 16 keys), stored to a row buffer;
+//   2. softmax per row in f32 (AVX-512, exp2 of flash_impl.h): P = 2^((S - max)·scale·log2 e),
+//      masked past lk and past the causal limit, row sums kept, P rounded to bf16;
+//   3. O[16, d] = P·V: per 64 output columns four tiles over the keys in steps of 32 (P tile 16 x
+//      32 keys, V tiles 16 key pairs x 16 columns), then out = O / row sum.
+// Every output element comes from one task in a fixed order: bit-identical for any thread count.
+// Tiles 0-3 accumulate, 4 holds the A operand (Q or P), 5 the B operand (K or V).
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels/attention/attention_kernels.h"
+#include "kernels/attention/avx512_vec.h"
+#include "kernels/attention/flash_impl.h"
+#include "kernels/dtype.h"
+#include "kernels/gemm/ukernels.h"
+
+namespace zoomrt {
+namespace {
+
+using Vec = attn::Avx512Vec;
+using Exp = attn::Flash<Vec, 12>;  // for its exp2
+constexpr float kLog2e = 1.44269504088896341f;
+constexpr int kRows = 16;  // query rows per task (one tile of A)
+
+int round_up(int x, int m) { return (x + m - 1) / m * m; }
+// A row stride of an odd number of 64-byte lines (`per_line` elements each) holding n elements,
+// so the 16 rows of a tile load fall in 16 different L1 sets.
+size_t odd_lines(int n, int per_line) { return size_t((round_up(n, per_line) / per_line) | 1) * size_t(per_line); }
+
+struct Shape {
+  int b, lq, lk, heads, d;
+  float scale;
+  bool causal;
+  int lk64 = round_up(lk, 64), d32 = round_up(d, 32), d64 = round_up(d, 64);
+  size_t row() const { return size_t(heads) * size_t(d); }
+  size_t k_elems() const { return size_t(lk64) * size_t(d32); }  // one head's packed K
+  size_t v_elems() const { return size_t(lk64) * size_t(d64); }  // one head's packed V
+};
+
+// K of one head as B tiles of S = Q·Kᵀ: [key group of 16][d step of 32][16 d pairs][16 keys x 2].
+void pack_k(const Shape& sh, const float* k, uint16_t* out) {
+  const int steps = sh.d32 / 32;
+  std::fill_n(out, sh.k_elems(), uint16_t(0));
+  for (int j = 0; j < sh.lk; ++j)
+    for (int dd = 0; dd < sh.d; ++dd) {
+      const size_t tile = size_t(j / 16) * size_t(steps) + size_t(dd / 32);
+      out[tile * 512 + size_t(dd % 32 / 2) * 32 + size_t(j % 16) * 2 + size_t(dd % 2)] =
+          float_to_bf16(k[size_t(j) * sh.row() + size_t(dd)]);
+    }
+}
+
+// V of one head as B tiles of O = P·V: [key step of 32][column group of 16][16 key pairs][16 x 2].
+void pack_v(const Shape& sh, const float* v, uint16_t* out) {
+  const int groups = sh.d64 / 16;
+  std::fill_n(out, sh.v_elems(), uint16_t(0));
+  for (int j = 0; j < sh.lk; ++j)
+    for (int dd = 0; dd < sh.d; ++dd) {
+      const size_t tile = size_t(j / 32) * size_t(groups) + size_t(dd / 16);
+      out[tile * 512 + size_t(j % 32 / 2) * 32 + size_t(dd % 16) * 2 + size_t(j % 2)] =
+          float_to_bf16(v[size_t(j) * sh.row() + size_t(dd)]);
+    }
+}
+
+struct Scratch {
+  std::vector<uint16_t> q, p;  // [16][d32] and [16][ld_p] bf16
+  std::vector<float> s, o;     // [16][ld_s] scores, [16][64] one column block of O
+  size_t ld_s, ld_p;
+  explicit Scratch(const Shape& sh)
+      : q(size_t(kRows) * size_t(sh.d32)), ld_s(odd_lines(sh.lk64, 16)), ld_p(odd_lines(sh.lk64, 32)) {
+    s.resize(size_t(kRows) * ld_s);
+    p.resize(size_t(kRows) * ld_p);
+    o.resize(size_t(kRows) * 64);
+  }
+};
+
+// Softmax of one score row into bf16 weights; returns the row sum (of the unrounded weights).
+float softmax_row(const float* s, int limit, int lk64, float scale_log2, uint16_t* p) {
+  using R = Vec::Reg;
+  R mv = Vec::set1(-INFINITY);
+  int j = 0;
+  for (; j + 16 <= limit; j += 16) mv = Vec::max(mv, Vec::load(s + j));
+  float m = _mm512_reduce_max_ps(mv);
+  for (; j < limit; ++j) m = std::max(m, s[j]);
+  const R scale = Vec::set1(scale_log2), mb = Vec::set1(m);
+  R sum = Vec::zero();
+  for (j = 0; j < lk64; j += 16) {
+    const __mmask16 live = limit - j >= 16 ? __mmask16(0xffff) : limit > j ? __mmask16((1u << (limit - j)) - 1) : 0;
+    // Masked lanes: -inf, which exp2 clamps to 2^-127 = +0.
+    const R x = _mm512_mask_mul_ps(Vec::set1(-INFINITY), live, Vec::sub(Vec::load(s + j), mb), scale);
+    const R e = Exp::exp2(x);
+    sum = Vec::add(sum, e);
+    // float_to_bf16 on 16 lanes (no NaN here: finite scores, exp2 in [0, 1]).
+    const __m512i bits = _mm512_castps_si512(e);
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(bits, 16), _mm512_set1_epi32(1));
+    const __m512i rounded = _mm512_srli_epi32(_mm512_add_epi32(bits, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7fff))), 16);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p + j), _mm512_cvtepi32_epi16(rounded));
+  }
+  return _mm512_reduce_add_ps(sum);
+}
+
+void run_task(const Shape& sh, const float* q, const uint16_t* kp, const uint16_t* vp, float* out, int r0,
+              Scratch& w) {
+  const int rows = std::min(kRows, sh.lq - r0), steps = sh.d32 / 32;
+  // Q rows rounded, zero padded to 16 rows and d32 columns.
+  std::fill(w.q.begin(), w.q.end(), uint16_t(0));
+  for (int i = 0; i < rows; ++i)
+    for (int dd = 0; dd < sh.d; ++dd)
+      w.q[size_t(i) * size_t(sh.d32) + size_t(dd)] = float_to_bf16(q[size_t(r0 + i) * sh.row() + size_t(dd)]);
+  // 1. Scores.
+  const size_t q_stride = size_t(sh.d32) * 2, s_stride = w.ld_s * 4, p_stride = w.ld_p * 2;
+  for (int g = 0; g < sh.lk64 / 16; g += 4) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (int st = 0; st < steps; ++st) {
+      _tile_loadd(4, w.q.data() + st * 32, q_stride);
+      const uint16_t* kt = kp + (size_t(g) * size_t(steps) + size_t(st)) * 512;
+      const size_t next_group = size_t(steps) * 512;
+      _tile_loadd(5, kt, 64);
+      _tile_dpbf16ps(0, 4, 5);
+      _tile_loadd(5, kt + next_group, 64);
+      _tile_dpbf16ps(1, 4, 5);
+      _tile_loadd(5, kt + 2 * next_group, 64);
+      _tile_dpbf16ps(2, 4, 5);
+      _tile_loadd(5, kt + 3 * next_group, 64);
+      _tile_dpbf16ps(3, 4, 5);
+    }
+    float* s = w.s.data() + size_t(g) * 16;
+    _tile_stored(0, s, s_stride);
+    _tile_stored(1, s + 16, s_stride);
+    _tile_stored(2, s + 32, s_stride);
+    _tile_stored(3, s + 48, s_stride);
+  }
+  // 2. Softmax per row (padding rows get weights of their zero scores: never written out).
+  float sums[kRows];
+  const float scale_log2 = sh.scale * kLog2e;
+  for (int i = 0; i < kRows; ++i) {
+    const int limit = sh.causal ? std::min(sh.lk, r0 + i + 1) : sh.lk;
+    sums[i] = softmax_row(w.s.data() + size_t(i) * w.ld_s, i < rows ? limit : sh.lk, sh.lk64, scale_log2,
+                          w.p.data() + size_t(i) * w.ld_p);
+  }
+  // 3. Weighted sum of V, 64 columns at a time.
+  const int groups = sh.d64 / 16;
+  for (int c0 = 0; c0 < sh.d; c0 += 64) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+    for (int ks = 0; ks < sh.lk64 / 32; ++ks) {
+      _tile_loadd(4, w.p.data() + ks * 32, p_stride);
+      const uint16_t* vt = vp + (size_t(ks) * size_t(groups) + size_t(c0 / 16)) * 512;
+      _tile_loadd(5, vt, 64);
+      _tile_dpbf16ps(0, 4, 5);
+      _tile_loadd(5, vt + 512, 64);
+      _tile_dpbf16ps(1, 4, 5);
+      _tile_loadd(5, vt + 1024, 64);
+      _tile_dpbf16ps(2, 4, 5);
+      _tile_loadd(5, vt + 1536, 64);
+      _tile_dpbf16ps(3, 4, 5);
+    }
+    _tile_stored(0, w.o.data(), 256);
+    _tile_stored(1, w.o.data() + 16, 256);
+    _tile_stored(2, w.o.data() + 32, 256);
+    _tile_stored(3, w.o.data() + 48, 256);
+    const int cols = std::min(64, sh.d - c0);
+    for (int i = 0; i < rows; ++i) {
+      const float inv = 1.0f / sums[i];
+      float* dst = out + size_t(r0 + i) * sh.row() + size_t(c0);
+      for (int c = 0; c < cols; ++c) dst[c] = w.o[size_t(i) * 64 + size_t(c)] * inv;
+    }
+  }
+}
+
+}  // namespace
+
+void kern::attention_bf16_16__amx(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q,
+                                  const float* k, const float* v, float* out, ThreadPool& pool) {
+  const Shape sh{b, lq, lk, heads, d, scale, causal};
+  std::vector<uint16_t> kp(size_t(heads) * sh.k_elems()), vp(size_t(heads) * sh.v_elems());
+  const size_t blocks = size_t((lq + kRows - 1) / kRows);
+  for (int bi = 0; bi < b; ++bi) {
+    const size_t base = size_t(bi) * size_t(lk) * sh.row();
+    pool.parallel_for(size_t(heads), 1, [&](size_t h0, size_t h1) {
+      for (size_t h = h0; h < h1; ++h) {
+        pack_k(sh, k + base + h * size_t(d), kp.data() + h * sh.k_elems());
+        pack_v(sh, v + base + h * size_t(d), vp.data() + h * sh.v_elems());
+      }
+    });
+    const float* qb = q + size_t(bi) * size_t(lq) * sh.row();
+    float* ob = out + size_t(bi) * size_t(lq) * sh.row();
+    pool.parallel_for(size_t(heads) * blocks, 1, [&](size_t t0, size_t t1) {
+      Scratch w(sh);
+      bf16_tiles_begin__amx();
+      for (size_t t = t0; t < t1; ++t) {
+        const size_t h = t / blocks;
+        run_task(sh, qb + h * size_t(d), kp.data() + h * sh.k_elems(), vp.data() + h * sh.v_elems(), ob + h * size_t(d),
+                 int(t % blocks) * kRows, w);
+      }
+      bf16_tiles_end__amx();
+    });
+  }
+}
+
+}  // namespace zoomrt
