@@ -12,7 +12,7 @@ import common
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 PRECISIONS = {
-    "zoomrt": ["f32", "f16", "int8-mix", "int4a8-mix"],
+    "zoomrt": ["f32", "f16", "bf16", "int8-mix", "int4a8-mix"],
     "torch": ["fp32", "bf16"],
     "openvino": ["fp32", "bf16"],
     "sdcpp": ["f16", "q8_0", "q4_0", "f16-fa", "q8_0-fa", "q4_0-fa"],
