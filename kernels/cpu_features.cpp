@@ -26,6 +26,7 @@ std::string_view isa_name(Isa isa) {
 
 namespace {
 
+#if defined(__x86_64__) || defined(__i386__)
 // Asks Linux for the AMX tile data state (XCR0 bits 17-18 must be on, then the per-process
 // permission, Linux >= 5.16). Once granted, every thread of the process may use the tiles.
 bool request_amx_tiles() {
@@ -41,6 +42,7 @@ bool request_amx_tiles() {
   return false;
 #endif
 }
+#endif
 
 // Linux exposes cache sizes in sysfs as e.g. "32K"; -1 when absent.
 int sysfs_cache_bytes(int index) {
