@@ -77,6 +77,7 @@ CpuFeatures detect() {
     f.amx_bf16 = edx & (1u << 22);
     f.amx_tile = edx & (1u << 24);
   }
+  if (__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) f.avx512bf16 = eax & (1u << 5);
   f.amx_granted = f.amx_tile && f.amx_bf16 && request_amx_tiles();
 #endif
 #if defined(__aarch64__)
@@ -91,7 +92,7 @@ CpuFeatures detect() {
   if (best == Isa::sse41 && f.avx2 && f.fma && f.f16c) best = Isa::avx2;
   if (best == Isa::avx2 && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq) best = Isa::avx512;
   if (best == Isa::avx512 && f.avx512vnni) best = Isa::avx512vnni;
-  if (best == Isa::avx512vnni && f.amx_granted) best = Isa::amx;
+  if (best == Isa::avx512vnni && f.avx512bf16 && f.amx_granted) best = Isa::amx;
   if (const char* cap = std::getenv("ZOOMRT_ISA")) {
 #define X(name) \
   if (isa_name(Isa::name) == cap && Isa::name < best) best = Isa::name;
@@ -119,7 +120,7 @@ bool cpu_supports(Isa isa) {
     case Isa::avx512:
       return cpu_supports(Isa::avx2) && f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq;
     case Isa::avx512vnni: return cpu_supports(Isa::avx512) && f.avx512vnni;
-    case Isa::amx: return cpu_supports(Isa::avx512vnni) && f.amx_granted;
+    case Isa::amx: return cpu_supports(Isa::avx512vnni) && f.avx512bf16 && f.amx_granted;
   }
   return false;
 }

@@ -12,8 +12,8 @@ namespace zoomrt {
 // order: generic < neon (aarch64) and generic < sse41 < avx2 < avx512 < avx512vnni < amx (x86-64).
 // Within a chain a level implies the ones below it on every CPU we dispatch to: avx2 means
 // AVX2+FMA+F16C, avx512 means F+BW+VL+DQ, avx512vnni adds VNNI (vpdpbusd: u8 x s8 dot products
-// into int32, no saturation), amx adds AMX-TILE and AMX-BF16 with the tile state granted to
-// this process by the kernel (Linux: arch_prctl ARCH_REQ_XCOMP_PERM). Across chains the order means nothing: cpu_supports() is false for
+// into int32, no saturation), amx adds AVX512-BF16, AMX-TILE and AMX-BF16 with the tile state
+// granted to this process by the kernel (Linux: arch_prctl ARCH_REQ_XCOMP_PERM). Across chains the order means nothing: cpu_supports() is false for
 // the other architecture's levels, and their kernels are not even compiled there. neon sits
 // below sse41 so that capping an x86 machine at neon leaves it the generic kernels.
 #define ZOOMRT_ISAS(X) \
@@ -39,6 +39,7 @@ struct CpuFeatures {
   bool avx2 = false, fma = false, f16c = false;
   bool avx512f = false, avx512bw = false, avx512vl = false, avx512dq = false;
   bool avx512vnni = false, avxvnni = false;
+  bool avx512bf16 = false;                   // VCVTNEPS2BF16 and friends
   bool amx_tile = false, amx_bf16 = false;  // CPUID
   bool amx_granted = false;                 // the OS enabled and granted the tile data state
   int l1d_bytes = 32 * 1024;   // per core; defaults when the OS does not say
