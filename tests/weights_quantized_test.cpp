@@ -59,7 +59,7 @@ TEST_CASE("every format round-trips within its quantisation error") {
     float amax = 0;
     for (float x : w) amax = std::max(amax, std::abs(x));
     for (const char* name :
-         {"f16", "int8", "int4-g32", "int4-g64", "int4-g128", "palette4", "palette8", "palette4-ch", "sparse24"}) {
+         {"f16", "bf16", "int8", "int4-g32", "int4-g64", "int4-g128", "palette4", "palette8", "palette4-ch", "sparse24"}) {
       const QuantSpec spec = quant_spec_from_name(name);
       Store s{quantize_weight("layer.weight", shape, w.data(), spec), {}};
       auto found = find_stored_weight(s.lookup(), "layer.weight", shape, "test");
@@ -69,6 +69,7 @@ TEST_CASE("every format round-trips within its quantisation error") {
       REQUIRE(back.size() == w.size());
       // Per-element bounds from each definition (amax over the layer bounds every group's).
       const double bound = spec.format == QuantFormat::f16    ? amax / 1024.0
+                           : spec.format == QuantFormat::bf16 ? amax / 256.0  // 8 significant bits, half an ulp
                            : spec.format == QuantFormat::int8 ? amax / 127 / 2 * 1.0001
                            : spec.format == QuantFormat::int4 ? amax * 4 / 11 * 1.0001  // clipped: 7 of 11 steps
                                                               : 2 * amax;  // palette / pruned: checked below
@@ -150,7 +151,8 @@ TEST_CASE("quantized_layout lists what quantize_weight writes, sizes follow para
       // Independent byte counts from the format definitions (weights/quantized.h).
       size_t want = 0;
       switch (spec.format) {
-        case QuantFormat::f16: want = size_t(2 * total); break;
+        case QuantFormat::f16:
+        case QuantFormat::bf16: want = size_t(2 * total); break;
         case QuantFormat::int8: want = size_t(total + 4 * n); break;
         case QuantFormat::int4: want = size_t(n * ((k + 1) / 2) + 4 * n * ((k + spec.group - 1) / spec.group)); break;
         case QuantFormat::palette:
@@ -161,7 +163,7 @@ TEST_CASE("quantized_layout lists what quantize_weight writes, sizes follow para
       CHECK(quantized_bytes(shape, spec) == want);
     }
   }
-  CHECK(all_quant_specs().size() == 20);  // f16 int8 int4-g32/64/128 palette2..8 palette2..8-ch sparse24
+  CHECK(all_quant_specs().size() == 21);  // f16 bf16 int8 int4-g32/64/128 palette2..8 palette2..8-ch sparse24
 }
 
 namespace {

@@ -42,7 +42,10 @@ struct NamedSpec {
 
 const std::vector<NamedSpec>& all_specs() {
   static const std::vector<NamedSpec> v = [] {
-    std::vector<NamedSpec> out{{"f16", {QuantFormat::f16}}, {"int8", {QuantFormat::int8}}, {"int4", {QuantFormat::int4, 64}}};
+    std::vector<NamedSpec> out{{"f16", {QuantFormat::f16}},
+                               {"bf16", {QuantFormat::bf16}},
+                               {"int8", {QuantFormat::int8}},
+                               {"int4", {QuantFormat::int4, 64}}};
     for (int g : {32, 64, 128}) out.push_back({"int4-g" + std::to_string(g), {QuantFormat::int4, g}});
     for (int b = 2; b <= 8; ++b) out.push_back({"palette" + std::to_string(b), {QuantFormat::palette, 64, b}});
     for (int b = 2; b <= 8; ++b)
@@ -66,6 +69,7 @@ std::string quant_spec_name(const QuantSpec& s) {
     case QuantFormat::int4: return "int4-g" + std::to_string(s.group);
     case QuantFormat::palette: return "palette" + std::to_string(s.bits) + (s.per_channel ? "-ch" : "");
     case QuantFormat::f16: return "f16";
+    case QuantFormat::bf16: return "bf16";
     case QuantFormat::int8: return "int8";
     case QuantFormat::sparse24: return "sparse24";
   }
@@ -97,6 +101,7 @@ std::vector<QuantTensor> quantized_layout(const std::string& name, const std::ve
   const int64_t n = shape[0], k = product(shape, 1);
   switch (spec.format) {
     case QuantFormat::f16: return {{name, DType::F16, shape, {}}};
+    case QuantFormat::bf16: return {{name, DType::BF16, shape, {}}};
     case QuantFormat::int8: return {{name, DType::I8, {n, k}, {}}, {name + ".scales", DType::F32, {n}, {}}};
     case QuantFormat::int4:
       return {{name, DType::U8, {n, (k + 1) / 2}, {}},
@@ -128,6 +133,7 @@ std::vector<QuantTensor> quantize_weight(const std::string& name, const std::vec
     if (!std::isfinite(w[i])) fail_input("{}: weight element {} is {}; cannot quantise a non-finite value", name, i, w[i]);
   switch (spec.format) {
     case QuantFormat::f16: return quant::quantize_f16(name, shape, w);
+    case QuantFormat::bf16: return quant::quantize_bf16(name, shape, w);
     case QuantFormat::int8: return quant::quantize_int8(name, n, k, w);
     case QuantFormat::int4: return quant::quantize_int4(name, shape, w, spec.group);
     case QuantFormat::palette: return quant::quantize_palette(name, n, k, w, spec.bits, spec.per_channel);
@@ -145,7 +151,10 @@ std::optional<StoredWeight> find_stored_weight(const TensorLookup& lookup, const
   w.scales = lookup(name + ".scales");
   w.codebook = lookup(name + ".codebook");
   w.positions = lookup(name + ".positions");
-  if (!w.scales && !w.codebook && !w.positions) return w;  // plain: the executor checks it
+  if (!w.scales && !w.codebook && !w.positions) {  // plain: the executor checks it
+    if (w.data->dtype == DType::BF16) w.spec.format = QuantFormat::bf16;
+    return w;
+  }
   if (shape.size() < 2) fail_input("{}: tensor '{}' of rank {} cannot be quantised", source, name, shape.size());
   w.quantized = true;
   if (w.scales && w.data->dtype == DType::I8)
@@ -164,7 +173,8 @@ std::vector<float> dequantize(const StoredWeight& w) {
   const int64_t n = w.rows(), k = w.k();
   std::vector<float> out(static_cast<size_t>(n * k));
   switch (w.spec.format) {
-    case QuantFormat::f16: return to_f32(*w.data);
+    case QuantFormat::f16:
+    case QuantFormat::bf16: return to_f32(*w.data);
     case QuantFormat::int8: quant::dequantize_int8(w, out); break;
     case QuantFormat::int4: quant::dequantize_int4(w, out); break;
     case QuantFormat::palette: quant::dequantize_palette(w, out); break;

@@ -44,6 +44,7 @@ namespace zoomrt {
 // X(enumerator, help): the formats of `zoomrt quantize --to`.
 #define ZOOMRT_QUANT_FORMATS(X)                                                     \
   X(f16, "f16 values")                                                              \
+  X(bf16, "bf16 values (f32 rounded to nearest even)")                              \
   X(int8, "int8 per output channel, symmetric")                                     \
   X(int4, "int4 with one scale per group of 32/64/128 k")                           \
   X(palette, "k-means codebook of 2^b entries per layer or per channel, b = 2..8") \

@@ -52,6 +52,7 @@ void expect(const std::string& source, const TensorView* t, DType dtype, const s
 // weight's tensors (sets w.spec; InputError naming the tensor) and the dequantiser (into `out`,
 // n * K f32 in logical order).
 std::vector<QuantTensor> quantize_f16(const std::string& name, const std::vector<int64_t>& shape, const float* w);
+std::vector<QuantTensor> quantize_bf16(const std::string& name, const std::vector<int64_t>& shape, const float* w);
 
 std::vector<QuantTensor> quantize_int8(const std::string& name, int64_t n, int64_t k, const float* w);
 void read_int8(const std::string& source, StoredWeight& w);
