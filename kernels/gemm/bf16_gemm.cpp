@@ -109,17 +109,20 @@ PackedGemmBBf16 pack_b_bf16_for(const Bf16GemmKernelInfo* kernel, const float* w
   const int nr = kernel->nr, ks = kernel->kstep, panels = (n + nr - 1) / nr;
   p.k_padded = (k + ks - 1) / ks * ks;
   const size_t k_steps = size_t(p.k_padded / ks);
-  p.tiles.assign(size_t(panels) * k_steps * size_t(ks) * size_t(nr), 0);
-  // Tile (panel, step, half): 16 rows of k pairs, each row 16 columns x 2 k side by side.
-  for (int col = 0; col < n; ++col) {
-    const size_t panel = size_t(col / nr), half = size_t(col % nr / 16), jj = size_t(col % 16);
-    for (int kk = 0; kk < k; ++kk) {
-      const float v = layout == Layout::nk ? w[size_t(col) * size_t(k) + size_t(kk)] : w[size_t(kk) * size_t(n) + size_t(col)];
-      const size_t step = size_t(kk / ks), row = size_t(kk % ks / 2), e = size_t(kk % 2);
-      const size_t tile = (panel * k_steps + step) * size_t(nr / 16) + half;
-      p.tiles[tile * 512 + row * 32 + jj * 2 + e] = float_to_bf16(v);
-    }
-  }
+  p.tiles.resize(size_t(panels) * k_steps * size_t(ks) * size_t(nr));
+  // Tile (panel, step, half): 16 rows of k pairs, each row 16 columns x 2 k side by side. Written
+  // in storage order, every element once (zeros past n and k).
+  const size_t s_col = layout == Layout::nk ? size_t(k) : 1, s_k = layout == Layout::nk ? 1 : size_t(n);
+  uint16_t* dst = p.tiles.data();
+  for (int panel = 0; panel < panels; ++panel)
+    for (size_t step = 0; step < k_steps; ++step)
+      for (int half = 0; half < nr / 16; ++half)
+        for (int row = 0; row < 16; ++row)
+          for (int jj = 0; jj < 16; ++jj)
+            for (int e = 0; e < 2; ++e) {
+              const int col = panel * nr + half * 16 + jj, kk = int(step) * ks + 2 * row + e;
+              *dst++ = col < n && kk < k ? float_to_bf16(w[size_t(col) * s_col + size_t(kk) * s_k]) : uint16_t(0);
+            }
   return p;
 }
 
