@@ -56,6 +56,7 @@ TEST_CASE("bf16 attention is within the weights' bf16 rounding of exact attentio
   const Case cases[] = {
       {2, 16, 16, 2, 64, false}, {1, 17, 77, 3, 64, false}, {2, 77, 100, 2, 40, false}, {1, 33, 33, 2, 64, true},
       {1, 5, 130, 1, 80, false}, {1, 40, 1, 2, 64, false},  {1, 20, 300, 5, 64, true},
+      {2, 20, 4100, 3, 64, false},  // K and V of one head past 1 MiB: heads packed one group at a time
   };
   ThreadPool one(1), three(3);
   for (const AttentionKernel& kernel : attention_bf16_kernels()) {

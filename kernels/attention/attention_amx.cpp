@@ -1,5 +1,6 @@
-// BF16 attention on AMX tiles (kernels/attention/attention_bf16.h). Per batch item, K and V of
-// every head are packed once as bf16 B tiles; then each task takes 16 query rows of one head:
+// BF16 attention on AMX tiles (kernels/attention/attention_bf16.h). One group of heads of one
+// batch item at a time (their packed K and V within 2 MiB), K and V are packed as bf16 B tiles;
+// then each task takes 16 query rows of one head of the group:
 //   1. S[16, lk64] = Q·Kᵀ: per 64 keys four 16x16 f32 tiles over d in steps of 32 (Q tile 16 x 32
 //      d, K tiles 16 d pairs x 16 keys), stored to a row buffer;
 //   2. softmax per row in f32 (AVX-512): P = 2^((S - max)·scale·log2 e),
@@ -42,39 +43,44 @@ struct Shape {
   size_t v_elems() const { return size_t(lk64) * size_t(d64); }  // one head's packed V
 };
 
-// K of one head as B tiles of S = Q·Kᵀ: [key group of 16][d step of 32][16 d pairs][16 keys x 2].
-void pack_k(const Shape& sh, const float* k, uint16_t* out) {
+// Keys [j0, j1) of one head's K as B tiles of S = Q·Kᵀ: [key group of 16][d step of 32][16 d
+// pairs][16 keys x 2]. Every element of those keys' tiles is written (zero past lk and d).
+void pack_k(const Shape& sh, const float* k, uint16_t* out, int j0, int j1) {
   const int steps = sh.d32 / 32;
-  std::fill_n(out, sh.k_elems(), uint16_t(0));
-  for (int j = 0; j < sh.lk; ++j)
-    for (int dd = 0; dd < sh.d; ++dd) {
+  for (int j = j0; j < j1; ++j)
+    for (int dd = 0; dd < sh.d32; ++dd) {
       const size_t tile = size_t(j / 16) * size_t(steps) + size_t(dd / 32);
       out[tile * 512 + size_t(dd % 32 / 2) * 32 + size_t(j % 16) * 2 + size_t(dd % 2)] =
-          float_to_bf16(k[size_t(j) * sh.row() + size_t(dd)]);
+          j < sh.lk && dd < sh.d ? float_to_bf16(k[size_t(j) * sh.row() + size_t(dd)]) : uint16_t(0);
     }
 }
 
-// V of one head as B tiles of O = P·V: [key step of 32][column group of 16][16 key pairs][16 x 2].
-void pack_v(const Shape& sh, const float* v, uint16_t* out) {
+// Keys [j0, j1) of one head's V as B tiles of O = P·V: [key step of 32][column group of 16][16 key
+// pairs][16 columns x 2], every element written.
+void pack_v(const Shape& sh, const float* v, uint16_t* out, int j0, int j1) {
   const int groups = sh.d64 / 16;
-  std::fill_n(out, sh.v_elems(), uint16_t(0));
-  for (int j = 0; j < sh.lk; ++j)
-    for (int dd = 0; dd < sh.d; ++dd) {
+  for (int j = j0; j < j1; ++j)
+    for (int dd = 0; dd < sh.d64; ++dd) {
       const size_t tile = size_t(j / 32) * size_t(groups) + size_t(dd / 16);
       out[tile * 512 + size_t(j % 32 / 2) * 32 + size_t(dd % 16) * 2 + size_t(j % 2)] =
-          float_to_bf16(v[size_t(j) * sh.row() + size_t(dd)]);
+          j < sh.lk && dd < sh.d ? float_to_bf16(v[size_t(j) * sh.row() + size_t(dd)]) : uint16_t(0);
     }
 }
 
+// A thread's task buffers, kept across calls and grown to the largest shape seen.
 struct Scratch {
   std::vector<uint16_t> q, p;  // [16][d32] and [16][ld_p] bf16
   std::vector<float> s, o;     // [16][ld_s] scores, [16][64] one column block of O
-  size_t ld_s, ld_p;
-  explicit Scratch(const Shape& sh)
-      : q(size_t(kRows) * size_t(sh.d32)), ld_s(odd_lines(sh.lk64, 16)), ld_p(odd_lines(sh.lk64, 32)) {
-    s.resize(size_t(kRows) * ld_s);
-    p.resize(size_t(kRows) * ld_p);
-    o.resize(size_t(kRows) * 64);
+  size_t ld_s = 0, ld_p = 0;
+  void fit(const Shape& sh) {
+    ld_s = odd_lines(sh.lk64, 16), ld_p = odd_lines(sh.lk64, 32);
+    auto grow = [](auto& v, size_t n) {
+      if (v.size() < n) v.resize(n);
+    };
+    grow(q, size_t(kRows) * size_t(sh.d32));
+    grow(s, size_t(kRows) * ld_s);
+    grow(p, size_t(kRows) * ld_p);
+    grow(o, size_t(kRows) * 64);
   }
 };
 
@@ -117,7 +123,7 @@ void run_task(const Shape& sh, const float* q, const uint16_t* kp, const uint16_
               Scratch& w) {
   const int rows = std::min(kRows, sh.lq - r0), steps = sh.d32 / 32;
   // Q rows rounded, zero padded to 16 rows and d32 columns.
-  std::fill(w.q.begin(), w.q.end(), uint16_t(0));
+  std::fill_n(w.q.data(), size_t(kRows) * size_t(sh.d32), uint16_t(0));
   for (int i = 0; i < rows; ++i)
     for (int dd = 0; dd < sh.d; ++dd)
       w.q[size_t(i) * size_t(sh.d32) + size_t(dd)] = float_to_bf16(q[size_t(r0 + i) * sh.row() + size_t(dd)]);
@@ -192,29 +198,39 @@ void run_task(const Shape& sh, const float* q, const uint16_t* kp, const uint16_
 void kern::attention_bf16_16__amx(int b, int lq, int lk, int heads, int d, float scale, bool causal, const float* q,
                                   const float* k, const float* v, float* out, ThreadPool& pool) {
   const Shape sh{b, lq, lk, heads, d, scale, causal};
-  std::vector<uint16_t> kp(size_t(heads) * sh.k_elems()), vp(size_t(heads) * sh.v_elems());
-  const size_t blocks = size_t((lq + kRows - 1) / kRows);
-  for (int bi = 0; bi < b; ++bi) {
-    const size_t base = size_t(bi) * size_t(lk) * sh.row();
-    pool.parallel_for(size_t(heads), 1, [&](size_t h0, size_t h1) {
-      for (size_t h = h0; h < h1; ++h) {
-        pack_k(sh, k + base + h * size_t(d), kp.data() + h * sh.k_elems());
-        pack_v(sh, v + base + h * size_t(d), vp.data() + h * sh.v_elems());
-      }
-    });
-    const float* qb = q + size_t(bi) * size_t(lq) * sh.row();
-    float* ob = out + size_t(bi) * size_t(lq) * sh.row();
-    pool.parallel_for(size_t(heads) * blocks, 1, [&](size_t t0, size_t t1) {
-      Scratch w(sh);
-      bf16_tiles_begin__amx();
-      for (size_t t = t0; t < t1; ++t) {
-        const size_t h = t / blocks;
-        run_task(sh, qb + h * size_t(d), kp.data() + h * sh.k_elems(), vp.data() + h * sh.v_elems(), ob + h * size_t(d),
-                 int(t % blocks) * kRows, w);
-      }
-      bf16_tiles_end__amx();
-    });
-  }
+  // A group of heads at a time: its packed K and V (4·lk·d bytes per head) in at most 2 MiB, so
+  // they stay in L2 while the group's row blocks run (one head if bigger: 1 MiB at lk = 4096,
+  // d = 64), and short sequences still get every head in one parallel step.
+  const size_t head_elems = sh.k_elems() + sh.v_elems();
+  const int group = std::clamp(int((size_t(2) << 20) / (head_elems * sizeof(uint16_t))), 1, heads);
+  std::vector<uint16_t> packed(size_t(group) * head_elems);
+  const size_t blocks = size_t((lq + kRows - 1) / kRows), key_chunks = size_t(sh.lk64 / 64);
+  for (int bi = 0; bi < b; ++bi)
+    for (int h0 = 0; h0 < heads; h0 += group) {
+      const int hn = std::min(group, heads - h0);
+      const size_t kv_base = size_t(bi) * size_t(lk) * sh.row() + size_t(h0) * size_t(d);
+      pool.parallel_for(size_t(hn) * key_chunks, 1, [&](size_t c0, size_t c1) {
+        for (size_t c = c0; c < c1; ++c) {
+          const size_t g = c / key_chunks, j0 = (c % key_chunks) * 64;
+          uint16_t* kp = packed.data() + g * head_elems;
+          pack_k(sh, k + kv_base + g * size_t(d), kp, int(j0), int(j0) + 64);
+          pack_v(sh, v + kv_base + g * size_t(d), kp + sh.k_elems(), int(j0), int(j0) + 64);
+        }
+      });
+      const size_t row_base = size_t(bi) * size_t(lq) * sh.row() + size_t(h0) * size_t(d);
+      pool.parallel_for(size_t(hn) * blocks, 1, [&](size_t t0, size_t t1) {
+        thread_local Scratch w;
+        w.fit(sh);
+        bf16_tiles_begin__amx();
+        for (size_t t = t0; t < t1; ++t) {
+          const size_t g = t / blocks;
+          const uint16_t* kp = packed.data() + g * head_elems;
+          run_task(sh, q + row_base + g * size_t(d), kp, kp + sh.k_elems(), out + row_base + g * size_t(d),
+                   int(t % blocks) * kRows, w);
+        }
+        bf16_tiles_end__amx();
+      });
+    }
 }
 
 }  // namespace zoomrt

@@ -7,9 +7,9 @@
 //
 // Same layouts, causal mask and thread-count determinism as attention_f32 (attention_f32.h).
 // Where the CPU has no AMX (or ZOOMRT_ISA caps it) attention_bf16 is attention_f32: f32 all the
-// way, no rounding. Scratch, freed on return: K and V of every head of one batch item packed as
-// bf16 tiles (4·lk·d bytes per head, lk and d padded to 64), and per task 16 rows of f32 scores
-// and bf16 weights (6·lk bytes per row).
+// way, no rounding. Scratch: K and V of a group of heads packed as bf16 tiles (4·lk·d bytes per
+// head, lk and d padded to 64; as many heads as fit in 2 MiB, at least one), freed on return; per thread 16 rows of f32 scores and bf16 weights (6·lk bytes
+// per row), kept for the next call.
 #pragma once
 #include <span>
 
