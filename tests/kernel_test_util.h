@@ -11,6 +11,8 @@
 
 #include "kernels/conv/conv.h"
 #include "kernels/cpu_features.h"
+#include "kernels/dtype.h"
+#include "kernels/gemm/bf16_gemm.h"
 #include "kernels/gemm/config.h"
 #include "kernels/ref/ops.h"
 
@@ -45,6 +47,21 @@ template <class Fn>
 void for_each_kernel(Fn&& fn) {
   for_each_supported(f32_gemm_kernels(), fn);
 }
+
+// x rounded to the nearest bfloat16 (ties to even), as a float: the bf16 kernels' inputs.
+inline float round_bf16(float x) { return bf16_to_float(float_to_bf16(x)); }
+
+// The bf16 GEMM packers under test: the f32 fallback (nullptr) and every bf16 kernel this CPU
+// supports (the others skipped with a warning).
+inline std::vector<const Bf16GemmKernelInfo*> bf16_packers() {
+  std::vector<const Bf16GemmKernelInfo*> out{nullptr};
+  for (const auto& k : bf16_gemm_kernels()) {
+    if (cpu_supports(k.isa)) out.push_back(&k);
+    else WARN("skipped " << k.name << ": this CPU lacks " << isa_name(k.isa));
+  }
+  return out;
+}
+inline const char* bf16_packer_name(const Bf16GemmKernelInfo* k) { return k ? k->name.data() : "f32 fallback"; }
 
 // fn(const Q8GemmKernelInfo&) per int8 GEMM kernel (the W4A8 tests reach each W4A8 kernel
 // through its int8 partner).

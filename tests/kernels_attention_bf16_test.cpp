@@ -17,7 +17,7 @@
 namespace zoomrt {
 namespace {
 
-float round_bf16(float x) { return bf16_to_float(float_to_bf16(x)); }
+using test::round_bf16;
 
 struct Case {
   int b, lq, lk, heads, d;

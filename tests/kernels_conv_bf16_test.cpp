@@ -15,16 +15,7 @@
 namespace zoomrt {
 namespace {
 
-float round_bf16(float x) { return bf16_to_float(float_to_bf16(x)); }
-
-std::vector<const Bf16GemmKernelInfo*> packers() {
-  std::vector<const Bf16GemmKernelInfo*> out{nullptr};
-  for (const auto& k : bf16_gemm_kernels()) {
-    if (cpu_supports(k.isa)) out.push_back(&k);
-    else WARN("skipped " << k.name << ": this CPU lacks " << isa_name(k.isa));
-  }
-  return out;
-}
+using test::round_bf16;
 
 TEST_CASE("bf16 conv equals ref::conv2d on rounded operands within the bound, and gemm_bf16 on im2col exactly") {
   ThreadPool pool(3);
@@ -35,8 +26,8 @@ TEST_CASE("bf16 conv equals ref::conv2d on rounded operands within the bound, an
       {1, 9, 8, 8, 32, 3, 3, 1, 1},    // the 9-channel conv_in
   };
   for (const ConvShape& sh : shapes)
-    for (const Bf16GemmKernelInfo* kernel : packers()) {
-      INFO((kernel ? kernel->name.data() : "f32 fallback") << " c=" << sh.c << " k=" << sh.k << " r=" << sh.r
+    for (const Bf16GemmKernelInfo* kernel : test::bf16_packers()) {
+      INFO(test::bf16_packer_name(kernel) << " c=" << sh.c << " k=" << sh.k << " r=" << sh.r
                                                            << " stride=" << sh.stride);
       const int rsc = sh.r * sh.s * sh.c, m = sh.n * sh.p() * sh.q();
       std::vector<float> x = test::random_floats(size_t(sh.n) * sh.c * sh.h * sh.w, 11, -2.0f, 2.0f);

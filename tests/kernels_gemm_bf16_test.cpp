@@ -18,19 +18,9 @@
 namespace zoomrt {
 namespace {
 
-float round_bf16(float x) { return bf16_to_float(float_to_bf16(x)); }
-
-// The packers under test: every bf16 kernel this CPU supports, and the f32 fallback (null).
-std::vector<const Bf16GemmKernelInfo*> packers() {
-  std::vector<const Bf16GemmKernelInfo*> out{nullptr};
-  for (const auto& k : bf16_gemm_kernels()) {
-    if (cpu_supports(k.isa)) out.push_back(&k);
-    else WARN("skipped " << k.name << ": this CPU lacks " << isa_name(k.isa));
-  }
-  return out;
-}
-
-const char* name_of(const Bf16GemmKernelInfo* k) { return k ? k->name.data() : "f32 fallback"; }
+using test::bf16_packers;
+using test::round_bf16;
+const auto name_of = test::bf16_packer_name;
 
 bool same_bits(const std::vector<float>& x, const std::vector<float>& y) {
   return x.size() == y.size() && std::memcmp(x.data(), y.data(), x.size() * sizeof(float)) == 0;
@@ -38,7 +28,7 @@ bool same_bits(const std::vector<float>& x, const std::vector<float>& y) {
 
 TEST_CASE("bf16 GEMM equals the ascending f32 sum of the rounded operands bit for bit") {
   ThreadPool pool(2);
-  for (const Bf16GemmKernelInfo* kernel : packers())
+  for (const Bf16GemmKernelInfo* kernel : bf16_packers())
     for (int m : {1, 15, 16, 17, 33, 77})
       for (int n : {1, 16, 31, 32, 33, 70})
         for (int k : {1, 31, 32, 33, 100, 320}) {
@@ -91,7 +81,7 @@ TEST_CASE("bf16 GEMM with bias, activation and residual equals gemm_f32 on the r
     const Epilogue epi{act, residual.data(), size_t(n)};
     std::vector<float> want(size_t(m) * ldc, 0.0f);
     gemm_f32(m, a_rounded.data(), lda, dense, bias.data(), epi, want.data(), ldc, one);
-    for (const Bf16GemmKernelInfo* kernel : packers()) {
+    for (const Bf16GemmKernelInfo* kernel : bf16_packers()) {
       INFO(name_of(kernel) << " act=" << int(act));
       const PackedGemmBBf16 b = pack_b_bf16_for(kernel, w.data(), n, k, Layout::kn);
       std::vector<float> got1(size_t(m) * ldc, 0.0f), got3 = got1;
@@ -116,7 +106,7 @@ TEST_CASE("bf16 GEMM: rounding is to nearest even, k = 0 gives the epilogue of z
   CHECK(round_bf16(1.0f + std::ldexp(1.0f, -8)) == 1.0f);
   CHECK(round_bf16(1.0f + 3 * std::ldexp(1.0f, -8)) == 1.0f + std::ldexp(1.0f, -6));
   ThreadPool pool(2);
-  for (const Bf16GemmKernelInfo* kernel : packers()) {
+  for (const Bf16GemmKernelInfo* kernel : bf16_packers()) {
     INFO(name_of(kernel));
     const std::vector<float> bias{1.5f, -2.0f, 0.25f};
     const PackedGemmBBf16 empty = pack_b_bf16_for(kernel, nullptr, 3, 0, Layout::nk);
