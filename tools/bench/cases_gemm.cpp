@@ -100,43 +100,25 @@ Runner openblas_linear(const LinearShape& s, ThreadPool&) {
   };
 }
 
-Runner onednn_linear(const LinearShape& s, ThreadPool&) {
+// oneDNN's matmul computing in `compute` (f32, or bf16 on the same terms as ours: weights
+// reordered once, the f32 activations converted inside the timed call), f32 out.
+Runner onednn_linear(const LinearShape& s, dnnl::memory::data_type compute) {
   using namespace dnnl;
   using tag = memory::format_tag;
   using dt = memory::data_type;
   auto d = std::make_shared<LinearData>(s);
-  memory::desc a_md({s.m, s.k}, dt::f32, tag::ab), c_md({s.m, s.n}, dt::f32, tag::ab);
-  memory::desc w_user_md({s.k, s.n}, dt::f32, tag::ba);  // W [n, k] seen as [k, n]
-  memory::desc w_any({s.k, s.n}, dt::f32, tag::any);
-  matmul::primitive_desc pd(matmul::desc(a_md, w_any, c_md), onednn().engine);
-  memory w_user(w_user_md, onednn().engine, d->w.data());
-  memory w = reorder_to(w_user, pd.weights_desc());
-  memory a(a_md, onednn().engine, d->a.data()), c(c_md, onednn().engine, d->c.data());
-  auto prim = std::make_shared<matmul>(pd);
-  return [d, prim, a, w, c] {
-    prim->execute(onednn().stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}});
-    onednn().stream.wait();
-  };
-}
-
-// oneDNN's bf16 matmul on the same terms: weights reordered to bf16 once, the f32 activations
-// converted to bf16 inside the timed call, f32 out.
-Runner onednn_linear_bf16(const LinearShape& s, ThreadPool&) {
-  using namespace dnnl;
-  using tag = memory::format_tag;
-  using dt = memory::data_type;
-  auto d = std::make_shared<LinearData>(s);
-  memory::desc a_f32_md({s.m, s.k}, dt::f32, tag::ab), a_md({s.m, s.k}, dt::bf16, tag::ab);
+  memory::desc a_f32_md({s.m, s.k}, dt::f32, tag::ab), a_md({s.m, s.k}, compute, tag::ab);
   memory::desc c_md({s.m, s.n}, dt::f32, tag::ab);
-  memory::desc w_user_md({s.k, s.n}, dt::f32, tag::ba), w_any({s.k, s.n}, dt::bf16, tag::any);
+  memory::desc w_user_md({s.k, s.n}, dt::f32, tag::ba);  // W [n, k] seen as [k, n]
+  memory::desc w_any({s.k, s.n}, compute, tag::any);
   matmul::primitive_desc pd(matmul::desc(a_md, w_any, c_md), onednn().engine);
   memory w = reorder_to(memory(w_user_md, onednn().engine, d->w.data()), pd.weights_desc());
-  memory a_f32(a_f32_md, onednn().engine, d->a.data()), a(a_md, onednn().engine);
-  memory c(c_md, onednn().engine, d->c.data());
-  auto to_bf16 = std::make_shared<reorder>(a_f32, a);
+  memory a_f32(a_f32_md, onednn().engine, d->a.data()), c(c_md, onednn().engine, d->c.data());
+  memory a = compute == dt::f32 ? a_f32 : memory(a_md, onednn().engine);
+  auto convert = compute == dt::f32 ? nullptr : std::make_shared<reorder>(a_f32, a);
   auto prim = std::make_shared<matmul>(pd);
-  return [d, to_bf16, prim, a_f32, a, w, c]() mutable {
-    to_bf16->execute(onednn().stream, a_f32, a);
+  return [d, convert, prim, a_f32, a, w, c]() mutable {
+    if (convert) convert->execute(onednn().stream, a_f32, a);
     prim->execute(onednn().stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, c}});
     onednn().stream.wait();
   };
@@ -150,11 +132,13 @@ void add_gemm_cases(std::vector<Case>& cases, int) {
     const double flops = 2.0 * s.m * s.n * s.k;
     cases.push_back({"linear", "f32", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear(s, p); }});
     cases.push_back({"linear", "f32", shape, "openblas", flops, [s](ThreadPool& p) { return openblas_linear(s, p); }});
-    cases.push_back({"linear", "f32", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear(s, p); }});
+    cases.push_back({"linear", "f32", shape, "onednn", flops,
+                     [s](ThreadPool&) { return onednn_linear(s, dnnl::memory::data_type::f32); }});
     cases.push_back({"linear", "int8", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_q8(s, p); }});
     cases.push_back({"linear", "int4", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_w4a8(s, p); }});
     cases.push_back({"linear", "bf16", shape, "zoomrt", flops, [s](ThreadPool& p) { return zoomrt_linear_bf16(s, p); }});
-    cases.push_back({"linear", "bf16", shape, "onednn", flops, [s](ThreadPool& p) { return onednn_linear_bf16(s, p); }});
+    cases.push_back({"linear", "bf16", shape, "onednn", flops,
+                     [s](ThreadPool&) { return onednn_linear(s, dnnl::memory::data_type::bf16); }});
     for (const std::string dtype : kExpandedDtypes)
       if (dtype != "sparse24" || s.k % 4 == 0)
         cases.push_back({"linear", dtype, shape, "zoomrt", flops,
